@@ -1,0 +1,135 @@
+"""The pydantic models that pass between the pipeline stages.
+
+files -> Document -> Clause tree (+ Responsibility) -> Chunk -> index
+question -> Hit -> Answer (with Citation)
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Level = Literal["市", "省", "国家", ""]
+
+
+class DocMeta(BaseModel):
+    """What a document is: read from a `<name>.meta.json` sidecar, else from its own header."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    title: str = ""
+    issuer: str = ""
+    doc_number: str = ""
+    date: str = ""
+    level: Level = ""
+    place: str = ""  # 江阴 / 江苏 / 全国 ...: lets a question that names a place prefer its document
+    status: str = ""
+    source: str = ""
+
+
+class Document(BaseModel):
+    doc_id: str  # the file's stem: stable, readable, unique within a corpus
+    path: str
+    meta: DocMeta
+    text: str  # the whole text as read, newlines normalised to \n; clause offsets point into it
+    content_hash: str
+
+
+class Topic(BaseModel):
+    """A run of a clause's text opened by a lead sentence (严格控制煤炭消费增长。) or a paragraph."""
+
+    start: int
+    end: int
+    lead: str = ""
+
+
+class Clause(BaseModel):
+    clause_id: str  # f"{doc_id}#{path}": stable while the numbering stays
+    doc_id: str
+    kind: Literal["preamble", "section", "item", "box", "appendix", "closing"]
+    depth: int  # 0 for top-level clauses
+    label: str  # the numbering as written: 三、 （三） 2． 专栏1 附表 前言
+    path: str  # normalised path label: 三、(三)2.
+    heading: str
+    ancestors: list[str] = Field(default_factory=list)  # headings from the top down, own excluded
+    parent_id: str | None = None
+    children: list[str] = Field(default_factory=list)
+    start: int  # offsets of the clause's own text (children excluded) in Document.text
+    end: int
+    text: str  # verbatim Document.text[start:end]
+    topics: list[Topic] = Field(default_factory=list)
+
+    @property
+    def heading_path(self) -> list[str]:
+        return [*self.ancestors, self.heading] if self.heading else list(self.ancestors)
+
+
+class Responsibility(BaseModel):
+    """A note such as (发改委、工信局等部门按职责分工负责), attached to the text it closes."""
+
+    doc_id: str
+    clause_id: str
+    note: str  # verbatim
+    start: int  # offsets of the note in Document.text
+    end: int
+    span_start: int  # the text the note closes: from the previous note or the clause start
+    departments: list[str]  # as written, in order, lead first
+    lead: str
+
+
+class Target(BaseModel):
+    doc_id: str
+    clause_id: str
+    sentence: str
+    deadline: str = ""
+    indicator: str = ""
+    value: str = ""
+    unit: str = ""
+    qualifier: str = ""
+    baseline: str = ""
+    scope: str = ""
+
+
+class Chunk(BaseModel):
+    chunk_id: str
+    doc_id: str
+    doc_title: str
+    clause_id: str
+    path: str
+    heading: str
+    heading_path: list[str]
+    kind: Literal["text", "outline"] = "text"
+    text: str  # verbatim passage (an outline joins verbatim heading lines)
+    start: int
+    end: int
+    level: Level = ""
+
+    def context(self) -> str:
+        """What retrieval sees: title and heading path before the passage."""
+        return " ".join([self.doc_title, self.path, *self.heading_path, self.text])
+
+
+class Hit(BaseModel):
+    chunk: Chunk
+    score: float
+    dense: float = 0.0
+    bm25: float = 0.0
+
+
+class Citation(BaseModel):
+    doc_id: str
+    doc_title: str
+    clause: str
+    heading: str
+    text: str
+    score: float
+
+
+class Answer(BaseModel):
+    id: str | None = None
+    question: str
+    found: bool
+    answer: str
+    citations: list[Citation] = Field(default_factory=list)
+    retrieved: list[Citation] = Field(default_factory=list)
+    latency_ms: float = 0.0

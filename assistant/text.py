@@ -1,0 +1,92 @@
+"""Normalisation and tokenising, shared by indexing and querying so both sides see the same forms."""
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import unicodedata
+
+SENT_END = "。！？!?；;"
+CJK = r"\u4e00-\u9fff"
+_CJK_RE = re.compile(f"[{CJK}]")
+# spaces between two CJK characters (or CJK and a digit) are noise: 光伏 装机 -> 光伏装机
+_CJK_SPACE = re.compile(rf"(?<=[{CJK}\d%])\s+(?=[{CJK}\d])|(?<=[{CJK}])\s+(?=[A-Za-z])|(?<=[A-Za-z])\s+(?=[{CJK}])")
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202f\ufeff]")
+
+STOPWORDS = frozenset(
+    """的 了 和 与 及 或 是 在 对 为 把 被 将 要 有 就 都 也 还 又 并 等 之 其 这 那 哪 哪些 哪个 什么 怎么 怎样 如何 多少
+    吗 呢 吧 啊 么 不 没 咱 我 我们 你 你们 他们 它 请问 请 一下 可以 能 会 需要 应该 目标 是否 多 少 几 个 方面 哪几条
+    谁 由 负责 主要 有关 关于 以后 现在 今后 到底 一些 这些 那些 通过 进行 实现 达到 ? , . 、 ， 。 ？ ！ ： ； “ ” （ ）
+    """.split()
+)
+
+
+def fold(text: str) -> str:
+    """Width-fold, simplify, drop control characters and the spaces between CJK words."""
+    text = unicodedata.normalize("NFKC", _CONTROL.sub("", text))
+    text = to_simplified(text)
+    text = _CJK_SPACE.sub("", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@functools.lru_cache(maxsize=1)
+def _converter():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    return _converter().convert(text) if _CJK_RE.search(text) else text
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Spans of sentences, each including its closing mark and a closing bracket or quote after it."""
+    spans, start, i, n = [], 0, 0, len(text)
+    while i < n:
+        if text[i] in SENT_END or text[i] == "\n":
+            j = i + 1
+            while j < n and text[j] in "”’）)」』":
+                j += 1
+            if text[start:j].strip():
+                spans.append((start, j))
+            start = i = j
+            continue
+        i += 1
+    if text[start:].strip():
+        spans.append((start, n))
+    return spans
+
+
+class Tokenizer:
+    """jieba words (search mode) plus single CJK characters, over folded text.
+
+    Characters keep recall for colloquial and mistyped questions (烧煤 still meets 煤炭); BM25's idf
+    keeps common characters cheap. Corpus terms and department names join jieba's dictionary.
+    """
+
+    def __init__(self, user_words: list[str] | tuple[str, ...] = ()):
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        self._jieba = jieba.Tokenizer()
+        self._jieba.initialize()
+        self.user_words = sorted({w for w in user_words if 1 < len(w) <= 16})
+        for w in self.user_words:
+            self._jieba.add_word(fold(w), freq=2000)
+
+    def words(self, text: str) -> list[str]:
+        return [w for w in self._jieba.lcut_for_search(fold(text).lower()) if w.strip() and w not in STOPWORDS]
+
+    def tokens(self, text: str) -> list[str]:
+        words = self.words(text)
+        chars = [c for w in words if len(w) > 1 for c in w if _CJK_RE.match(c) and c not in STOPWORDS]
+        return [w for w in words if not _is_punct(w)] + chars
+
+
+def _is_punct(token: str) -> bool:
+    return all(unicodedata.category(c)[0] in "PSZ" for c in token)
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK_RE.search(text))
