@@ -100,6 +100,7 @@ class Chunk(BaseModel):
     heading_path: list[str]
     kind: Literal["text", "outline"] = "text"
     text: str  # verbatim passage (an outline joins verbatim heading lines)
+    items: list[str] = Field(default_factory=list)  # an outline's entries: its children's headings
     start: int
     end: int
     level: Level = ""

