@@ -19,12 +19,12 @@ def chunk_document(doc: Document, clauses: list[Clause], max_chars: int = 360, m
     by_id = {c.clause_id: c for c in clauses}
     chunks: list[Chunk] = []
     for clause in clauses:
+        outline, items = outline_lines(doc.text, clause, by_id)
         spans = _clause_spans(doc.text, clause, max_chars, min_chars)
-        if clause.children and not _has_body(clause):
-            spans = []  # a bare heading line: the outline stands for it
+        if clause.children and (not _has_body(clause) or _outline_holds_all(clause, outline)):
+            spans = []  # a bare heading line, or one lead paragraph: the outline stands for it
         for n, (s, e) in enumerate(spans):
             chunks.append(_make(doc, clause, f"{clause.clause_id}@{n}", "text", doc.text[s:e], s, e))
-        outline, items = outline_lines(doc.text, clause, by_id)
         if len(items) >= 2:
             text = "\n".join(line for _, _, line in outline)[:OUTLINE_MAX]
             chunk = _make(doc, clause, f"{clause.clause_id}@outline", "outline", text, clause.start, outline[-1][1])
@@ -48,6 +48,12 @@ def _make(doc: Document, clause: Clause, chunk_id: str, kind: str, text: str, s:
         end=e,
         level=doc.meta.level,
     )
+
+
+def _outline_holds_all(clause: Clause, outline: list[tuple[int, int, str]]) -> bool:
+    own = [ln.strip() for ln in clause.text.split("\n") if ln.strip()]
+    shown = {line.strip() for _, _, line in outline}
+    return all(ln in shown for ln in own)
 
 
 def _has_body(clause: Clause) -> bool:

@@ -324,7 +324,7 @@ def _load_sidecar(sidecar: Path) -> DocMeta:
 
 
 def _infer_meta(lines: list[str]) -> DocMeta:
-    title = lines[0].strip() if lines else ""
+    title = _title_of(lines)
     issuer, doc_number, date = _parse_header(lines[1] if len(lines) > 1 else "")
     return DocMeta(
         title=title,
@@ -335,6 +335,28 @@ def _infer_meta(lines: list[str]) -> DocMeta:
         place=_place_of(issuer) or _place_of(title),
         status=_status_of(lines[:3]),
     )
+
+
+_TITLE_MAX = 80
+_NUMBERED = re.compile(r"^\s*([一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、](?!\d))")
+
+
+def _title_of(lines: list[str]) -> str:
+    """The first heading line: short, not a sentence. A news item that opens with a lead and a
+    notice about 《X》 (关于征求《X》意见的公告) has X itself on a line of its own: that is the title."""
+    heads = []
+    for line in lines:
+        if _NUMBERED.match(line):
+            break
+        s = line.strip()
+        if s and len(s) <= _TITLE_MAX and not re.search(r"[。！？；]|[，,].*[，,]", s):
+            heads.append(s)
+    cited = {name[1:-1] for h in heads for name in _QUOTED_TITLE.findall(h)}
+    for h in heads:
+        if h in cited:
+            return h
+    first = next((ln.strip() for ln in lines if ln.strip()), "")
+    return heads[0] if heads and (len(first) > _TITLE_MAX or re.search(r"[。！？]", first)) else first
 
 
 def _parse_header(line: str) -> tuple[str, str, str]:

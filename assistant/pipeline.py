@@ -64,6 +64,7 @@ class Assistant:
         if len(places) >= 2:  # 江阴和江苏…分别: each place answers from its own documents
             per_place = {p: self.retriever.search(q, k, _narrow(scope, self.retriever.docs_of_place(p)), query) for p in sorted(places)}
             found, text, citations = self.composer.compare(q, per_place, query)
+            hits = _interleave(list(per_place.values()), k)
         else:
             found, text, citations = self.composer.compose(q, hits, query)
         return Answer(
@@ -75,6 +76,17 @@ class Assistant:
             retrieved=[citation_of(h.chunk, h.score) for h in hits],
             latency_ms=round((time.perf_counter() - started) * 1000, 2),
         )
+
+
+def _interleave(lists: list[list], k: int) -> list:
+    """Best of each list in turn: a comparison shows every side's passages."""
+    out, seen = [], set()
+    for row in zip(*lists):
+        for hit in row:
+            if hit.chunk.chunk_id not in seen:
+                seen.add(hit.chunk.chunk_id)
+                out.append(hit)
+    return out[:k]
 
 
 def _narrow(scope: Scope | None, doc_ids: set[str]) -> Scope:

@@ -18,7 +18,7 @@ PLACE_WORDS = {
     "南京": ("南京", "江北新区", "nanjing"),
 }
 PLACE_PRIOR = 0.3
-HOME_PRIOR = 0.3
+HOME_PRIOR = 0.5
 TITLE_PRIOR = 0.5
 TITLE_MATCH = 6  # characters a question must share with a title to name it
 

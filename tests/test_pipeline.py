@@ -1,0 +1,155 @@
+"""End to end with the real bundled e5 model, real FAISS and real BM25 over the real Jiangyin plan:
+the Python API and the `policyqa` CLI, including the answer contract of ../shared/eval/README.md."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.pipeline import Assistant, QuestionError
+from assistant.retrieve import Scope
+from assistant.schema import Answer
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cli(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=timeout, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+
+
+@pytest.fixture(scope="session")
+def plan_index(tmp_path_factory) -> Path:
+    """The bundled corpus indexed once per session through the CLI, with the default embedder."""
+    index_dir = tmp_path_factory.mktemp("plan") / "index"
+    result = cli("index", "--index", str(index_dir), "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "indexed 1 documents" in result.stdout
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def assistant(plan_index) -> Assistant:
+    return Assistant.load(plan_index)
+
+
+def cites(answer: Answer, clause: str, fragment: str) -> bool:
+    return any(c.clause == clause and fragment in c.text for c in answer.citations)
+
+
+def test_target_question_gets_the_figure_with_its_clause(assistant):
+    answer = assistant.ask("到2030年太阳能发电装机容量目标是多少?")
+    assert answer.found
+    assert "1400兆瓦" in answer.answer and "[1]" in answer.answer
+    assert len(answer.answer) <= 300
+    first = answer.citations[0]
+    assert (first.doc_title, first.clause, first.heading) == ("江阴市碳达峰实施方案", "三、(三)2.", "加快发展非化石能源")
+    assert "太阳能发电装机容量达到1400兆瓦" in first.text
+    assert len(answer.retrieved) >= 5
+
+
+def test_department_question_names_the_note_of_the_clause(assistant):
+    answer = assistant.ask("光伏发电建设归哪些部门管?")
+    assert answer.found
+    for dept in ("发改委", "工信局", "资规局", "住建局", "农业农村局", "供电公司"):
+        assert dept in answer.answer
+    assert "三、(三)2." in answer.answer
+    assert any("全面推进光伏发电建设" in c.text for c in answer.citations)
+
+
+def test_department_tasks_are_listed_from_the_notes(assistant):
+    answer = assistant.ask("统计局承担什么任务?")
+    assert answer.found and "四、(二)" in answer.answer
+    assert cites(answer, "四、(二)", "统计")
+
+
+def test_list_question_is_answered_from_the_outline(assistant):
+    answer = assistant.ask("方案的工作原则有哪几条?")
+    for principle in ("统筹推进、分类施策", "政府引导、市场发力", "节约优先、绿色发展", "稳妥有序、安全降碳"):
+        assert principle in answer.answer
+    assert len(answer.answer) <= 600
+
+
+@pytest.mark.parametrize("question", ["江阴市2022年的GDP是多少?", "今天江阴天气怎么样?", "申请环保贷的利率是多少?"])
+def test_out_of_corpus_questions_are_declined_plainly(assistant, question):
+    answer = assistant.ask(question)
+    assert not answer.found
+    assert "没有找到" in answer.answer and answer.citations == []
+    assert len(answer.retrieved) >= 5  # the nearest clauses stay available as leads
+
+
+def test_traditional_spacing_and_english_questions(assistant):
+    assert "2023" in assistant.ask("散煤什麼時候清零?").answer
+    assert "50%" in assistant.ask("装配式建筑   比例").answer
+    assert "1400" in assistant.ask("What is Jiangyin's solar power capacity target for 2030?").answer
+
+
+def test_scope_limits_the_search(assistant):
+    nothing = assistant.ask("光伏装机目标是多少?", scope=Scope(levels={"省"}))
+    assert nothing.retrieved == [] and not nothing.found
+    city = assistant.ask("光伏装机目标是多少?", scope=Scope(levels={"市"}))
+    assert city.found
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "？？？", "x" * 2001])
+def test_bad_questions_raise_a_typed_error(assistant, bad):
+    with pytest.raises(QuestionError):
+        assistant.ask(bad)
+
+
+def test_warm_ask_is_timed(assistant):
+    answer = assistant.ask("风电装机到2030年要达到多少兆瓦?")
+    assert "40兆瓦" in answer.answer
+    assert 0 < answer.latency_ms
+
+
+# ---- the CLI ---------------------------------------------------------------------------------
+
+
+def test_cli_prints_answer_then_citation_with_verbatim_clause(plan_index):
+    result = cli("ask", "--index", str(plan_index), "到2030年太阳能发电装机容量目标是多少?")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "1400兆瓦[1]" in lines[0]
+    assert any(line.startswith("[1] 江阴市碳达峰实施方案 三、(三)2. 加快发展非化石能源") for line in lines)
+    assert any("太阳能发电装机容量达到1400兆瓦" in line for line in lines[2:])
+
+
+def test_cli_json_prints_exactly_the_answer_contract(plan_index):
+    result = cli("ask", "--index", str(plan_index), "--json", "散煤什么时候清零?")
+    assert result.returncode == 0, result.stderr
+    obj = json.loads(result.stdout)
+    assert set(obj) == {"id", "question", "found", "answer", "citations", "retrieved", "latency_ms"}
+    assert set(obj["citations"][0]) == {"doc_id", "doc_title", "clause", "heading", "text", "score"}
+    assert obj["found"] and "2023" in obj["answer"]
+
+
+def test_cli_batch_keeps_input_order_and_ids(plan_index, tmp_path):
+    batch = tmp_path / "q.jsonl"
+    rows = [{"id": "a", "question": "风电装机到2030年要达到多少兆瓦?"}, {"id": "b", "question": "   "},
+            {"id": "c", "question": "今天江阴天气怎么样?"}]
+    batch.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    result = cli("ask", "--index", str(plan_index), "--json", "--batch", str(batch))
+    assert result.returncode == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["id"] for o in out] == ["a", "b", "c"]
+    assert out[0]["found"] and "40" in out[0]["answer"]
+    assert not out[1]["found"] and "empty" in out[1]["answer"]
+    assert not out[2]["found"]
+
+
+def test_cli_exit_codes(plan_index, tmp_path):
+    missing = cli("ask", "--index", str(tmp_path / "none"), "问题")
+    assert missing.returncode == 2 and "policyqa index" in missing.stderr and "Traceback" not in missing.stderr
+    empty = cli("ask", "--index", str(plan_index), "  ")
+    assert empty.returncode == 1 and "empty" in empty.stderr and "Traceback" not in empty.stderr
+    usage = cli("ask", "--index", str(plan_index))
+    assert usage.returncode == 1 and "--batch" in usage.stderr
+    no_folder = cli("index", "--corpus", str(tmp_path / "nope"), "--index", str(tmp_path / "i"), "--quiet")
+    assert no_folder.returncode == 1 and "nope" in no_folder.stderr and "Traceback" not in no_folder.stderr
