@@ -329,9 +329,10 @@ def _is_punct(word: str) -> bool:
 
 
 def _is_heading(sentence: str, chunk: Chunk) -> bool:
-    """The clause's own numbering and heading (1.实施节能和能效提升计划。): a title, not an answer."""
+    """The clause's own numbering and heading (1.实施节能和能效提升计划。), or the document's title
+    line in its preamble: a title, not an answer."""
     bare = _strip_label(sentence).rstrip("。")
-    return bool(chunk.heading) and bare == chunk.heading
+    return bare in {chunk.heading, chunk.doc_title} - {""}
 
 
 def _intent_bonus(intent: Intent, sentence: str) -> float:

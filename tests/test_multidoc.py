@@ -1,0 +1,56 @@
+"""The whole corpus of ../shared: the plan plus the national and provincial documents it cites.
+Real FAISS and BM25 with the keyword embedder (fast); the real model over this corpus runs in the eval."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.embed import KeywordEmbedder
+from assistant.indexer import build_index
+from assistant.pipeline import Assistant
+from assistant.settings import Settings
+
+pytestmark = pytest.mark.shared
+PROJECT_CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+
+@pytest.fixture(scope="module")
+def everything(shared_corpus, tmp_path_factory) -> tuple[Assistant, object]:
+    settings = Settings(corpus=[PROJECT_CORPUS, shared_corpus], index_dir=tmp_path_factory.mktemp("all") / "index")
+    report = build_index(settings, KeywordEmbedder())
+    return Assistant.load(settings.index_dir, settings, embedder=KeywordEmbedder()), report
+
+
+def test_the_plan_in_both_folders_is_indexed_once(everything):
+    assistant, report = everything
+    assert report.documents == 10
+    assert any("same content" in w for w in report.warnings)
+    titles = {d.meta.title for d in assistant.data.documents}
+    assert "江阴市碳达峰实施方案" in titles and "江苏省碳达峰实施方案" in titles
+
+
+def test_comparing_levels_gives_each_document_its_figure(everything):
+    answer = everything[0].ask("江阴市和江苏省2025年非化石能源消费比重目标分别是多少?")
+    assert answer.found
+    assert "《江阴市碳达峰实施方案》" in answer.answer and "10%" in answer.answer
+    assert "《江苏省碳达峰实施方案》" in answer.answer and "18%" in answer.answer
+    assert {c.doc_id for c in answer.citations} >= {"jiangyin_carbon_peak_plan_draft", "jiangsu_carbon_peak_implementation_plan"}
+
+
+def test_a_named_document_is_preferred(everything):
+    answer = everything[0].ask("“十四五”节能减排综合工作方案对2025年全国单位GDP能耗下降目标是多少?")
+    assert "13.5%" in answer.answer
+    assert answer.citations[0].doc_id == "sc_14th_fyp_energy_saving_emission_reduction_plan"
+
+
+def test_a_question_naming_no_place_is_answered_from_the_home_plan(everything):
+    answer = everything[0].ask("建材行业达峰由哪些部门负责?")
+    assert answer.citations[0].doc_id == "jiangyin_carbon_peak_plan_draft"
+    assert "工信局" in answer.answer
+
+
+def test_provincial_lead_department(everything):
+    answer = everything[0].ask("江苏省推动重点工业行业碳达峰由哪个部门牵头?")
+    assert "省工业和信息化厅牵头" in answer.answer
+    assert answer.citations[0].doc_id == "jiangsu_carbon_peak_implementation_plan"
