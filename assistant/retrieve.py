@@ -7,7 +7,7 @@ import numpy as np
 
 from .schema import Chunk, Hit
 from .store import IndexData
-from .text import Tokenizer, fold
+from .text import Tokenizer, fold, glossary_terms, has_cjk
 
 # A question that names a place prefers the documents of that place; one that names none prefers
 # the home documents (the user's own plan); one that names a document's title prefers that document.
@@ -111,6 +111,8 @@ class Retriever:
         return out
 
     def bm25_scores(self, question: str) -> np.ndarray:
+        if not has_cjk(question):
+            question = f"{question} {glossary_terms(question)}"
         tokens = [t for t in self.tokenizer.tokens(question) if t in self._vocab]
         if not tokens:
             return np.zeros(len(self.data.chunks))

@@ -90,3 +90,56 @@ def _is_punct(token: str) -> bool:
 
 def has_cjk(text: str) -> bool:
     return bool(_CJK_RE.search(text))
+
+
+# English questions: the dense model is multilingual, but BM25 and answer scoring read Chinese. These
+# domain terms carry an English question's meaning over to them (longest phrases first).
+GLOSSARY = {
+    "carbon peak": "碳达峰", "peak carbon": "碳达峰", "carbon neutrality": "碳中和", "carbon neutral": "碳中和",
+    "peak": "达峰", "emission": "排放", "emissions": "排放", "carbon dioxide": "二氧化碳", "co2": "二氧化碳",
+    "solar": "太阳能 光伏", "photovoltaic": "光伏", "pv": "光伏", "wind": "风电", "wind power": "风电",
+    "installed capacity": "装机容量", "capacity": "装机容量", "coal power": "煤电", "coal-fired": "燃煤 煤电",
+    "scattered coal": "散煤", "loose coal": "散煤", "coal": "煤炭", "natural gas": "天然气", "gas": "天然气",
+    "oil": "石油", "petroleum": "石油", "hydrogen": "氢能", "energy storage": "储能", "storage": "储能",
+    "biomass": "生物质", "electricity": "电力", "power grid": "电网", "grid": "电网", "non-fossil": "非化石能源",
+    "fossil": "化石能源", "renewable": "可再生能源", "share": "比重 占比", "proportion": "比例 比重",
+    "ratio": "比例", "percentage": "比例", "target": "目标", "goal": "目标", "consumption": "消费",
+    "energy consumption": "能耗", "energy intensity": "能耗强度", "intensity": "强度", "energy": "能源",
+    "forest coverage": "林木覆盖率", "forest": "林木 森林", "coverage": "覆盖率", "wetland": "湿地",
+    "building": "建筑", "buildings": "建筑", "green building": "绿色建筑", "prefabricated": "装配式",
+    "retrofit": "改造", "renovation": "改造", "energy saving": "节能", "energy efficiency": "能效",
+    "efficiency": "效率 能效", "new energy vehicle": "新能源汽车", "electric vehicle": "新能源汽车",
+    "vehicle": "车辆", "vehicles": "车辆", "bus": "公交车", "buses": "公交车", "public transport": "公共交通",
+    "logistics": "物流", "port": "港口", "waste": "垃圾 废物", "garbage": "垃圾", "recycling": "循环利用 回收",
+    "circular": "循环", "industry": "工业 产业", "industrial": "工业", "steel": "钢铁", "chemical": "化工",
+    "petrochemical": "石化", "building materials": "建材", "cement": "水泥", "textile": "纺织",
+    "data center": "数据中心", "data centers": "数据中心", "5g": "5G", "semiconductor": "集成电路",
+    "integrated circuit": "集成电路", "department": "部门", "departments": "部门", "responsible": "负责",
+    "in charge": "负责", "lead": "牵头", "leading": "牵头", "enterprise": "企业", "enterprises": "企业",
+    "company": "企业", "companies": "企业", "park": "园区", "parks": "园区", "zero-carbon": "零碳",
+    "zero carbon": "零碳", "low-carbon": "低碳", "low carbon": "低碳", "green": "绿色", "finance": "金融",
+    "tax": "税收", "trading": "交易", "carbon market": "碳排放交易市场", "statistics": "统计",
+    "talent": "人才", "technology": "技术 科技", "innovation": "创新", "principles": "原则",
+    "principle": "原则", "ecological": "生态", "yangtze": "长江", "mine": "矿山", "mines": "矿山",
+}
+_GLOSSARY_RE = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(GLOSSARY, key=len, reverse=True)) + r")\b", re.I)
+
+
+def glossary_terms(text: str) -> str:
+    """The Chinese terms of an English question's domain words, and its numbers (years, figures)."""
+    terms = [GLOSSARY[m.group(1).lower()] for m in _GLOSSARY_RE.finditer(text)]
+    numbers = re.findall(r"\d+(?:\.\d+)?%?", text)
+    return " ".join(dict.fromkeys(terms + numbers))
+
+
+_EN_STOP = frozenset("""a an the of in on for to by at with and or is are was were be been will would shall should can
+could do does did what what's which who whom whose when where how much many there any its it it's this that these those
+have has had get reach achieve plan plans planned city county province jiangyin jiangsu china national s""".split())
+
+
+def glossary_share(text: str) -> float:
+    """How much of an English question the glossary understands: its content words that are domain
+    terms. A question about GDP or the weather leaves most words unknown."""
+    covered = {w for m in _GLOSSARY_RE.finditer(text) for w in m.group(1).lower().split()}
+    words = [w for w in re.findall(r"[a-z][a-z\-']*", text.lower()) if w not in _EN_STOP]
+    return sum(w in covered for w in words) / len(words) if words else 0.0
