@@ -12,16 +12,20 @@ import re
 import numpy as np
 from dataclasses import dataclass, field
 
-from .knowledge import canonical
+from .knowledge import all_names, department_registry, find_departments
 from .retrieve import PLACE_WORDS, named_places
-from .schema import Chunk, Citation, Hit, Responsibility
+from .schema import Chunk, Citation, Hit, Responsibility, Target
 from .store import IndexData
 from .text import Tokenizer, fold, glossary_share, glossary_terms, has_cjk, split_sentences
 
 DEPT_Q = re.compile(r"(?i)\bwho\b|which (department|agenc|bureau)|responsible|in charge|谁|哪个部门|哪些部门|什么部门|哪个单位|哪些单位|哪家|牵头|归.{0,6}管|把关|主管|负责部门|责任部门|由.{0,3}负责")
-TASKS_Q = re.compile(r"承担|负责.{0,12}(哪些|什么|哪部分|哪方面|哪项)|哪些(工作|任务)|什么(工作|任务)|哪部分|职责")
+TASKS_Q = re.compile(r"承担|(负责|牵头|参与).{0,12}(哪些|什么|哪部分|哪方面|哪项)|哪些(工作|任务)|什么(工作|任务)|哪部分|职责")
+ASKS_DEPT = re.compile(r"谁|哪个部门|哪些部门|什么部门|哪个单位|哪些单位|哪家")
 LIST_Q = re.compile(r"有哪些|有哪几|哪几(条|项|个|方面|大)|包括哪些|包括什么|几大|都有什么|分别是什么|列举")
 TARGET_Q = re.compile(r"(?i)how (much|many)|\btarget|\bwhen\b|what year|多少|几(个|成|年|万|亿|公里|兆瓦)?|比例|比重|占比|目标|何时|什么时候|哪一?年|时间|吗\s*[?？]?$|达到|降低|下降|提高|提升")
+YES_NO = re.compile(r"吗|对不对|是不是|是否|对吧|没错")
+CLAIM = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?!年|\d)(?=%|％|兆瓦|万千瓦|千瓦|亿|万|个|公里|亩|㎡|吨|立方)")
+TARGET_WORD = re.compile(r"目标|指标")
 TIME_Q = re.compile(r"(?i)什么时候|何时|哪一?年|多久|时间|\bwhen\b|what year|by which year")
 YEAR = re.compile(r"(20\d\d)\s*年?")
 NUMBER = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|兆瓦|万千瓦|千瓦|亿|万|公里|个|吨|亩|㎡|平方米|立方)?")
@@ -37,6 +41,7 @@ class Intent:
     places: set[str] = field(default_factory=set)
     department: str = ""
     asks_time: bool = False  # 什么时候 / 何时 / 哪一年: the answer must carry a date
+    claims: list[str] = field(default_factory=list)  # figures a yes/no question asserts: 是400兆瓦吗
 
 
 def classify(question: str, departments: list[str]) -> Intent:
@@ -44,14 +49,15 @@ def classify(question: str, departments: list[str]) -> Intent:
     years = YEAR.findall(q)
     places = named_places(q)
     dept = _named_department(q, departments)
-    if dept and TASKS_Q.search(q) and not DEPT_Q.search(q.replace(dept, "")):
+    if dept and TASKS_Q.search(q) and not ASKS_DEPT.search(q):
         return Intent("dept_tasks", years, places, dept)
     if DEPT_Q.search(q):
         return Intent("dept", years, places)
     if LIST_Q.search(q):
         return Intent("list", years, places)
     if TARGET_Q.search(q):
-        return Intent("target", years, places, asks_time=bool(TIME_Q.search(q)))
+        claims = [m.group(1) for m in CLAIM.finditer(q)] if YES_NO.search(q) else []
+        return Intent("target", years, places, asks_time=bool(TIME_Q.search(q)), claims=claims)
     return Intent("general", years, places)
 
 
@@ -71,7 +77,7 @@ class Candidate:
 
 class Composer:
     def __init__(self, tokenizer: Tokenizer, data: IndexData, doc_titles: dict[str, str],
-                 max_chars: int = 300, max_list_chars: int = 600):
+                 max_chars: int = 300, max_list_chars: int = 600, home_place: str = ""):
         chunks, notes = data.chunks, data.notes
         self.tokenizer = tokenizer
         self.df = data.df
@@ -91,8 +97,19 @@ class Composer:
         self.max_chars = max_chars
         self.max_list_chars = max_list_chars
         self.outlines = {c.clause_id: c for c in chunks if c.kind == "outline"}
+        self.targets: dict[str, list[Target]] = {}
+        for t in data.targets:
+            self.targets.setdefault(t.clause_id, []).append(t)
+        self.clause_chunks: dict[str, list[Chunk]] = {}
+        for c in chunks:
+            if c.kind == "text":
+                self.clause_chunks.setdefault(c.clause_id, []).append(c)
+        self.registry = department_registry(notes, {d.doc_id: d for d in data.documents}, {c.clause_id: c for c in data.clauses})
+        self.home_place = home_place
         self.corpus_text = fold("\n".join(c.text for c in chunks)).lower()
-        self.departments = sorted({canonical(d) for n in notes for d in n.departments} | {d for n in notes for d in n.departments}, key=len, reverse=True)
+        self.departments = sorted(
+            {n for d in self.registry for n in [d.name, *d.names, *all_names(d.name)]}, key=len, reverse=True
+        )
 
     # ---- scoring -------------------------------------------------------------------------
     def idf(self, token: str) -> float:
@@ -154,6 +171,8 @@ class Composer:
                 return found
         if intent.kind == "list":
             found = self._outline(q_tokens, hits)
+            if not found and TARGET_WORD.search(question):
+                found = self._year_targets(intent, hits)
             if found:
                 return found
         return self._sentences(q_tokens, intent, hits, query)
@@ -207,17 +226,50 @@ class Composer:
         parts = []
         for cand in picked:
             n = _cite(citations, cand.chunk, self.titles, 1.0)
-            if intent.kind == "target":
+            row = self.target_of(cand, q_tokens) if intent.kind == "target" else None
+            if row is not None:
+                text = target_text(row)
+            elif intent.kind == "target":
                 text = _shorten(cand.text, q_tokens, intent, self.coverage)
             else:
                 text = _window(cand.text, q_tokens, self.coverage, LONG_SENTENCE)
             text = _strip_note(text).rstrip("。；;，, ")
-            prefix = self._doc_prefix(cand.chunk)
-            parts.append(f"{prefix}{text}[{n}]。")
+            verdict = premise_verdict(intent, row) if row is not None else ""
+            parts.append(f"{verdict}{self._doc_prefix(cand.chunk)}{text}[{n}]。")
         answer = "".join(parts)
         if len(answer) > limit:
             answer = answer[: limit - 1] + "…"
         return True, answer, citations
+
+    def target_of(self, cand: Candidate, q_tokens: set[str]) -> Target | None:
+        """The target row the chosen sentence states about what the question asks (its indicator)."""
+        rows = [t for t in self.targets.get(cand.chunk.clause_id, []) if _same_sentence(t.sentence, cand.text)]
+        if not rows:
+            return None
+        return max(rows, key=lambda t: (self.coverage(q_tokens, t.indicator) + self.coverage(q_tokens, t.segment), -rows.index(t)))
+
+    def _year_targets(self, intent: Intent, hits: list[Hit]):
+        """2025年有哪些目标: the targets due that year in the best-ranked document."""
+        if len(intent.years) != 1 or not hits:
+            return None
+        doc_id = hits[0].chunk.doc_id
+        rows = [t for rows in self.targets.values() for t in rows if t.doc_id == doc_id and intent.years[0] in t.deadline]
+        if not rows:
+            return None
+        citations: list[Citation] = []
+        head = f"{self._doc_prefix(hits[0].chunk)}到{intent.years[0]}年的目标有{len(rows)}项："
+        items: list[str] = []
+        for row in rows:
+            chunk = self._chunk_of_target(row)
+            item = target_text(row, with_deadline=False)
+            if len(head) + len("；".join([*items, item])) + 12 > self.max_list_chars:
+                items.append(f"等{len(rows)}项")
+                break
+            items.append(item + (f"[{_cite(citations, chunk, self.titles, 1.0)}]" if chunk else ""))
+        return True, head + "；".join(items) + "。", citations
+
+    def _chunk_of_target(self, row: Target) -> Chunk | None:
+        return next((c for c in self.clause_chunks.get(row.clause_id, []) if row.segment and row.segment in c.text), None)
 
     def _doc_prefix(self, chunk: Chunk) -> str:
         return f"《{chunk.doc_title}》：" if len(self.titles) > 1 and chunk.doc_title else ""
@@ -236,8 +288,9 @@ class Composer:
                 continue
             c = cands[0]
             n = _cite(citations, c.chunk, self.titles, 1.0)
-            text = _strip_note(_shorten(c.text, q_tokens, intent, self.coverage)).rstrip("。；;，, ")
-            parts.append(f"《{c.chunk.doc_title}》：{text}[{n}]。")
+            row = self.target_of(c, q_tokens)
+            text = target_text(row) if row is not None else _shorten(c.text, q_tokens, intent, self.coverage)
+            parts.append(f"《{c.chunk.doc_title}》：{_strip_note(text).rstrip('。；;，, ')}[{n}]。")
         if not parts:
             every = sorted((h for hits in per_place.values() for h in hits), key=lambda h: -h.score)
             return False, self._not_found(every), []
@@ -259,7 +312,7 @@ class Composer:
                 markers += f"[{m}]"
             task = _task_name(hit.chunk, note)
             duty = note.note[1:-1].split("。")[0]
-            lead = "" if "牵头" in duty else f"，{note.lead}列首位"
+            lead = "" if "牵头" in duty else f"，{note.lead}列首位（牵头）"
             answer = f"{self._doc_prefix(hit.chunk)}{task}（{hit.chunk.path}）由{duty}{lead}{markers}。"
             return True, answer, citations
         return None
@@ -271,28 +324,30 @@ class Composer:
         return min(notes, key=lambda n: n.end) if notes else None
 
     def _dept_tasks(self, intent: Intent, hits: list[Hit]):
-        want = canonical(intent.department)
-        notes = [n for n in self.notes if any(canonical(d) == want or d == intent.department for d in n.departments)]
-        if intent.places:
-            placed = [n for n in notes if any(w in self.titles.get(n.doc_id, "") for p in intent.places for w in PLACE_WORDS[p])]
-            notes = placed or notes
-        if not notes:
+        """A department's tasks from the notes that name it, lead tasks first, each with its clause."""
+        depts = find_departments(self.registry, intent.department)
+        places = intent.places or {self.home_place}
+        depts = [d for d in depts if d.place in places] or depts
+        if not depts:
             return None
+        dept = max(depts, key=lambda d: len(d.tasks))
+        tasks = sorted(dept.tasks, key=lambda t: t.role != "牵头")
+        lead = sum(t.role == "牵头" for t in tasks)
+        head = f"{intent.department}（{dept.place}）在{len(tasks)}项任务的责任单位之列" + (f"，其中牵头{lead}项" if lead else "") + "："
         citations: list[Citation] = []
-        items = []
-        for note in notes:
-            chunk = self._chunk_of_note(note, hits)
-            label = _clause_label(note, chunk)
-            if chunk is not None:
-                n = _cite(citations, chunk, self.titles, 1.0)
-                items.append(f"{label}[{n}]")
+        items: list[str] = []
+        for task in tasks:
+            item = f"{task.path}{task.heading}" + ("（牵头）" if task.role == "牵头" else "") + f"[{len(citations) + 1}]"
+            if len(head) + len("；".join([*items, item])) + 8 > self.max_list_chars:
+                items.append(f"等{len(tasks)}项")
+                break
+            chunk = self.note_chunks.get((task.clause_id, _note_start(task, self.notes)))
+            if chunk is None:
+                item = item[: item.rindex("[")]
             else:
-                items.append(label)
-        role = "牵头或参与" if any("牵头" in n.note for n in notes) else "参与"
-        answer = f"{intent.department}{role}的任务有{len(notes)}项：" + "；".join(items) + "。"
-        if len(answer) > self.max_list_chars:
-            answer = answer[: self.max_list_chars - 1] + "…"
-        return True, answer, citations[:10]
+                item = item[: item.rindex("[")] + f"[{_cite(citations, chunk, self.titles, 1.0)}]"
+            items.append(item)
+        return True, head + "；".join(items) + "。", citations
 
     def _chunk_of_note(self, note: Responsibility, hits: list[Hit]) -> Chunk | None:
         return self.note_chunks.get((note.clause_id, note.start))
@@ -342,6 +397,38 @@ def _is_punct(word: str) -> bool:
     return not any(ch.isalnum() for ch in word)
 
 
+def target_text(row: Target, with_deadline: bool = True) -> str:
+    """The verbatim clause that states a target, with its deadline in front when the clause lacks it."""
+    seg = row.segment.rstrip("。；;，, ")
+    if not with_deadline:
+        return re.sub(r"^(力争)?(到|至|在)?\s*(20\d\d年(底前|底|前|末)?|“?十[四五]五”?(末|期间|时期))\s*[,，]?", "", seg)
+    if not row.deadline or row.deadline.split("年")[0] in seg:
+        return seg
+    lead = row.deadline if row.deadline.endswith(("前", "底前")) else f"到{row.deadline}"
+    return f"{lead}，{seg}"
+
+
+def premise_verdict(intent: Intent, row: Target) -> str:
+    """A yes/no question's premise checked against the row: 到2025年光伏装机1400兆瓦对吗 -> 不对."""
+    if not intent.claims and not (intent.years and YES_NO.search(" ".join(intent.claims) or "吗")):
+        return ""
+    figure = f"{row.value}{row.unit}"
+    if intent.claims and row.value and row.value not in intent.claims:
+        return f"不对，不是{intent.claims[0]}{row.unit}，而是{figure}{_qualifier_tail(row)}："
+    if intent.years and row.deadline and not any(y in row.deadline for y in intent.years):
+        return f"不对，{figure}是{row.deadline}的目标，不是{intent.years[0]}年的："
+    return "是的：" if intent.claims else ""
+
+
+def _qualifier_tail(row: Target) -> str:
+    return "".join(q for q in ("以上", "左右", "以内", "以下") if q in row.qualifier)
+
+
+def _same_sentence(a: str, b: str) -> bool:
+    a, b = _strip_note(a).rstrip("。"), _strip_note(b).rstrip("。")
+    return a == b or a in b or b in a
+
+
 def _is_heading(sentence: str, chunk: Chunk) -> bool:
     """The clause's own numbering and heading (1.实施节能和能效提升计划。), or the document's title
     line in its preamble: a title, not an answer."""
@@ -354,6 +441,8 @@ def _intent_bonus(intent: Intent, sentence: str) -> float:
         return 0.0
     if intent.asks_time:
         return 0.3 if YEAR.search(sentence) else -0.3
+    if intent.claims and any(re.search(rf"(?<![\d.]){re.escape(c)}(?![\d.])", sentence) for c in intent.claims):
+        return 0.45  # 到2025年光伏装机1400兆瓦对吗: the sentence with the claimed figure, whatever its year
     bonus = 0.15 if FIGURE.search(sentence) else -0.1
     if intent.years:
         bonus += 0.2 if any(y in sentence for y in intent.years) else 0.0
@@ -482,6 +571,10 @@ def _task_name(chunk: Chunk, note: Responsibility) -> str:
     if lead and len(lead) <= 30:
         return f"「{lead}」"
     return f"「{chunk.heading}」"
+
+
+def _note_start(task, notes: list[Responsibility]) -> int:
+    return next((n.start for n in notes if n.clause_id == task.clause_id and n.note == task.note), -1)
 
 
 def _clause_label(note: Responsibility, chunk: Chunk | None) -> str:

@@ -58,7 +58,7 @@ def index(corpus: tuple[Path, ...], index_dir: Path | None, embedder: str | None
         click.echo(f"warning: {warning}", err=True)
     click.echo(
         f"indexed {report.documents} documents, {report.clauses} clauses, {report.chunks} chunks, "
-        f"{report.notes} responsibility notes into {settings.index_dir} in {report.seconds:.1f} s "
+        f"{report.notes} responsibility notes, {report.targets} targets into {settings.index_dir} in {report.seconds:.1f} s "
         f"({report.embedded} texts embedded, {report.reused} reused from the previous index)"
     )
     for label, docs in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
@@ -91,6 +91,48 @@ def ask(question: str | None, as_json: bool, batch: Path | None, index_dir: Path
         click.echo(answer.model_dump_json())
     else:
         click.echo(render_answer(answer))
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="The index to read. Default: index/.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON records.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+def departments(name: str | None, index_dir: Path | None, as_json: bool, as_csv: bool) -> None:
+    """Departments named in responsibility notes; with NAME (short or full), that department's tasks."""
+    from . import export
+
+    found = _load(index_dir).departments(name)
+    if name and not found:
+        raise Failure(f"no department named {name!r} in the responsibility notes; run `policyqa departments` for the list")
+    if as_json:
+        click.echo(export.to_json(found))
+    elif name:
+        rows = export.task_rows(found)
+        click.echo(export.to_csv(rows, export.TASK_COLUMNS) if as_csv else export.to_table(rows, export.TASK_COLUMNS[:-1]))
+    else:
+        rows = export.department_rows(found)
+        click.echo(export.to_csv(rows, export.DEPARTMENT_COLUMNS) if as_csv else export.to_table(rows, export.DEPARTMENT_COLUMNS))
+
+
+@main.command()
+@click.option("--year", help="Deadline year, e.g. 2025.")
+@click.option("--doc", help="Document id or a part of its title.")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="The index to read. Default: index/.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON records.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+def targets(year: str | None, doc: str | None, index_dir: Path | None, as_json: bool, as_csv: bool) -> None:
+    """Quantified targets: deadline, indicator, value, unit, qualifier, baseline, scope."""
+    from . import export
+
+    rows = _load(index_dir).targets(year=year, doc=doc)
+    if as_json:
+        click.echo(export.to_json(rows))
+    elif as_csv:
+        click.echo(export.to_csv(export.target_rows(rows), export.TARGET_COLUMNS), nl=False)
+    else:
+        click.echo(export.to_table(export.target_rows(rows), export.TARGET_COLUMNS[1:-1]))
+        click.echo(f"{len(rows)} targets", err=True)
 
 
 def _load(index_dir: Path | None):

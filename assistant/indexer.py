@@ -13,7 +13,8 @@ from .chunk import chunk_document
 from .ingest import load_corpus
 from .knowledge import ALIASES, find_notes, responsibilities
 from .parse import parse_document
-from .schema import Chunk, Clause, Document, Responsibility
+from .schema import Chunk, Clause, Document, Responsibility, Target
+from .targets import extract_targets
 from .settings import Settings
 from .store import FORMAT_VERSION, IndexData, build_faiss, library_versions, previous_vectors, save_index, text_key
 from .text import Tokenizer, split_sentences
@@ -28,6 +29,7 @@ class BuildReport:
     clauses: int = 0
     chunks: int = 0
     notes: int = 0
+    targets: int = 0
     embedded: int = 0  # chunks embedded in this run
     reused: int = 0  # chunks whose vectors came from the previous index
     added: list[str] = field(default_factory=list)
@@ -37,11 +39,28 @@ class BuildReport:
     seconds: float = 0.0
 
 
-def analyse(doc: Document, settings: Settings) -> tuple[list[Clause], list[Chunk], list[Responsibility]]:
+@dataclass
+class Analysis:
+    clauses: list[Clause] = field(default_factory=list)
+    chunks: list[Chunk] = field(default_factory=list)
+    notes: list[Responsibility] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+
+    def add(self, other: "Analysis") -> None:
+        self.clauses += other.clauses
+        self.chunks += other.chunks
+        self.notes += other.notes
+        self.targets += other.targets
+
+
+def analyse(doc: Document, settings: Settings) -> Analysis:
     clauses = parse_document(doc)
-    notes = [r for c in clauses for r in responsibilities(c)]
-    chunks = chunk_document(doc, clauses, settings.chunk_max_chars, settings.chunk_min_chars)
-    return clauses, chunks, notes
+    return Analysis(
+        clauses=clauses,
+        chunks=chunk_document(doc, clauses, settings.chunk_max_chars, settings.chunk_min_chars),
+        notes=[r for c in clauses for r in responsibilities(c)],
+        targets=extract_targets(doc, clauses),
+    )
 
 
 def corpus_terms(clauses: list[Clause], notes: list[Responsibility]) -> list[str]:
@@ -60,12 +79,10 @@ def build_index(settings: Settings, embedder, progress: bool = False) -> BuildRe
     started = time.perf_counter()
     report = BuildReport()
     documents, report.warnings = load_corpus(list(settings.corpus), progress=False)
-    clauses, chunks, notes = [], [], []
+    found = Analysis()
     for doc in documents:
-        c, ch, n = analyse(doc, settings)
-        clauses += c
-        chunks += ch
-        notes += n
+        found.add(analyse(doc, settings))
+    clauses, chunks, notes = found.clauses, found.chunks, found.notes
     _diff_documents(settings.index_dir, documents, report)
     terms = corpus_terms(clauses, notes)
     tokenizer = Tokenizer(terms)
@@ -87,9 +104,10 @@ def build_index(settings: Settings, embedder, progress: bool = False) -> BuildRe
         "documents": {d.doc_id: {"path": d.path, "title": d.meta.title, "content_hash": d.content_hash} for d in documents},
     }
     data = IndexData(manifest, documents, clauses, chunks, notes, vectors, build_faiss(vectors), bm25, terms, dict(df),
-                     np.array(sentences, dtype=np.int64).reshape(-1, 3), sentence_vectors)
+                     np.array(sentences, dtype=np.int64).reshape(-1, 3), sentence_vectors, found.targets)
     save_index(settings.index_dir, data)
     report.documents, report.clauses, report.chunks, report.notes = len(documents), len(clauses), len(chunks), len(notes)
+    report.targets = len(found.targets)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .schema import Clause, Responsibility
+from .schema import Clause, Department, Document, Responsibility, Task
 
 _OPEN, _CLOSE = "（(〔[【", "）)〕]】"
 _NOTE_END = re.compile(r"[）)〕\]】]")
@@ -38,16 +38,62 @@ ALIASES = {
     "机关事务管理局": ["机关事务局"],
     "供电公司": ["江阴供电公司", "国网江阴供电公司"],
 }
+# Provincial and national names are written in full already; these are the spellings that differ.
+ALIASES.update({
+    "省发展改革委": ["省发展和改革委员会", "省发改委", "江苏省发展和改革委员会"],
+    "省工业和信息化厅": ["省工信厅", "江苏省工业和信息化厅"],
+    "省住房城乡建设厅": ["省住房和城乡建设厅", "省住建厅", "江苏省住房和城乡建设厅"],
+    "省人力资源社会保障厅": ["省人力资源和社会保障厅", "省人社厅"],
+    "省生态环境厅": ["江苏省生态环境厅"],
+    "国家发展改革委": ["国家发展和改革委员会", "国家发改委"],
+})
 _CANON = {name: short for short, names in ALIASES.items() for name in [short, *names]}
 
 
 def canonical(dept: str) -> str:
-    """One name for a department within its level: 发展和改革委员会 -> 发改委."""
+    """One name for a department within its level: 发展和改革委员会 -> 发改委,
+    省发展改革委（省能源局） -> 省发展改革委."""
     bare = re.sub(r"[（(][^）)]*[）)]", "", dept).strip()
     for prefix in ("江阴市", "市"):
         if bare.startswith(prefix) and bare[len(prefix) :] in _CANON:
             bare = bare[len(prefix) :]
     return _CANON.get(bare, bare)
+
+
+def spelled_out(dept: str) -> list[str]:
+    """Names a department is also known by, as the corpus spells them out: 省发展改革委（省能源局）."""
+    inner = re.findall(r"[（(]([^）)]+)[）)]", dept)
+    return [n for n in inner if n not in ("单位",)]
+
+
+def department_registry(notes: list[Responsibility], docs: dict[str, Document], clauses: dict[str, Clause]) -> list[Department]:
+    """Every department named in a note, one record per (place, canonical name), with its tasks.
+    Departments of different places never merge: 江阴's 发改委 is not 省发展改革委."""
+    registry: dict[tuple[str, str], Department] = {}
+    for note in notes:
+        doc = docs[note.doc_id]
+        place = doc.meta.place or doc.meta.level or doc.doc_id
+        clause = clauses.get(note.clause_id)
+        for written in note.departments:
+            key = (place, canonical(written))
+            dept = registry.setdefault(key, Department(name=key[1], place=place, level=doc.meta.level))
+            for name in [written, *spelled_out(written)]:
+                if name not in dept.names:
+                    dept.names.append(name)
+            dept.tasks.append(Task(
+                doc_id=doc.doc_id, doc_title=doc.meta.title, clause_id=note.clause_id,
+                path=clause.path if clause else note.clause_id.split("#", 1)[-1],
+                heading=clause.heading if clause else "", role="牵头" if written == note.lead else "参与",
+                note=note.note,
+            ))
+    return sorted(registry.values(), key=lambda d: (d.place, -len(d.tasks), d.name))
+
+
+def find_departments(registry: list[Department], name: str) -> list[Department]:
+    """Departments a user's name refers to: its canonical name, a written name, or an alias."""
+    want = canonical(name.strip())
+    exact = [d for d in registry if d.name == want or name in d.names or want in (canonical(n) for n in d.names)]
+    return exact or [d for d in registry if name and (name in d.name or any(name in n for n in d.names))]
 
 
 def all_names(short: str) -> list[str]:

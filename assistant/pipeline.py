@@ -10,8 +10,9 @@ from pathlib import Path
 
 from .answer import Composer, citation_of
 from .embed import make_embedder
-from .retrieve import Retriever, Scope, named_places
-from .schema import Answer
+from .retrieve import PLACE_WORDS, Retriever, Scope, named_places
+from .knowledge import find_departments
+from .schema import Answer, Department, Target
 from .settings import Settings
 from .store import IndexData, load_index, read_manifest
 from .text import Tokenizer, fold
@@ -43,7 +44,7 @@ class Assistant:
         s = self.settings
         self.retriever = Retriever(data, embedder, self.tokenizer, s.fusion, s.dense_weight, s.bm25_weight, s.rrf_k, s.home_place)
         titles = {d.doc_id: d.meta.title for d in data.documents}
-        self.composer = Composer(self.tokenizer, data, titles, s.max_answer_chars, s.max_list_chars)
+        self.composer = Composer(self.tokenizer, data, titles, s.max_answer_chars, s.max_list_chars, s.home_place)
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, settings: Settings | None = None, embedder=None) -> "Assistant":
@@ -61,8 +62,9 @@ class Assistant:
         query = self.retriever.embed_query(q)
         hits = self.retriever.search(q, k=k, scope=scope, query=query)
         places = named_places(q) & {p for p in self.retriever.doc_place.values() if p}
-        if len(places) >= 2:  # 江阴和江苏…分别: each place answers from its own documents
-            per_place = {p: self.retriever.search(q, k, _narrow(scope, self.retriever.docs_of_place(p)), query) for p in sorted(places)}
+        if len(places) >= 2:  # 江阴和江苏…分别: each place answers from its own documents, in the question's order
+            order = sorted(places, key=lambda p: min(q.lower().find(w) for w in PLACE_WORDS[p] if w in q.lower()))
+            per_place = {p: self.retriever.search(q, k, _narrow(scope, self.retriever.docs_of_place(p)), query) for p in order}
             found, text, citations = self.composer.compare(q, per_place, query)
             hits = _interleave(list(per_place.values()), k)
         else:
@@ -76,6 +78,22 @@ class Assistant:
             retrieved=[citation_of(h.chunk, h.score) for h in hits],
             latency_ms=round((time.perf_counter() - started) * 1000, 2),
         )
+
+
+    def departments(self, name: str | None = None) -> list[Department]:
+        """Departments named in responsibility notes, with their tasks; `name` may be short or full."""
+        registry = self.composer.registry
+        return find_departments(registry, name) if name else list(registry)
+
+    def targets(self, year: str | None = None, doc: str | None = None) -> list[Target]:
+        """Quantified targets, filtered by deadline year (2025) and document (id or a part of its title)."""
+        rows = self.data.targets
+        if year:
+            rows = [t for t in rows if str(year) in t.deadline]
+        if doc:
+            titles = {d.doc_id: d.meta.title for d in self.data.documents}
+            rows = [t for t in rows if doc == t.doc_id or doc in titles.get(t.doc_id, "")]
+        return rows
 
 
 def _interleave(lists: list[list], k: int) -> list:

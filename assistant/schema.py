@@ -77,10 +77,35 @@ class Responsibility(BaseModel):
     lead: str
 
 
+class Task(BaseModel):
+    """A task a department shares: the clause whose responsibility note names it."""
+
+    doc_id: str
+    doc_title: str
+    clause_id: str
+    path: str
+    heading: str
+    role: Literal["牵头", "参与"]  # lead (marked 牵头, else listed first) or participant
+    note: str
+
+
+class Department(BaseModel):
+    name: str  # one name within its place: 发改委 for 发展和改革委员会
+    place: str  # 江阴 / 江苏 / 全国: a department is never merged across places
+    level: Level = ""
+    names: list[str] = Field(default_factory=list)  # as written in the corpus
+    tasks: list[Task] = Field(default_factory=list)
+
+
 class Target(BaseModel):
+    """One quantified target: 到2030年,太阳能发电装机容量达到1400兆瓦 -> deadline 2030年, indicator
+    太阳能发电装机容量, value 1400, unit 兆瓦."""
+
     doc_id: str
     clause_id: str
-    sentence: str
+    path: str = ""
+    sentence: str  # verbatim
+    segment: str = ""  # the comma-clause that states this target, verbatim
     deadline: str = ""
     indicator: str = ""
     value: str = ""

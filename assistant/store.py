@@ -1,4 +1,4 @@
-"""Saves and loads index/: vectors (FAISS), BM25, documents, clauses, chunks, notes and a manifest.
+"""Saves and loads index/: vectors (FAISS), BM25, documents, clauses, chunks, notes, targets and a manifest.
 
 Writes are atomic: a build writes a sibling folder and swaps it in only when complete, so a killed
 build leaves the previous index loadable.
@@ -20,7 +20,7 @@ from typing import TypeVar
 import numpy as np
 from pydantic import BaseModel
 
-from .schema import Chunk, Clause, Document, Responsibility
+from .schema import Chunk, Clause, Document, Responsibility, Target
 
 FORMAT_VERSION = 1
 M = TypeVar("M", bound=BaseModel)
@@ -62,6 +62,7 @@ class IndexData:
     df: dict[str, int]  # in how many chunks each token occurs: idf for answer scoring
     sentences: np.ndarray  # (n_sentences, 3) int: chunk row, start, end within the chunk's text
     sentence_vectors: np.ndarray  # (n_sentences, dim) float32
+    targets: list[Target]
 
 
 def _write_jsonl(path: Path, rows: list[BaseModel]) -> None:
@@ -95,6 +96,7 @@ def save_index(index_dir: Path, data: IndexData) -> None:
         _write_jsonl(tmp / "clauses.jsonl", data.clauses)
         _write_jsonl(tmp / "chunks.jsonl", data.chunks)
         _write_jsonl(tmp / "notes.jsonl", data.notes)
+        _write_jsonl(tmp / "targets.jsonl", data.targets)
         np.save(tmp / "vectors.npy", data.vectors.astype(np.float32))
         faiss.write_index(data.dense, str(tmp / "dense.faiss"))
         data.bm25.save(str(tmp / "bm25"))
@@ -179,6 +181,7 @@ def load_index(index_dir: Path, embedder_id: str | None = None) -> IndexData:
             clauses=_read_jsonl(index_dir / "clauses.jsonl", Clause),
             chunks=chunks,
             notes=_read_jsonl(index_dir / "notes.jsonl", Responsibility),
+            targets=_read_jsonl(index_dir / "targets.jsonl", Target),
             vectors=vectors,
             dense=dense,
             bm25=bm25,

@@ -1,0 +1,64 @@
+"""Departments and targets as tables for people, and as JSON or CSV for other tools."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import unicodedata
+
+from .schema import Department, Target
+
+TARGET_COLUMNS = ["doc_id", "path", "deadline", "indicator", "value", "unit", "qualifier", "baseline", "scope", "segment"]
+TASK_COLUMNS = ["place", "department", "role", "doc_id", "path", "heading", "note"]
+DEPARTMENT_COLUMNS = ["place", "department", "names", "tasks", "lead_tasks"]
+
+
+def target_rows(targets: list[Target]) -> list[dict]:
+    return [{c: getattr(t, c) for c in TARGET_COLUMNS} for t in targets]
+
+
+def department_rows(departments: list[Department]) -> list[dict]:
+    return [{"place": d.place, "department": d.name, "names": "、".join(d.names), "tasks": len(d.tasks),
+             "lead_tasks": sum(t.role == "牵头" for t in d.tasks)} for d in departments]
+
+
+def task_rows(departments: list[Department]) -> list[dict]:
+    return [{"place": d.place, "department": d.name, "role": t.role, "doc_id": t.doc_id, "path": t.path,
+             "heading": t.heading, "note": t.note} for d in departments for t in d.tasks]
+
+
+def to_csv(rows: list[dict], columns: list[str]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def to_json(records) -> str:
+    return json.dumps([r.model_dump() for r in records], ensure_ascii=False, indent=1)
+
+
+def to_table(rows: list[dict], columns: list[str], max_width: int = 40) -> str:
+    """A plain text table, aligned for CJK (full-width characters take two columns)."""
+    cells = [[_clip(str(r.get(c, "")), max_width) for c in columns] for r in rows]
+    widths = [max([_width(c)] + [_width(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    lines = ["  ".join(_pad(c, w) for c, w in zip(columns, widths))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(_pad(v, w) for v, w in zip(row, widths)) for row in cells]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def _clip(text: str, width: int) -> str:
+    text = text.replace("\n", " ")
+    while _width(text) > width:
+        text = text[:-2] + "…"
+    return text
