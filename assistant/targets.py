@@ -10,7 +10,6 @@ import re
 
 from .knowledge import find_notes
 from .schema import Clause, Document, Target
-from .text import split_sentences
 
 UNITS = (
     "万千瓦时", "亿千瓦时", "千瓦时", "亿千瓦", "万千瓦", "千瓦", "兆瓦", "吉瓦", "克/千瓦时", "克标准煤/千瓦时",
@@ -43,7 +42,7 @@ def extract_targets(doc: Document, clauses: list[Clause]) -> list[Target]:
             continue
         text = _without_notes(clause.text)
         deadline = ""
-        for s, e in split_sentences(text):
+        for s, e in _full_sentences(text):
             if s > 0 and text[s - 1] == "\n":
                 deadline = ""  # a deadline holds within its paragraph
             found, deadline = sentence_targets(doc, clause, text[s:e].strip(), deadline)
@@ -51,6 +50,11 @@ def extract_targets(doc: Document, clauses: list[Clause]) -> list[Target]:
             if found:
                 deadline = ""  # 到2025年，…。单位…下降13.5%: a deadline reaches the next sentence only when its own stated no figure
     return rows
+
+
+def _full_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentences ended by 。！？ or a line end: a ；-separated list of targets is one sentence."""
+    return [(m.start(), m.end()) for m in re.finditer(r"[^。！？\n]+[。！？]?", text) if m.group(0).strip()]
 
 
 def _without_notes(text: str) -> str:
@@ -112,6 +116,11 @@ def _segment_targets(body: str, seg: str) -> list[dict]:
     prev_end = 0
     for m in values:
         before = body[prev_end : m.start()]
+        if rows and not re.sub(r"[、和及与,，\s]|以上|左右|以内|以下", "", before):
+            # 分别下降8%、8%、10%以上: a list of figures for the indicators named before the first
+            rows.append(dict(rows[-1], value=m.group(1), unit=m.group(2).replace("％", "%"), qualifier=_qualifier(body, m)))
+            prev_end = m.end()
+            continue
         counted = COUNT_VERB.search(before)  # 首批打造10个左右零碳示范工程: the thing follows the figure
         indicator = _indicator_after(body[m.end() :]) if counted else _indicator(before)
         indicator = indicator or _indicator_after(body[m.end() :])
