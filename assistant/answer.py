@@ -28,7 +28,6 @@ CLAIM = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?!年|\d)(?=%|％|兆瓦|万�
 TARGET_WORD = re.compile(r"目标|指标")
 TIME_Q = re.compile(r"(?i)什么时候|何时|哪一?年|多久|时间|\bwhen\b|what year|by which year")
 YEAR = re.compile(r"(20\d\d)\s*年?")
-NUMBER = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|兆瓦|万千瓦|千瓦|亿|万|公里|个|吨|亩|㎡|平方米|立方)?")
 TIME_PREFIX = re.compile(r"^(到|至|在)?\s*(20\d\d年(底|前|末)?(前|以前)?|“?十[四五]五”?(期间|末|时期)?)[,，]?")
 FIGURE = re.compile(r"\d")
 NOT_FOUND = "所检索的文件中没有找到能回答这个问题的内容，不作推测。"

