@@ -135,6 +135,54 @@ def targets(year: str | None, doc: str | None, index_dir: Path | None, as_json: 
         click.echo(f"{len(rows)} targets", err=True)
 
 
+@main.command("eval")
+@click.option("--set", "sets", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A question set (JSONL, the schema of ../shared/eval). Default: ../shared/eval/*.jsonl and eval/*.jsonl.")
+@click.option("--corpus", "corpus", multiple=True, type=click.Path(path_type=Path),
+              help="Corpus folder (repeatable). Default: corpus/ and ../shared/corpus when present.")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index to build or reuse. Default: .cache/eval-index.")
+@click.option("--baseline", is_flag=True, help="Also run the generic baseline (750-char recursive chunks, even BM25 + e5).")
+@click.option("--floor", type=float, help="Exit 1 when accuracy falls below this (for CI).")
+@click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def eval_command(sets, corpus, index_dir, baseline, floor, as_json, quiet) -> None:
+    """Run question sets and print accuracy, hit@1/@5, MRR, citation support, abstention,
+    department F1 and latency, overall and by type, then the failures with their reasons."""
+    from dataclasses import asdict
+
+    from . import evaluate
+    from .embed import make_embedder
+    from .indexer import build_index
+    from .ingest import IngestError, load_corpus
+    from .pipeline import Assistant
+    from .settings import default_eval_sets, default_eval_corpus
+
+    paths = list(sets) or default_eval_sets()
+    if not paths:
+        raise Failure("no question set: pass --set FILE (none found in eval/ or ../shared/eval)")
+    settings = _settings(tuple(corpus) or tuple(default_eval_corpus()), index_dir or Settings().eval_index_dir)
+    try:
+        questions = evaluate.load_questions(paths)
+        embedder = make_embedder(settings.embedder)
+        build_index(settings, embedder, progress=not quiet)
+        reports = [evaluate.score(questions, evaluate.run(Assistant.load(settings.index_dir, settings, embedder), questions, not quiet))]
+        if baseline:
+            from .baseline import BaselineAssistant
+
+            documents, _ = load_corpus(list(settings.corpus))
+            generic = BaselineAssistant(documents, embedder, settings.eval_index_dir.parent, progress=not quiet)
+            reports.append(evaluate.score(questions, evaluate.run(generic, questions, not quiet), name="baseline"))
+    except (IngestError, ValueError) as exc:
+        raise Failure(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps([asdict(r) for r in reports], ensure_ascii=False, indent=1))
+    else:
+        click.echo(f"sets: {', '.join(str(p) for p in paths)} ({len(questions)} questions); corpus: {', '.join(str(c) for c in settings.corpus)}")
+        click.echo(evaluate.render(reports))
+    if floor is not None and reports[0].accuracy < floor:
+        raise Failure(f"accuracy {reports[0].accuracy:.3f} is below the floor {floor}")
+
+
 def _load(index_dir: Path | None):
     from .embed import EmbedderError
     from .pipeline import Assistant

