@@ -245,7 +245,9 @@ class Composer:
         rows = [t for t in self.targets.get(cand.chunk.clause_id, []) if _same_sentence(t.sentence, cand.text)]
         if not rows:
             return None
-        return max(rows, key=lambda t: (self.coverage(q_tokens, t.indicator) + self.coverage(q_tokens, t.segment), -rows.index(t)))
+        best = max(rows, key=lambda t: (self.coverage(q_tokens, t.indicator) + self.coverage(q_tokens, t.segment), -rows.index(t)))
+        # a row about another indicator of the same sentence is not the answer: the sentence is
+        return best if self.coverage(q_tokens, best.indicator) >= ROW_FLOOR else None
 
     def _year_targets(self, intent: Intent, hits: list[Hit]):
         """2025年有哪些目标: the targets due that year in the best-ranked document."""
@@ -371,6 +373,7 @@ class Composer:
 HIT_WEIGHT = 0.5
 CANDIDATE_HITS = 8
 OUTLINE_FLOOR = 0.5
+ROW_FLOOR = 0.3
 CONTEXT_WEIGHT = 0.4
 SENTENCE_WEIGHT = 0.6
 COVERAGE_FLOOR = 0.28

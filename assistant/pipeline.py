@@ -5,6 +5,7 @@ citations, or not found) -> Answer
 """
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from .answer import Composer, citation_of
 from .embed import make_embedder
 from .retrieve import PLACE_WORDS, Retriever, Scope, named_places
 from .knowledge import find_departments
-from .schema import Answer, Department, Target
+from .schema import Answer, Clause, Department, Document, Target
 from .settings import Settings
 from .store import IndexData, load_index, read_manifest
 from .text import Tokenizer, fold
@@ -55,9 +56,14 @@ class Assistant:
             embedder = make_embedder(settings.embedder if not built_with else _spec_of(built_with, settings.embedder))
         return cls(load_index(index_dir, embedder.id), embedder, settings)
 
-    def ask(self, question: str, k: int | None = None, scope: Scope | None = None, qid: str | None = None) -> Answer:
+    def ask(self, question: str, k: int | None = None, scope: Scope | None = None, qid: str | None = None,
+            previous: str | None = None) -> Answer:
+        """Answer a question; `previous`, the question before it in a conversation, lets a
+        follow-up such as 那2030年呢? be understood in its context."""
         started = time.perf_counter()
         q = check_question(question)
+        if previous:
+            q = follow_up(q, fold(previous))
         k = max(5, k or self.settings.top_k)
         query = self.retriever.embed_query(q)
         hits = self.retriever.search(q, k=k, scope=scope, query=query)
@@ -80,6 +86,18 @@ class Assistant:
         )
 
 
+    def documents(self) -> list[Document]:
+        """The indexed documents (with their full text), in index order."""
+        return list(self.data.documents)
+
+    def clauses(self, doc_id: str) -> list[Clause]:
+        """A document's clauses in reading order; `depth` and `parent_id` give the tree."""
+        return [c for c in self.data.clauses if c.doc_id == doc_id]
+
+    def clause(self, doc_id: str, path: str) -> Clause | None:
+        """The clause at a path label such as 三、(三)2. (what a citation's `clause` names)."""
+        return next((c for c in self.data.clauses if c.doc_id == doc_id and c.path == path), None)
+
     def departments(self, name: str | None = None) -> list[Department]:
         """Departments named in responsibility notes, with their tasks; `name` may be short or full."""
         registry = self.composer.registry
@@ -94,6 +112,29 @@ class Assistant:
             titles = {d.doc_id: d.meta.title for d in self.data.documents}
             rows = [t for t in rows if doc == t.doc_id or doc in titles.get(t.doc_id, "")]
         return rows
+
+
+_FOLLOW = re.compile(r"^(那么?|还有|另外|同样|再问|如果是)")
+_YEAR = re.compile(r"20\d\d")
+
+
+def follow_up(question: str, previous: str) -> str:
+    """A short follow-up read in the context of the previous question: after
+    2025年非化石能源消费比重目标是多少?, 那2030年呢? asks the same of 2030; 江苏呢? the same of 江苏."""
+    bare = _FOLLOW.sub("", question).strip(" ?？呢吗的")
+    if not (_FOLLOW.match(question) or question.rstrip("?？ ").endswith("呢")) or len(bare) > 12 or not previous:
+        return question
+    years = _YEAR.findall(bare)
+    if years and _YEAR.search(previous):
+        return _YEAR.sub(years[0], previous, count=1)
+    place = next(iter(named_places(bare)), None)
+    if place:
+        for other, words in PLACE_WORDS.items():
+            for w in words:
+                if other != place and w in previous:
+                    return previous.replace(w, bare.replace("呢", ""), 1)
+        return f"{bare}{previous}"
+    return f"{previous} {bare}"
 
 
 def _interleave(lists: list[list], k: int) -> list:

@@ -170,3 +170,10 @@ def test_english_questions_are_read_through_the_glossary(assistant):
     duty = assistant.ask("Who is responsible for scattered coal control?")
     assert "发改委" in duty.answer and "三、(三)1." in duty.answer
     assert not assistant.ask("What is the GDP of Jiangyin in 2022?").found
+
+
+def test_follow_up_is_read_in_context(assistant):
+    first = assistant.ask("2025年非化石能源消费比重目标是多少?")
+    assert "10%" in first.answer
+    follow = assistant.ask("那2030年呢?", previous="2025年非化石能源消费比重目标是多少?")
+    assert "2030年" in follow.answer and "非化石能源消费比重" in follow.answer
