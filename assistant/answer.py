@@ -153,7 +153,8 @@ class Composer:
         return "" if best >= COVERAGE_FLOOR else "没有足够相近的条款"
 
     # ---- composing ----------------------------------------------------------------------
-    def compose(self, question: str, hits: list[Hit], query: np.ndarray) -> tuple[bool, str, list[Citation]]:
+    def compose(self, question: str, hits: list[Hit], query: np.ndarray,
+                preferred: set[str] = frozenset()) -> tuple[bool, str, list[Citation]]:
         if not hits:
             return False, NOT_FOUND, []
         intent = classify(question, self.departments)
@@ -174,14 +175,14 @@ class Composer:
                 found = self._year_targets(intent, hits)
             if found:
                 return found
-        return self._sentences(q_tokens, intent, hits, query)
+        return self._sentences(q_tokens, intent, hits, query, preferred)
 
     def _not_found(self, hits: list[Hit]) -> str:
         leads = "；".join(f"{h.chunk.path}「{h.chunk.heading}」" for h in hits[:3] if h.chunk.heading)
         return NOT_FOUND + (f"可参考的相近条款：{leads}。" if leads else "")
 
-    def _sentences(self, q_tokens: set[str], intent: Intent, hits: list[Hit], query: np.ndarray):
-        cands = self.candidates(q_tokens, intent, hits, query)
+    def _sentences(self, q_tokens: set[str], intent: Intent, hits: list[Hit], query: np.ndarray, preferred: set[str]):
+        cands = self.candidates(q_tokens, intent, hits, query, preferred)
         if not cands:
             return False, self._not_found(hits), []
         best = cands[0]
@@ -194,7 +195,8 @@ class Composer:
                 picked.append(c)
         return self._render(picked, q_tokens, intent, limit)
 
-    def candidates(self, q_tokens: set[str], intent: Intent, hits: list[Hit], query: np.ndarray) -> list[Candidate]:
+    def candidates(self, q_tokens: set[str], intent: Intent, hits: list[Hit], query: np.ndarray,
+                   preferred: set[str] = frozenset()) -> list[Candidate]:
         """Sentences of the best passages, scored by their similarity to the question (dense, and
         the words they share), what their heading path and topic lead share with it, and how well
         their passage ranked."""
@@ -211,6 +213,8 @@ class Composer:
                     continue
                 cov = self.coverage(q_tokens, sent)
                 score = cov + CONTEXT_WEIGHT * context_cov + HIT_WEIGHT * (hit.score / top) + _intent_bonus(intent, sent)
+                if preferred and hit.chunk.doc_id not in preferred:
+                    score -= OTHER_DOC_PENALTY  # the question points elsewhere (title, place, or home)
                 out.append(Candidate(rank, hit.chunk, sent, score, cov))
                 sims.append(float(self.sentence_vectors[row] @ query.reshape(-1)))
         if out:
@@ -374,6 +378,7 @@ HIT_WEIGHT = 0.5
 CANDIDATE_HITS = 8
 OUTLINE_FLOOR = 0.5
 ROW_FLOOR = 0.3
+OTHER_DOC_PENALTY = 0.3
 CONTEXT_WEIGHT = 0.4
 SENTENCE_WEIGHT = 0.6
 COVERAGE_FLOOR = 0.28

@@ -74,7 +74,7 @@ class Assistant:
             found, text, citations = self.composer.compare(q, per_place, query)
             hits = _interleave(list(per_place.values()), k)
         else:
-            found, text, citations = self.composer.compose(q, hits, query)
+            found, text, citations = self.composer.compose(q, hits, query, self.retriever.preferred_docs(q))
         return Answer(
             id=qid,
             question=question,

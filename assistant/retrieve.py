@@ -129,6 +129,16 @@ class Retriever:
 
     def _doc_prior(self, question: str) -> np.ndarray:
         """Named title > named place > home documents, added to every chunk of the document."""
+        prior = self.doc_priors(question)
+        return np.array([prior.get(d, 0.0) for d in self.chunk_docs])
+
+    def preferred_docs(self, question: str) -> set[str]:
+        """The documents the question points to (by title, place, or else home), if any."""
+        prior = self.doc_priors(question)
+        top = max(prior.values(), default=0.0)
+        return {d for d, p in prior.items() if top > 0 and p == top}
+
+    def doc_priors(self, question: str) -> dict[str, float]:
         q = fold(question)
         titled = {d for d, t in self.doc_title.items() if t and longest_common(q, t) >= TITLE_MATCH}
         places = named_places(q)
@@ -140,7 +150,7 @@ class Retriever:
                 prior[doc_id] = PLACE_PRIOR if place in places else 0.0
             else:
                 prior[doc_id] = HOME_PRIOR if place and place == self.home_place else 0.0
-        return np.array([prior.get(d, 0.0) for d in self.chunk_docs])
+        return prior
 
     def docs_of_place(self, place: str) -> set[str]:
         return {d for d, p in self.doc_place.items() if p == place}
