@@ -18,15 +18,15 @@ from .schema import Chunk, Citation, Hit, Responsibility, Target
 from .store import IndexData
 from .text import Tokenizer, fold, glossary_share, glossary_terms, has_cjk, split_sentences
 
-DEPT_Q = re.compile(r"(?i)\bwho\b|which (department|agenc|bureau)|responsible|in charge|谁|哪个部门|哪些部门|什么部门|哪个单位|哪些单位|哪家|牵头|归.{0,6}管|把关|主管|负责部门|责任部门|由.{0,3}负责")
-TASKS_Q = re.compile(r"承担|(负责|牵头|参与).{0,12}(哪些|什么|哪部分|哪方面|哪项)|哪些(工作|任务)|什么(工作|任务)|哪部分|职责")
+DEPT_Q = re.compile(r"(?i)\bwho\b|which (department|agenc|bureau)|responsible|in charge|谁|哪个部门|哪些部门|什么部门|哪个单位|哪些单位|哪家|那些部|那个部|牵头|归.{0,6}管|把关|主管|负责部门|责任部门|由.{0,6}负责")
+TASKS_Q = re.compile(r"承担|(负责|牵头|参与).{0,12}(哪些|什么|哪部分|哪方面|哪项)|哪些(工作|任务)|什么(工作|任务)|哪部分|职责|(做|干|管)(什么|哪些)")
 ASKS_DEPT = re.compile(r"谁|哪个部门|哪些部门|什么部门|哪个单位|哪些单位|哪家")
-LIST_Q = re.compile(r"有哪些|有哪几|哪几(条|项|个|方面|大)|包括哪些|包括什么|几大|都有什么|分别是什么|列举")
-TARGET_Q = re.compile(r"(?i)how (much|many)|\btarget|\bwhen\b|what year|多少|几(个|成|年|万|亿|公里|兆瓦)?|比例|比重|占比|目标|何时|什么时候|哪一?年|时间|吗\s*[?？]?$|达到|降低|下降|提高|提升")
+LIST_Q = re.compile(r"有哪些|有哪几|是哪些|哪些是|哪[几一二三四五六七八九十]+(条|项|个|种|方面|大|类)|包括哪些|包括什么|几大|都有什么|分别是什么|列举")
+TARGET_Q = re.compile(r"(?i)how (much|many)|\btarget|\bwhen\b|what year|多少|哪一?天|截止|几(个|成|年|万|亿|公里|兆瓦)?|比例|比重|占比|目标|何时|什么时候|哪一?年|时间|吗\s*[?？]?$|达到|降低|下降|提高|提升")
 YES_NO = re.compile(r"吗|对不对|是不是|是否|对吧|没错")
 CLAIM = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?!年|\d)(?=%|％|兆瓦|万千瓦|千瓦|亿|万|个|公里|亩|㎡|吨|立方)")
 TARGET_WORD = re.compile(r"目标|指标")
-TIME_Q = re.compile(r"(?i)什么时候|何时|哪一?年|多久|时间|\bwhen\b|what year|by which year")
+TIME_Q = re.compile(r"(?i)什么时候|何时|哪一?年|哪一?天|几月几[日号]|截止|多久|时间|\bwhen\b|what year|by which year")
 YEAR = re.compile(r"(20\d\d)\s*年?")
 TIME_PREFIX = re.compile(r"^(到|至|在)?\s*(20\d\d年(底|前|末)?(前|以前)?|“?十[四五]五”?(期间|末|时期)?)[,，]?")
 FIGURE = re.compile(r"\d")
@@ -41,6 +41,7 @@ class Intent:
     department: str = ""
     asks_time: bool = False  # 什么时候 / 何时 / 哪一年: the answer must carry a date
     claims: list[str] = field(default_factory=list)  # figures a yes/no question asserts: 是400兆瓦吗
+    yes_no: bool = False
 
 
 def classify(question: str, departments: list[str]) -> Intent:
@@ -56,7 +57,7 @@ def classify(question: str, departments: list[str]) -> Intent:
         return Intent("list", years, places)
     if TARGET_Q.search(q):
         claims = [m.group(1) for m in CLAIM.finditer(q)] if YES_NO.search(q) else []
-        return Intent("target", years, places, asks_time=bool(TIME_Q.search(q)), claims=claims)
+        return Intent("target", years, places, asks_time=bool(TIME_Q.search(q)), claims=claims, yes_no=bool(YES_NO.search(q)))
     return Intent("general", years, places)
 
 
@@ -105,6 +106,8 @@ class Composer:
                 self.clause_chunks.setdefault(c.clause_id, []).append(c)
         self.registry = department_registry(notes, {d.doc_id: d for d in data.documents}, {c.clause_id: c for c in data.clauses})
         self.home_place = home_place
+        self.doc_text = {d.doc_id: fold(d.text).lower() for d in data.documents}
+        self.places = {d.meta.place for d in data.documents if d.meta.place}
         self.corpus_text = fold("\n".join(c.text for c in chunks)).lower()
         self.departments = sorted(
             {n for d in self.registry for n in [d.name, *d.names, *all_names(d.name)]}, key=len, reverse=True
@@ -131,6 +134,13 @@ class Composer:
                 question = question.replace(w + "市", " ").replace(w + "省", " ").replace(w, " ")
         return set(self.tokenizer.tokens(question))
 
+    def _absent(self, word: str) -> bool:
+        """A word the corpus never uses; a compound of two words it does use (牵头单位) is not absent."""
+        w = word.lower()
+        if w in self.corpus_text:
+            return False
+        return len(w) <= 2 or not all(part in self.corpus_text for part in (w[:2], w[2:]))
+
     def asked_attribute(self, question: str) -> str:
         """What a 多少 question measures: the last content word before 多少 (林木覆盖率, GDP, 利率)."""
         m = list(VALUE_Q.finditer(question))
@@ -139,12 +149,23 @@ class Composer:
         words = [w for w in self.tokenizer.words(question[: m[-1].start()]) if not _filler(w)]
         return words[-1] if words else ""
 
-    def unanswerable_reason(self, question: str, hits: list[Hit]) -> str:
+    def unanswerable_reason(self, question: str, hits: list[Hit], preferred: set[str] = frozenset()) -> str:
         """Why the corpus cannot answer, or "": a value asked of something the corpus never names,
-        a real-time value (今天的天气, 现在的碳价), or passages that share too little with the question."""
+        a year the documents asked about never mention, a figure in a unit no passage states, a plan
+        of a place the corpus has no document of, a real-time value (今天的天气, 现在的碳价), or
+        passages that share too little with the question."""
         attribute = self.asked_attribute(question)
-        if attribute and attribute.lower() not in self.corpus_text:
+        if attribute and self._absent(attribute):
             return f"文件中没有“{attribute}”的内容"
+        texts = [self.doc_text[d] for d in preferred if d in self.doc_text] or [self.corpus_text]
+        missing_years = [y for y in YEAR.findall(question) if not any(y in t for t in texts)]
+        if missing_years:
+            return f"文件没有提到{missing_years[0]}年"
+        unit = _asked_unit(question)
+        if unit and not any(re.search(rf"\d\s*[万亿千百]?\s*({unit})", h.chunk.text) for h in hits[:5]):
+            return "文件中没有这个数值"
+        if _other_place_plan(question, self.places):
+            return "文件中没有这个地方的方案"
         if REALTIME_Q.search(question) and ASKS_VALUE.search(question):
             return "文件是政策文本，不含实时数据"
         if not has_cjk(question) and glossary_share(question) < ENGLISH_FLOOR:
@@ -163,7 +184,7 @@ class Composer:
             if found:
                 return found
         q_tokens = self.question_tokens(question)
-        if self.unanswerable_reason(question, hits):
+        if self.unanswerable_reason(question, hits, preferred):
             return False, self._not_found(hits), []
         if intent.kind == "dept":
             found = self._departments(q_tokens, hits)
@@ -231,7 +252,7 @@ class Composer:
             n = _cite(citations, cand.chunk, self.titles, 1.0)
             row = self.target_of(cand, q_tokens) if intent.kind == "target" else None
             if row is not None:
-                text = target_text(row)
+                text = "，".join(target_text(r, with_deadline=i == 0) for i, r in enumerate(self.also_asked(cand, row, q_tokens)))
             elif intent.kind == "target":
                 text = _shorten(cand.text, q_tokens, intent, self.coverage)
             else:
@@ -251,7 +272,16 @@ class Composer:
             return None
         best = max(rows, key=lambda t: (self.coverage(q_tokens, t.indicator) + self.coverage(q_tokens, t.segment), -rows.index(t)))
         # a row about another indicator of the same sentence is not the answer: the sentence is
-        return best if self.coverage(q_tokens, best.indicator) >= ROW_FLOOR else None
+        fit = max(self.coverage(q_tokens, best.indicator), self.coverage(q_tokens, best.segment))
+        return best if fit >= ROW_FLOOR else None
+
+    def also_asked(self, cand: Candidate, row: Target, q_tokens: set[str]) -> list[Target]:
+        """The row, and the other rows of its sentence whose indicator the question also names
+        (森林覆盖率和森林蓄积量), in the sentence's order."""
+        rows = [t for t in self.targets.get(cand.chunk.clause_id, []) if t.sentence == row.sentence]
+        named = [t for t in rows if t is row or (t.indicator != row.indicator and t.indicator in "".join(q_tokens)
+                                                   or self.coverage(q_tokens, t.indicator) >= 0.9)]
+        return [t for t in named if t.deadline == row.deadline][:3] or [row]
 
     def _year_targets(self, intent: Intent, hits: list[Hit]):
         """2025年有哪些目标: the targets due that year in the best-ranked document."""
@@ -286,7 +316,7 @@ class Composer:
         citations: list[Citation] = []
         parts = []
         for place, hits in per_place.items():
-            if not hits or self.unanswerable_reason(question, hits):
+            if not hits or self.unanswerable_reason(question, hits, {h.chunk.doc_id for h in hits}):
                 continue
             cands = self.candidates(q_tokens, intent, hits, query)
             if not cands:
@@ -342,7 +372,8 @@ class Composer:
         citations: list[Citation] = []
         items: list[str] = []
         for task in tasks:
-            item = f"{task.path}{task.heading}" + ("（牵头）" if task.role == "牵头" else "") + f"[{len(citations) + 1}]"
+            detail = self.task_detail(task, dept) if len(tasks) <= 3 else ""
+            item = f"{task.path}{task.heading}" + ("（牵头）" if task.role == "牵头" else "") + detail + f"[{len(citations) + 1}]"
             if len(head) + len("；".join([*items, item])) + 8 > self.max_list_chars:
                 items.append(f"等{len(tasks)}项")
                 break
@@ -354,8 +385,15 @@ class Composer:
             items.append(item)
         return True, head + "；".join(items) + "。", citations
 
-    def _chunk_of_note(self, note: Responsibility, hits: list[Hit]) -> Chunk | None:
-        return self.note_chunks.get((note.clause_id, note.start))
+    def task_detail(self, task, dept) -> str:
+        """For a department with few tasks: the sentence of the task that names its field
+        (税务局 -> 税收优惠政策; 邮政管理局 -> 邮政快递), else the task's first sentence."""
+        stem = re.sub(r"(管理)?(局|委|厅|部|办|公司|中心|委员会)$", "", dept.name)
+        sentences = [t for c in self.clause_chunks.get(task.clause_id, []) for t in _plain_sentences(c)]
+        if not sentences:
+            return ""
+        best = max(sentences, key=lambda t: (2 * (stem in t) + sum(ch in t for ch in stem) / max(1, len(stem)), -sentences.index(t)))
+        return "：" + _window(best, set(stem), lambda q, t: sum(ch in t for ch in q), 80).rstrip("。；;，, ")
 
     def _outline(self, q_tokens: set[str], hits: list[Hit]):
         """The entries of the best-ranked outline: an outline hit, or the outline of a text hit's clause."""
@@ -382,11 +420,31 @@ OTHER_DOC_PENALTY = 0.3
 CONTEXT_WEIGHT = 0.4
 SENTENCE_WEIGHT = 0.6
 COVERAGE_FLOOR = 0.28
-ENGLISH_FLOOR = 0.5
-VALUE_Q = re.compile(r"多少")
+ENGLISH_FLOOR = 0.4
+VALUE_Q = re.compile(r"多少|是谁|由谁担任")
 REALTIME_Q = re.compile(r"今天|明天|昨天|今年|实时|当前|目前|现在|最新")
 ASKS_VALUE = re.compile(r"多少|几|怎么样|如何|是否")
-_FILLER = re.compile(r"^(\d+|年|要|需要|能|会|将|是|为|有|达到|提升|提高|降低|下降|减少|增加|大概|大约|约|目标|指标|计划|的|到|在|至|了)$")
+_FILLER = re.compile(r"^(\d+|年|要|需要|能|会|将|是|为|有|达到|提升|提高|降低|下降|减少|增加|大概|大约|约|目标|指标|计划|的|到|在|至|了|各|分别|又|都|还|一共|共|总共)$")
+
+
+_UNITS_ASKED = {"万吨": "万吨|亿吨|吨", "吨": "万吨|亿吨|吨", "钱": "元", "元": "元", "块": "元", "度": "千瓦时|度",
+                "千瓦时": "千瓦时", "公里": "公里|千米", "亩": "亩", "平方米": "平方米|㎡", "人": "人|万人"}
+_ASKED_UNIT = re.compile(r"多少(万吨|吨|钱|元|块|度|千瓦时|公里|亩|平方米|人)")
+_PLAN_WORDS = re.compile(r"方案|规划|计划|意见|通知|文件|政策")
+
+
+def _asked_unit(question: str) -> str:
+    """多少万吨 / 多少钱: the unit a figure in the answer must carry."""
+    m = _ASKED_UNIT.search(question)
+    return _UNITS_ASKED[m.group(1)] if m else ""
+
+
+def _other_place_plan(question: str, places: set[str]) -> bool:
+    """无锡市碳达峰实施方案定的…: a question about the plan of a place the corpus has no document of."""
+    from .ingest import PLACES
+
+    named = [p for p in PLACES if p in question and p not in places]
+    return bool(named) and not [p for p in places if p in question] and bool(_PLAN_WORDS.search(question))
 
 
 def _parts(question: str) -> list[str]:
@@ -397,7 +455,7 @@ def _parts(question: str) -> list[str]:
 
 
 def _filler(word: str) -> bool:
-    return bool(_FILLER.match(word)) or _is_punct(word)
+    return bool(_FILLER.match(word) or re.fullmatch(r"[各是为有要的了都又还共约将会能该]+", word)) or _is_punct(word)
 
 
 def _is_punct(word: str) -> bool:
@@ -417,7 +475,7 @@ def target_text(row: Target, with_deadline: bool = True) -> str:
 
 def premise_verdict(intent: Intent, row: Target) -> str:
     """A yes/no question's premise checked against the row: 到2025年光伏装机1400兆瓦对吗 -> 不对."""
-    if not intent.claims and not (intent.years and YES_NO.search(" ".join(intent.claims) or "吗")):
+    if not intent.yes_no:
         return ""
     figure = f"{row.value}{row.unit}"
     if intent.claims and row.value and row.value not in intent.claims:
@@ -578,6 +636,16 @@ def _task_name(chunk: Chunk, note: Responsibility) -> str:
     if lead and len(lead) <= 30:
         return f"「{lead}」"
     return f"「{chunk.heading}」"
+
+
+def _plain_sentences(chunk: Chunk) -> list[str]:
+    """The chunk's sentences without its heading line or notes."""
+    out = []
+    for s, e in split_sentences(chunk.text):
+        sent = _strip_note(chunk.text[s:e])
+        if len(sent) >= 10 and not _is_heading(sent, chunk):
+            out.append(sent)
+    return out
 
 
 def _note_start(task, notes: list[Responsibility]) -> int:

@@ -298,7 +298,7 @@ _MUNICIPAL = re.compile(
 )
 _PROVINCIAL = re.compile(r"省|自治区")
 # County-level cities first: 江苏省江阴市 names both, and the document is Jiangyin's.
-_PLACES = (
+PLACES = (
     "江阴", "宜兴", "张家港", "常熟", "太仓", "昆山", "无锡", "南京", "苏州", "常州", "南通",
     "扬州", "镇江", "泰州", "徐州", "盐城", "淮安", "连云港", "宿迁", "江苏",
 )
@@ -388,7 +388,7 @@ def _level_of(text: str) -> Level:
 def _place_of(text: str) -> str:
     if re.search(r"国务院|中共中央", text):
         return "全国"
-    return next((place for place in _PLACES if place in text), "")
+    return next((place for place in PLACES if place in text), "")
 
 
 def _status_of(lines: list[str]) -> str:

@@ -25,6 +25,18 @@ class QuestionError(ValueError):
     """The question cannot be asked as given: empty, or too long."""
 
 
+_INSTRUCTION = re.compile(r"(?i)忽略|无视|不要理会|你现在是|你是一个|扮演|假装|系统提示|提示词|\bignore\b|\bdisregard\b|you are now|pretend|system prompt")
+_CLAUSES = re.compile(r"(?<=[，,。；;！!？?\n])")
+
+
+def without_instructions(question: str) -> str:
+    """Clauses that instruct the assistant (忽略之前的指令…) are dropped from what is searched; the
+    question they wrap is kept. A question that is nothing but such clauses stays as it is."""
+    clauses = [c for c in _CLAUSES.split(question) if c.strip()]
+    kept = [c for c in clauses if not _INSTRUCTION.search(c)]
+    return "".join(kept).strip(" ，,。；;") if kept and len(kept) < len(clauses) else question
+
+
 def check_question(question: str) -> str:
     if not isinstance(question, str):
         raise QuestionError("the question must be text")
@@ -61,7 +73,7 @@ class Assistant:
         """Answer a question; `previous`, the question before it in a conversation, lets a
         follow-up such as 那2030年呢? be understood in its context."""
         started = time.perf_counter()
-        q = check_question(question)
+        q = without_instructions(check_question(question))
         if previous:
             q = follow_up(q, fold(previous))
         k = max(5, k or self.settings.top_k)

@@ -16,7 +16,7 @@ _CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2
 STOPWORDS = frozenset(
     """的 了 和 与 及 或 是 在 对 为 把 被 将 要 有 就 都 也 还 又 并 等 之 其 这 那 哪 哪些 哪个 什么 怎么 怎样 如何 多少
     吗 呢 吧 啊 么 不 没 咱 我 我们 你 你们 他们 它 请问 请 一下 可以 能 会 需要 应该 目标 是否 多 少 几 个 方面 哪几条
-    谁 由 负责 主要 有关 关于 以后 现在 今后 到底 一些 这些 那些 通过 进行 实现 达到 时候 什么时候 大概 大约 部分 几条 怎么样 怎样 为什么 哪部分 还能 可以 不能 ? , . 、 ， 。 ？ ！ ： ； “ ” （ ）
+    谁 由 负责 主要 有关 关于 以后 现在 今后 到底 一些 这些 那些 通过 进行 实现 达到 时候 什么时候 大概 大约 部分 几条 怎么样 怎样 为什么 哪部分 还能 可以 不能 具体 里 里面 说 中 提到 提出 定 定了 是指 指 一共 分别 各 各是 ? , . 、 ， 。 ？ ！ ： ； “ ” （ ）
     """.split()
 )
 
@@ -121,6 +121,17 @@ GLOSSARY = {
     "tax": "税收", "trading": "交易", "carbon market": "碳排放交易市场", "statistics": "统计",
     "talent": "人才", "technology": "技术 科技", "innovation": "创新", "principles": "原则",
     "principle": "原则", "ecological": "生态", "yangtze": "长江", "mine": "矿山", "mines": "矿山",
+    "pumped-storage": "抽水蓄能", "pumped storage": "抽水蓄能", "hydropower": "水电", "nuclear": "核电",
+    "new-energy": "新能源", "new energy": "新能源", "newly added": "新增", "added": "新增", "new": "新增",
+    "replaced": "更新 替换", "replacement": "更新 替换", "city": "城市", "urban": "城镇 城市", "rural": "农村 乡村",
+    "monitoring": "监测", "monitor": "监测", "pilot": "试点", "pilots": "试点", "key": "重点", "industries": "行业",
+    "sector": "行业", "sectors": "行业", "state council": "国务院", "action plan": "行动方案", "plan": "方案",
+    "ecology": "生态", "environment": "环境", "environmental": "环境", "ministry": "部", "province": "省",
+    "provincial": "省", "selected": "选取 选择", "select": "选取", "reduce": "降低 下降", "reduction": "下降 降低",
+    "increase": "提高 提升", "raise": "提高", "cut": "降低", "per unit of gdp": "单位地区生产总值", "unit of gdp": "单位地区生产总值",
+    "carbon intensity": "二氧化碳排放", "intensity target": "强度", "heating": "供热", "boiler": "锅炉",
+    "boilers": "锅炉", "charging": "充电", "taxi": "出租车", "taxis": "出租车", "passenger": "客运", "freight": "货运",
+    "railway": "铁路", "water": "水", "air quality": "空气质量", "forest stock": "森林蓄积量", "wetlands": "湿地",
 }
 _GLOSSARY_RE = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(GLOSSARY, key=len, reverse=True)) + r")\b", re.I)
 

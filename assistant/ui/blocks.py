@@ -1,0 +1,42 @@
+"""The app: four tabs over one Assistant, and the `ask` API endpoint (the answer contract)."""
+from __future__ import annotations
+
+import gradio as gr
+
+from ..pipeline import Assistant
+from . import chat, departments, documents, render, targets
+from .theme import CSS, theme
+from .viewer import ClauseViewer, Exports
+
+TITLE = "政策文件问答"
+
+
+def build_app(assistant: Assistant) -> gr.Blocks:
+    viewer, exports = ClauseViewer(assistant), Exports()
+    titles = "、".join(f"《{viewer.title(d)}》" for d in viewer.docs)
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
+        gr.HTML(f"<h1>{TITLE}</h1><p>已收录 {len(viewer.docs)} 份文件：{render.esc(titles)}。"
+                "每个回答都注明出处条款；文件中没有的内容，直接说明未找到。</p>", elem_id="app-title")
+        with gr.Tabs():
+            chat.build(assistant, viewer)
+            departments.build(assistant, viewer, exports)
+            targets.build(assistant, viewer, exports)
+            documents.build(assistant, viewer)
+
+        def ask(question: str, documents: list[str] | None = None, levels: list[str] | None = None,
+                previous: str | None = None) -> dict:
+            """Answer a question over the policy documents: the answer contract (id, question, found,
+            answer, citations, retrieved, latency_ms). `documents` (doc ids) and `levels` (市/省/国家)
+            limit the search; `previous`, the question before, lets a follow-up be understood."""
+            return chat.ask_contract(assistant, question, documents, levels, previous)
+
+        gr.api(ask, api_name="ask")
+    return app
+
+
+def launch(app: gr.Blocks, host: str, port: int) -> None:
+    """Serve until interrupted. Nothing is fetched from outside: system fonts, no analytics."""
+    app.queue(default_concurrency_limit=1).launch(
+        server_name=host, server_port=port, theme=theme(), css=CSS, footer_links=["api"],
+        ssr_mode=False, show_error=False, inbrowser=False,
+    )

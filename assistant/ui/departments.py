@@ -1,0 +1,80 @@
+"""部门职责: a department's tasks (lead or participant), filterable and exportable; a task's row
+opens its clause and every department its responsibility note names."""
+from __future__ import annotations
+
+import gradio as gr
+import pandas as pd
+
+from .. import export
+from ..pipeline import Assistant
+from ..schema import Department, Task
+from . import render
+from .theme import SCROLL_TO_MARK
+from .viewer import ClauseViewer, Exports
+
+ALL = "全部部门"
+ROLES = ["全部", "牵头", "参与"]
+HEADERS = ["部门", "角色", "条款", "任务", "文件", "分工说明"]
+PICK = "点击表格中的一行：显示该任务的牵头和参与部门，以及条款原文。"
+
+
+def build(assistant: Assistant, viewer: ClauseViewer, exports: Exports) -> None:
+    departments = assistant.departments()
+    by_key = {_key(d): d for d in departments}
+    places = {d.place for d in departments}
+
+    def filtered(key: str, role: str, keyword: str) -> list[tuple[Department, Task]]:
+        chosen = [by_key[key]] if key in by_key else departments
+        kw = (keyword or "").strip()
+        return [(d, t) for d in chosen for t in d.tasks
+                if role in (None, "全部", t.role) and (not kw or kw in f"{t.path}{t.heading}{t.note}")]
+
+    def refresh(key: str, role: str, keyword: str):
+        rows = filtered(key, role, keyword)
+        table = pd.DataFrame([[_label(d, places), t.role, t.path, t.heading, t.doc_title, t.note] for d, t in rows],
+                             columns=HEADERS)
+        kept = [d.model_copy(update={"tasks": [t for e, t in rows if e is d]}) for d in departments]
+        kept = [d for d in kept if d.tasks]
+        csv = export.to_csv(export.task_rows(kept), export.TASK_COLUMNS)
+        return table, exports.write("部门职责", csv), [t.model_dump() for _, t in rows], render.placeholder_html(PICK)
+
+    def open_task(shown: list[dict], evt: gr.SelectData):
+        if not shown or evt.index is None or evt.index[0] >= len(shown):
+            return render.placeholder_html(PICK)
+        task = Task(**shown[evt.index[0]])
+        return _sharing_html(task, departments, places) + viewer.show(task.doc_id, task.path, "")
+
+    first = refresh(ALL, "全部", "")
+    with gr.Tab("部门职责", id="departments"):
+        with gr.Row(equal_height=True):
+            dept = gr.Dropdown([ALL] + [(_label(d, places, count=True), k) for k, d in by_key.items()], value=ALL,
+                               label="部门（可输入筛选）", scale=3, elem_id="dept-pick")
+            role = gr.Radio(ROLES, value="全部", label="角色", scale=2, elem_id="dept-role")
+            keyword = gr.Textbox(label="任务关键词", placeholder="如：光伏、交通、建筑", scale=3, elem_id="dept-filter")
+            download = gr.DownloadButton("导出 CSV", value=first[1], scale=1, min_width=110, elem_id="dept-csv")
+        table = gr.Dataframe(first[0], interactive=False, wrap=True, max_height=430, elem_id="dept-tasks",
+                             column_widths=["11%", "6%", "10%", "20%", "15%", "38%"])
+        detail = gr.HTML(first[3], elem_id="dept-task", js_on_load=SCROLL_TO_MARK)
+        shown = gr.State(first[2])
+        for control in (dept.change, role.change, keyword.change):
+            control(refresh, [dept, role, keyword], [table, download, shown, detail], api_visibility="private")
+        table.select(open_task, [shown], detail, api_visibility="private")
+
+
+def _key(d: Department) -> str:
+    return f"{d.place}|{d.name}"
+
+
+def _label(d: Department, places: set[str], count: bool = False) -> str:
+    name = f"{d.name}（{d.place}）" if len(places) > 1 and d.place else d.name
+    return f"{name} · {len(d.tasks)} 项" if count else name
+
+
+def _sharing_html(task: Task, departments: list[Department], places: set[str]) -> str:
+    """The departments one responsibility note names, in the note's order, lead first."""
+    named = [(d, t) for d in departments for t in d.tasks if t.clause_id == task.clause_id and t.note == task.note]
+    named.sort(key=lambda dt: (dt[1].role != "牵头", min((task.note.find(n) for n in dt[0].names if n in task.note), default=999)))
+    lead = "、".join(render.esc(_label(d, places)) for d, t in named if t.role == "牵头") or "—"
+    rest = "、".join(render.esc(_label(d, places)) for d, t in named if t.role != "牵头") or "—"
+    return (f'<div class="task-info"><b>任务</b>：{render.esc(task.path)} {render.esc(task.heading)}<br>'
+            f'<b>牵头</b>：{lead}<br><b>参与</b>：{rest}<br><b>分工说明</b>：{render.esc(task.note)}</div>')

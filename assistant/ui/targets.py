@@ -1,0 +1,86 @@
+"""目标指标: the quantified targets, filtered by deadline year, document and indicator, charted by
+deadline and exportable; a row opens the sentence that states it, in its clause."""
+from __future__ import annotations
+
+import re
+
+import gradio as gr
+import pandas as pd
+
+from .. import export
+from ..pipeline import Assistant
+from ..schema import Target
+from . import render
+from .theme import SCROLL_TO_MARK
+from .viewer import ClauseViewer, Exports
+
+ALL_YEARS, ALL_DOCS = "全部年份", "全部文件"
+HEADERS = ["截止时间", "指标", "目标值", "基期", "范围", "原文", "条款", "文件"]
+UNDATED = "未注明"
+PICK = "点击表格中的一行，查看该目标在条款中的原文。"
+_YEAR = re.compile(r"20\d\d")
+_PLAN_END = {"十四五": "2025", "十五五": "2030"}  # “十四五”末 is the end of 2025
+
+
+def deadline_year(deadline: str) -> str:
+    """The year a deadline falls in, for ordering the chart: 2023年底前 -> 2023, “十四五”末 -> 2025."""
+    found = _YEAR.search(deadline)
+    if found:
+        return found.group()
+    return next((year for plan, year in _PLAN_END.items() if plan in deadline), "")
+
+
+def build(assistant: Assistant, viewer: ClauseViewer, exports: Exports) -> None:
+    everything = assistant.targets()
+    years = sorted({y for t in everything for y in _YEAR.findall(t.deadline)})
+    doc_ids = list(dict.fromkeys(t.doc_id for t in everything))
+
+    def refresh(year: str, doc: str, keyword: str):
+        rows = assistant.targets(year=None if year == ALL_YEARS else year, doc=None if doc == ALL_DOCS else doc)
+        kw = (keyword or "").strip()
+        rows = [t for t in rows if not kw or kw in t.indicator or kw in t.segment]
+        table = pd.DataFrame([_row(t, viewer) for t in rows], columns=HEADERS)
+        csv = export.to_csv(export.target_rows(rows), export.TARGET_COLUMNS)
+        return (table, gr.update(**_timeline(rows, viewer)), exports.write("目标指标", csv), [t.model_dump() for t in rows],
+                render.placeholder_html(PICK))
+
+    def open_target(shown: list[dict], evt: gr.SelectData):
+        if not shown or evt.index is None or evt.index[0] >= len(shown):
+            return render.placeholder_html(PICK)
+        t = Target(**shown[evt.index[0]])
+        return viewer.show(t.doc_id, t.path, t.segment or t.sentence)
+
+    first = refresh(ALL_YEARS, ALL_DOCS, "")
+    with gr.Tab("目标指标", id="targets"):
+        with gr.Row(equal_height=True):
+            year = gr.Dropdown([ALL_YEARS] + years, value=ALL_YEARS, label="截止年份", scale=2, elem_id="target-year")
+            doc = gr.Dropdown([ALL_DOCS] + [(viewer.title(d), d) for d in doc_ids], value=ALL_DOCS, label="文件",
+                              scale=3, elem_id="target-doc")
+            keyword = gr.Textbox(label="指标关键词", placeholder="如：光伏、能耗、非化石能源", scale=3, elem_id="target-filter")
+            download = gr.DownloadButton("导出 CSV", value=first[2], scale=1, min_width=110, elem_id="target-csv")
+        chart = gr.BarPlot(first[1]["value"], sort=first[1]["sort"], x="截止时间", y="目标数", color="文件", title="按截止时间的目标数",
+                           x_title="截止时间", y_title="目标数", height=230, elem_id="target-chart")
+        table = gr.Dataframe(first[0], interactive=False, wrap=True, max_height=420, elem_id="target-table",
+                             column_widths=["9%", "15%", "9%", "7%", "6%", "32%", "9%", "13%"])
+        detail = gr.HTML(first[4], elem_id="target-clause", js_on_load=SCROLL_TO_MARK)
+        shown = gr.State(first[3])
+        for control in (year.change, doc.change, keyword.change):
+            control(refresh, [year, doc, keyword], [table, chart, download, shown, detail], api_visibility="private")
+        table.select(open_target, [shown], detail, api_visibility="private")
+
+
+def _row(t: Target, viewer: ClauseViewer) -> list[str]:
+    value = f"{t.value}{t.unit}{t.qualifier}" if t.value else t.qualifier
+    return [t.deadline or UNDATED, t.indicator, value, t.baseline, t.scope, t.segment or t.sentence, t.path,
+            viewer.title(t.doc_id)]
+
+
+def _timeline(rows: list[Target], viewer: ClauseViewer) -> dict:
+    """Targets counted by deadline and document, the deadlines in time order (undated last)."""
+    counts: dict[tuple[str, str], int] = {}
+    for t in rows:
+        key = (t.deadline or UNDATED, viewer.title(t.doc_id))
+        counts[key] = counts.get(key, 0) + 1
+    order = sorted({d for d, _ in counts}, key=lambda d: (deadline_year(d) or "9999", d))
+    data = [[d, doc, n] for (d, doc), n in counts.items()]
+    return {"value": pd.DataFrame(data, columns=["截止时间", "文件", "目标数"]), "sort": order}

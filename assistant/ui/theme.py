@@ -1,0 +1,55 @@
+"""The app's look: system CJK fonts (nothing fetched from a font service), sober colours, and the
+few styles the rendered answers and clauses need."""
+from __future__ import annotations
+
+import gradio as gr
+
+# Installed fonts only: Gradio's stock fonts are Latin-only, and a web-font service is unreachable
+# on an office network and would leak usage.
+FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "Hiragino Sans GB",
+         "WenQuanYi Micro Hei", "system-ui", "sans-serif"]
+MONO = ["Noto Sans Mono CJK SC", "ui-monospace", "Consolas", "monospace"]
+
+
+def theme() -> gr.themes.Base:
+    return gr.themes.Default(
+        primary_hue="blue", neutral_hue="slate", radius_size="sm", text_size="lg",
+        font=FONTS, font_mono=MONO,
+    ).set(body_text_size="16px", block_title_text_size="15px", block_label_text_size="14px")
+
+
+# A clause view scrolls its highlighted passage into sight whenever it changes.
+SCROLL_TO_MARK = ("const go = () => { const box = element.querySelector('.clause-doc');"
+                  " const m = box && box.querySelector('mark'); if (m) box.scrollTop = Math.max(0, m.offsetTop - 32); };"
+                  " go(); watch('value', go);")
+
+CSS = """
+.gradio-container { max-width: 1440px !important; margin: 0 auto; }
+#app-title h1 { font-size: 24px; margin: 4px 0 0; }
+#app-title p { color: var(--body-text-color-subdued); margin: 2px 0 6px; }
+.qa-answer { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 12px 14px;
+  background: var(--background-fill-primary); line-height: 1.8; }
+.qa-status { font-size: 14px; color: var(--body-text-color-subdued); margin-bottom: 6px; }
+.qa-badge { display: inline-block; font-size: 13px; padding: 0 8px; border-radius: 10px; margin-right: 8px;
+  color: #fff; }
+.qa-badge.ok { background: #2e7d32; } .qa-badge.none { background: #8d6e00; } .qa-badge.warn { background: #b3261e; }
+.qa-text { font-size: 17px; white-space: pre-wrap; word-break: break-word; }
+.qa-ref { color: #1d4ed8; font-weight: 600; font-size: 12px; margin: 0 1px; }
+.qa-placeholder { color: var(--body-text-color-subdued); padding: 12px 4px; }
+.clause-view { border: 1px solid var(--border-color-primary); border-radius: 6px; background: var(--background-fill-primary); }
+.clause-trail { font-size: 14px; padding: 8px 12px; border-bottom: 1px solid var(--border-color-primary);
+  background: var(--background-fill-secondary); color: var(--body-text-color); }
+.clause-doc { position: relative; padding: 10px 14px; white-space: pre-wrap; word-break: break-word; line-height: 1.9; font-size: 16px;
+  max-height: 520px; overflow-y: auto; }
+.clause-around { color: var(--body-text-color-subdued); }
+.clause-span { background: #fff8d6; }
+mark.clause-mark { background: #ffe58a; color: inherit; padding: 1px 0; border-bottom: 2px solid #e0a800; }
+.doc-meta { padding: 4px 2px; } .doc-title { font-size: 18px; font-weight: 600; margin-bottom: 6px; }
+.doc-meta dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 0; font-size: 15px; }
+.doc-meta dt { color: var(--body-text-color-subdued); } .doc-meta dd { margin: 0; }
+.task-info { font-size: 15px; line-height: 1.8; padding: 6px 2px; }
+.task-info b { font-weight: 600; }
+#citations label { font-size: 15px; }
+.examples-row .label { font-size: 14px; }
+footer { font-size: 13px; }
+"""

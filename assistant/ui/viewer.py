@@ -1,0 +1,42 @@
+"""What every tab shares: a clause shown in its document, and CSV files for download."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from ..pipeline import Assistant
+from . import render
+
+
+class ClauseViewer:
+    def __init__(self, assistant: Assistant):
+        self.assistant = assistant
+        self.docs = {d.doc_id: d for d in assistant.documents()}
+
+    def title(self, doc_id: str) -> str:
+        doc = self.docs.get(doc_id)
+        return (doc.meta.title or doc_id) if doc else doc_id
+
+    def show(self, doc_id: str, path: str, cited: str = "") -> str:
+        """The clause at `path` highlighted in its document, with its heading path; `cited` (a
+        passage of it) is marked on its own."""
+        doc, clause = self.docs.get(doc_id), self.assistant.clause(doc_id, path)
+        if doc is None or clause is None:
+            return render.placeholder_html(f"找不到条款 {path}（{doc_id}）：索引可能已更新，请重新提问。")
+        by_id = {c.clause_id: c for c in self.assistant.clauses(doc_id)}
+        return render.clause_html(doc, clause, render.clause_trail(clause, by_id), cited)
+
+
+class Exports:
+    """CSV files for the download buttons, each in its own folder under one temp folder (made on
+    first use), so two people exporting at once never share a file."""
+
+    def __init__(self):
+        self.root: Path | None = None
+
+    def write(self, name: str, text: str) -> str:
+        if self.root is None:
+            self.root = Path(tempfile.mkdtemp(prefix="policyqa-exports-"))
+        path = Path(tempfile.mkdtemp(dir=self.root)) / f"{name}.csv"
+        path.write_text(text, encoding="utf-8-sig")  # the BOM lets Excel read the Chinese
+        return str(path)
