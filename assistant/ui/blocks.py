@@ -4,7 +4,7 @@ from __future__ import annotations
 import gradio as gr
 
 from ..pipeline import Assistant
-from . import chat, departments, documents, render, targets
+from . import chat, departments, files, render, targets
 from .theme import CSS, theme
 from .viewer import ClauseViewer, Exports
 
@@ -13,15 +13,16 @@ TITLE = "政策文件问答"
 
 def build_app(assistant: Assistant) -> gr.Blocks:
     viewer, exports = ClauseViewer(assistant), Exports()
-    titles = "、".join(f"《{viewer.title(d)}》" for d in viewer.docs)
+    names = [f"《{viewer.title(d)}》" for d in viewer.docs]
+    listed = "、".join(names[:3]) + (f"等 {len(names)} 份文件" if len(names) > 3 else "")
     with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
-        gr.HTML(f"<h1>{TITLE}</h1><p>已收录 {len(viewer.docs)} 份文件：{render.esc(titles)}。"
+        gr.HTML(f"<h1>{TITLE}</h1><p>已收录 {len(names)} 份文件：{render.esc(listed)}。"
                 "每个回答都注明出处条款；文件中没有的内容，直接说明未找到。</p>", elem_id="app-title")
         with gr.Tabs():
             chat.build(assistant, viewer)
             departments.build(assistant, viewer, exports)
             targets.build(assistant, viewer, exports)
-            documents.build(assistant, viewer)
+            files.build(assistant, viewer)
 
         def ask(question: str, documents: list[str] | None = None, levels: list[str] | None = None,
                 previous: str | None = None) -> dict:

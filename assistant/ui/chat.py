@@ -13,10 +13,11 @@ from .viewer import ClauseViewer
 
 LEVELS = ["市", "省", "国家"]
 EXAMPLES = {
-    "政府工作人员": ["谁负责散煤治理?", "供电公司负责哪些工作?", "2025年有哪些目标?"],
-    "企业": ["对“两高一低”项目有什么要求?", "到2030年太阳能发电装机容量目标是多少?", "重点工业行业如何推进碳达峰?"],
-    "市民": ["2025年非化石能源消费比重目标是多少?", "那2030年呢?", "怎样推广节能低碳型交通工具?"],
+    "政府工作人员": ["谁负责散煤治理?", "供电公司负责哪些工作?", "江阴2025年有哪些目标?"],
+    "企业": ["对“两高一低”项目有什么要求?", "新建厂房屋顶光伏覆盖率要达到多少?", "企业节能改造有什么支持?"],
+    "市民": ["2025年非化石能源消费比重目标是多少?", "那2030年呢?", "垃圾分类有什么要求?"],
 }
+CITED = "引用条款（点击查看原文）"
 NO_CLAUSE = "提问后，这里显示所引用条款的原文（高亮），并注明它在文件中的位置。"
 NO_ANSWER = "在左侧输入问题，或点击下方的示例问题。回答中的 [1]、[2] 对应下面列出的引用条款。"
 
@@ -43,11 +44,11 @@ def build(assistant: Assistant, viewer: ClauseViewer) -> None:
     with gr.Tab("问答", id="chat"):
         with gr.Row(equal_height=False):
             with gr.Column(scale=5):
-                chat = gr.Chatbot(label="对话", height=440, layout="bubble", latex_delimiters=[], buttons=["copy"],
+                chat = gr.Chatbot(label="对话", show_label=False, height=440, layout="bubble", latex_delimiters=[], buttons=["copy"],
                                   feedback_options=None, elem_id="conversation",
                                   placeholder="向政策文件提问：目标、任务、牵头部门、时间节点……")
                 with gr.Row(equal_height=True):
-                    question = gr.Textbox(show_label=False, lines=1, max_lines=5, scale=6, autofocus=True,
+                    question = gr.Textbox(show_label=False, container=False, lines=1, max_lines=5, scale=6, autofocus=True,
                                           placeholder="输入问题，按回车发送",
                                           elem_id="question")
                     ask = gr.Button("提问", variant="primary", scale=1, min_width=90, elem_id="ask")
@@ -59,7 +60,7 @@ def build(assistant: Assistant, viewer: ClauseViewer) -> None:
                     gr.Examples([[q] for q in questions], inputs=[question], label=f"示例问题 · {who}")
             with gr.Column(scale=4):
                 answer = gr.HTML(render.placeholder_html(NO_ANSWER), elem_id="answer")
-                citations = gr.Radio([], label="引用条款（点击查看原文）", elem_id="citations")
+                citations = gr.Radio([], label=CITED, elem_id="citations")
                 clause = gr.HTML(render.placeholder_html(NO_CLAUSE), elem_id="clause", js_on_load=SCROLL_TO_MARK)
         previous = gr.State("")
         listed = gr.State([])
@@ -70,7 +71,7 @@ def build(assistant: Assistant, viewer: ClauseViewer) -> None:
                 reply = assistant.ask(q, scope=scope_of(doc_ids, lvls), previous=prev or None)
             except QuestionError as exc:
                 history += [_turn("user", render.chat_question(q)), _turn("assistant", render.md(f"无法提问：{exc}"))]
-                return (history, render.notice_html(str(exc)), gr.update(choices=[], value=None),
+                return (history, render.notice_html(str(exc)), gr.update(choices=[], value=None, label=CITED),
                         render.placeholder_html(NO_CLAUSE), prev, q, [])
             shown = render.sources(reply)
             history += [_turn("user", render.chat_question(q)), _turn("assistant", render.chat_reply(reply))]
@@ -84,7 +85,7 @@ def build(assistant: Assistant, viewer: ClauseViewer) -> None:
             return viewer.show(c["doc_id"], c["clause"], c["text"])
 
         def reset():
-            return ([], render.placeholder_html(NO_ANSWER), gr.update(choices=[], value=None),
+            return ([], render.placeholder_html(NO_ANSWER), gr.update(choices=[], value=None, label=CITED),
                     render.placeholder_html(NO_CLAUSE), "", "", [])
 
         outputs = [chat, answer, citations, clause, previous, question, listed]
@@ -100,7 +101,7 @@ def _turn(role: str, content: str) -> dict:
 
 
 def _choices(reply: Answer, shown: list[Citation]):
-    label = "引用条款（点击查看原文）" if reply.found else "相近条款（供查阅，点击查看原文）"
+    label = CITED if reply.found else "相近条款（供查阅，点击查看原文）"
     choices = [(render.citation_label(n, c), str(n - 1)) for n, c in enumerate(shown, 1)]
     return gr.update(choices=choices, value="0" if choices else None, label=label)
 

@@ -19,7 +19,9 @@ PICK = "点击表格中的一行：显示该任务的牵头和参与部门，以
 
 
 def build(assistant: Assistant, viewer: ClauseViewer, exports: Exports) -> None:
-    departments = assistant.departments()
+    home = assistant.settings.home_place
+    # the home place's departments first, the busiest first: 发改委 before 邮政管理局
+    departments = sorted(assistant.departments(), key=lambda d: (d.place != home, -len(d.tasks)))
     by_key = {_key(d): d for d in departments}
     places = {d.place for d in departments}
 
@@ -36,7 +38,9 @@ def build(assistant: Assistant, viewer: ClauseViewer, exports: Exports) -> None:
         kept = [d.model_copy(update={"tasks": [t for e, t in rows if e is d]}) for d in departments]
         kept = [d for d in kept if d.tasks]
         csv = export.to_csv(export.task_rows(kept), export.TASK_COLUMNS)
-        return table, exports.write("部门职责", csv), [t.model_dump() for _, t in rows], render.placeholder_html(PICK)
+        lead = sum(t.role == "牵头" for _, t in rows)
+        summary = f'<div class="summary">共 {len(rows)} 项任务，其中牵头 {lead} 项</div>'
+        return summary, exports.write("部门职责", csv), table, [t.model_dump() for _, t in rows], render.placeholder_html(PICK)
 
     def open_task(shown: list[dict], evt: gr.SelectData):
         if not shown or evt.index is None or evt.index[0] >= len(shown):
@@ -44,20 +48,23 @@ def build(assistant: Assistant, viewer: ClauseViewer, exports: Exports) -> None:
         task = Task(**shown[evt.index[0]])
         return _sharing_html(task, departments, places) + viewer.show(task.doc_id, task.path, "")
 
-    first = refresh(ALL, "全部", "")
+    summary0, csv0, table0, shown0, detail0 = refresh(ALL, "全部", "")
     with gr.Tab("部门职责", id="departments"):
         with gr.Row(equal_height=True):
             dept = gr.Dropdown([ALL] + [(_label(d, places, count=True), k) for k, d in by_key.items()], value=ALL,
                                label="部门（可输入筛选）", scale=3, elem_id="dept-pick")
-            role = gr.Radio(ROLES, value="全部", label="角色", scale=2, elem_id="dept-role")
+            role = gr.Radio(ROLES, value="全部", label="角色", scale=3, min_width=280, elem_id="dept-role")
             keyword = gr.Textbox(label="任务关键词", placeholder="如：光伏、交通、建筑", scale=3, elem_id="dept-filter")
-            download = gr.DownloadButton("导出 CSV", value=first[1], scale=1, min_width=110, elem_id="dept-csv")
-        table = gr.Dataframe(first[0], interactive=False, wrap=True, max_height=430, elem_id="dept-tasks",
+        with gr.Row(equal_height=True):
+            summary = gr.HTML(summary0, elem_id="dept-summary")
+            download = gr.DownloadButton("导出 CSV", value=csv0, size="md", scale=0, min_width=120, elem_id="dept-csv")
+        table = gr.Dataframe(table0, interactive=False, wrap=True, max_height=430, elem_id="dept-tasks",
                              column_widths=["11%", "6%", "10%", "20%", "15%", "38%"])
-        detail = gr.HTML(first[3], elem_id="dept-task", js_on_load=SCROLL_TO_MARK)
-        shown = gr.State(first[2])
+        detail = gr.HTML(detail0, elem_id="dept-task", js_on_load=SCROLL_TO_MARK)
+        shown = gr.State(shown0)
         for control in (dept.change, role.change, keyword.change):
-            control(refresh, [dept, role, keyword], [table, download, shown, detail], api_visibility="private")
+            control(refresh, [dept, role, keyword], [summary, download, table, shown, detail], api_visibility="private",
+                    trigger_mode="always_last")
         table.select(open_task, [shown], detail, api_visibility="private")
 
 

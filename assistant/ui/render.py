@@ -15,7 +15,7 @@ _TEMPLATE_CHARS = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;", "`"
 _MD_CHARS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$])")
 _MARKER = re.compile(r"\[(\d+)\]")
 CONTEXT_BEFORE, CONTEXT_AFTER = 200, 360  # document text shown around a clause
-QUESTION_ECHO = 200  # characters of an over-long question echoed back in the chat
+QUESTION_ECHO = 80  # characters of an over-long question echoed back in the chat
 
 
 def esc(text: str) -> str:
@@ -54,7 +54,7 @@ def answer_html(answer: Answer) -> str:
     if answer.found:
         status = f'<span class="qa-badge ok">已找到</span>{len(answer.citations)} 条引用 · {answer.latency_ms:.0f} 毫秒'
     else:
-        status = '<span class="qa-badge none">未找到</span>所检索的文件中没有能回答这个问题的内容；下方列出相近条款，供查阅'
+        status = '<span class="qa-badge none">未找到</span>文件中没有能回答这个问题的内容'
     return f'<div class="qa-answer"><div class="qa-status">{status}</div><div class="qa-text">{text}</div></div>'
 
 

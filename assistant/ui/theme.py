@@ -43,11 +43,12 @@ CSS = """
   max-height: 520px; overflow-y: auto; }
 .clause-around { color: var(--body-text-color-subdued); }
 .clause-span { background: #fff8d6; }
-mark.clause-mark { background: #ffe58a; color: inherit; padding: 1px 0; border-bottom: 2px solid #e0a800; }
+mark.clause-mark { background: #ffe17a; color: inherit; padding: 1px 0; }
 .doc-meta { padding: 4px 2px; } .doc-title { font-size: 18px; font-weight: 600; margin-bottom: 6px; }
 .doc-meta dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 0; font-size: 15px; }
 .doc-meta dt { color: var(--body-text-color-subdued); } .doc-meta dd { margin: 0; }
 .task-info { font-size: 15px; line-height: 1.8; padding: 6px 2px; }
+.summary { font-size: 15px; color: var(--body-text-color-subdued); padding: 8px 2px; }
 .task-info b { font-weight: 600; }
 #citations label { font-size: 15px; }
 .examples-row .label { font-size: 14px; }

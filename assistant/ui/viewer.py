@@ -8,14 +8,24 @@ from ..pipeline import Assistant
 from . import render
 
 
+LEVEL_ORDER = {"市": 1, "省": 2, "国家": 3}
+
+
 class ClauseViewer:
     def __init__(self, assistant: Assistant):
         self.assistant = assistant
-        self.docs = {d.doc_id: d for d in assistant.documents()}
+        home = assistant.settings.home_place
+        # the home documents first, then by level (市, 省, 国家): the order of every document list
+        ordered = sorted(assistant.documents(), key=lambda d: (d.meta.place != home, LEVEL_ORDER.get(d.meta.level, 4)))
+        self.docs = {d.doc_id: d for d in ordered}
 
     def title(self, doc_id: str) -> str:
         doc = self.docs.get(doc_id)
         return (doc.meta.title or doc_id) if doc else doc_id
+
+    def level(self, doc_id: str) -> str:
+        doc = self.docs.get(doc_id)
+        return (doc.meta.level if doc else "") or "其他"
 
     def show(self, doc_id: str, path: str, cited: str = "") -> str:
         """The clause at `path` highlighted in its document, with its heading path; `cited` (a

@@ -27,7 +27,8 @@ def build(assistant: Assistant, viewer: ClauseViewer) -> None:
         entries = tree(doc_id)
         table = pd.DataFrame([[INDENT * c.depth + c.path, c.heading] for c in assistant.clauses(doc_id)], columns=HEADERS)
         meta = render.document_meta_html(viewer.docs[doc_id], len(entries))
-        return meta, gr.update(choices=entries, value=None), table, render.placeholder_html(PICK)
+        opening = viewer.show(doc_id, entries[0][1]) if entries else render.placeholder_html(PICK)
+        return meta, gr.update(choices=entries, value=None), table, opening
 
     def read(doc_id: str, path: str | None):
         return viewer.show(doc_id, path) if doc_id and path else render.placeholder_html(PICK)
@@ -39,17 +40,17 @@ def build(assistant: Assistant, viewer: ClauseViewer) -> None:
         return viewer.show(doc_id, clauses[evt.index[0]].path)
 
     start = doc_ids[0] if doc_ids else ""
-    first = pick_document(start)
+    meta0, _, outline0, view0 = pick_document(start)
     with gr.Tab("文件", id="documents"):
         with gr.Row(equal_height=False):
             with gr.Column(scale=2):
                 doc = gr.Dropdown([(viewer.title(d), d) for d in doc_ids], value=start or None, label="文件", elem_id="doc-pick")
-                meta = gr.HTML(first[0], elem_id="doc-meta")
+                meta = gr.HTML(meta0, elem_id="doc-meta")
                 clause = gr.Dropdown(tree(start) if start else [], value=None, label="条款（可输入筛选）", elem_id="doc-clause")
-                outline = gr.Dataframe(first[2], interactive=False, wrap=True, max_height=460, elem_id="doc-tree",
+                outline = gr.Dataframe(outline0, interactive=False, wrap=True, max_height=460, elem_id="doc-tree",
                                        column_widths=["35%", "65%"])
             with gr.Column(scale=3):
-                view = gr.HTML(first[3], elem_id="doc-view", js_on_load=SCROLL_TO_MARK)
+                view = gr.HTML(view0, elem_id="doc-view", js_on_load=SCROLL_TO_MARK)
         doc.change(pick_document, [doc], [meta, clause, outline, view], api_visibility="private")
         clause.input(read, [doc, clause], view, api_visibility="private")
         outline.select(read_row, [doc], view, api_visibility="private")
