@@ -86,11 +86,15 @@ class Composer:
         for row, (ci, s, e) in enumerate(data.sentences.tolist()):
             self.sentences.setdefault(chunks[ci].chunk_id, []).append((row, s, e))
         self.n = max(1, len(chunks))
+        self.clause_chunks: dict[str, list[Chunk]] = {}
+        for c in chunks:
+            if c.kind == "text":
+                self.clause_chunks.setdefault(c.clause_id, []).append(c)
         self.note_chunks = {
             (n.clause_id, n.start): c
             for n in notes
-            for c in chunks
-            if c.kind == "text" and c.clause_id == n.clause_id and c.start <= n.start < c.end
+            for c in self.clause_chunks.get(n.clause_id, [])
+            if c.start <= n.start < c.end
         }
         self.notes = notes
         self.titles = doc_titles
@@ -100,10 +104,6 @@ class Composer:
         self.targets: dict[str, list[Target]] = {}
         for t in data.targets:
             self.targets.setdefault(t.clause_id, []).append(t)
-        self.clause_chunks: dict[str, list[Chunk]] = {}
-        for c in chunks:
-            if c.kind == "text":
-                self.clause_chunks.setdefault(c.clause_id, []).append(c)
         self.registry = department_registry(notes, {d.doc_id: d for d in data.documents}, {c.clause_id: c for c in data.clauses})
         self.home_place = home_place
         self.doc_text = {d.doc_id: fold(d.text).lower() for d in data.documents}

@@ -43,9 +43,10 @@ import numpy as np
 
 from .settings import PROJECT_ROOT, Settings
 
-APPROX_OVER = 50_000  # dense vectors past which the index is approximate (HNSW) instead of exact
-HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 64, 128
-APPROX_K = 100  # dense candidates an approximate index returns; an exact one scores every chunk
+from .store import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M, build_faiss, is_exact
+
+APPROX_OVER = Settings().approx_over  # dense vectors past which the index is approximate (HNSW) instead of exact
+APPROX_K = Settings().approx_k  # dense candidates an approximate index returns; an exact one scores every chunk
 RECALL_K = 10
 DEFAULT_SCALES = (1, 10, 100)
 QUICK_SCALES = (1, 10)
@@ -64,6 +65,7 @@ _NAMES = re.compile("|".join(CITIES + PROVINCES))
 _ANY_NAME = re.compile("|".join(sorted(set(CITIES + CITY_POOL + PROVINCES + PROVINCE_POOL), key=len, reverse=True)))
 _NUMBER = re.compile(r"[0-9]+|[０-９]+")
 _COPY_TAG = re.compile(r"（副本\d+）")
+_COPY_ID = re.compile(r"\.x\d{3}#")  # doc.x007#三、(一)@0 is a copy of doc#三、(一)@0
 _FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 _HALFWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
@@ -104,7 +106,7 @@ class BenchConfig:
 
     @property
     def sample_size(self) -> int:
-        return 12 if self.quick else 64
+        return 24 if self.quick else 96
 
 
 # --- the run ------------------------------------------------------------------------------------
@@ -113,6 +115,7 @@ class BenchConfig:
 def run_bench(config: BenchConfig) -> dict:
     from .embed import make_embedder
 
+    host = machine()
     embedder = make_embedder(config.embedder)
     questions = load_questions(config.questions, config.max_questions)
     steps = _bar(5 + len(config.scales), "bench", config.progress, unit="step")
@@ -138,7 +141,7 @@ def run_bench(config: BenchConfig) -> dict:
             steps.update()
     steps.close()
     return {
-        "machine": machine(),
+        "machine": {**host, "load_end": load_average()},
         "embedder": embedder.id,
         "corpus": {"dirs": [str(d) for d in config.corpus], "quick": config.quick, **build["corpus"]},
         "questions": {"files": [str(f) for f in config.questions], "count": len(questions)},
@@ -200,7 +203,13 @@ def machine() -> dict:
         ram = int(mem.split()[1]) / 2**20
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return {"cpu": cpu, "cores": cores, "ram_gib": round(ram, 1), "python": platform.python_version(),
-            "platform": platform.platform(), "date": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
+            "platform": platform.platform(), "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "load_start": load_average()}
+
+
+def load_average() -> float | None:
+    """1-minute load average: other work on the machine slows every figure, so the report shows it."""
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else None
 
 
 def load_questions(files: list[Path], limit: int | None = None) -> list[str]:
@@ -470,7 +479,7 @@ def replica(doc, copy: int):
 
 
 def write_replicas(documents: list, n: int, dest: Path) -> int:
-    """Write N copies of each document as .txt with a .meta.json sidecar; returns the files written."""
+    """Write N copies of each document as .txt with a .meta.json sidecar; returns the documents written."""
     dest.mkdir(parents=True, exist_ok=True)
     hashes: set[str] = set()
     for doc in documents:
@@ -546,63 +555,12 @@ class ReplayEmbedder:
         raise NotImplementedError("ReplayEmbedder only stands in for passages; queries use the real embedder")
 
 
-def build_faiss(vectors: np.ndarray, approximate_over: int = APPROX_OVER):
-    """Exact inner product up to `approximate_over` vectors, HNSW (inner product) past it.
-    The change proposed for store.build_faiss."""
-    import faiss
-
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    if len(vectors) > approximate_over:
-        index = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        index.hnsw.efSearch = HNSW_EF_SEARCH  # written with the index
-    else:
-        index = faiss.IndexFlatIP(vectors.shape[1])
-    if len(vectors):
-        index.add(vectors)
-    return index
-
-
-def is_exact(index) -> bool:
-    import faiss
-
-    return isinstance(index, faiss.IndexFlat)
-
-
-def dense_scores(index, query: np.ndarray, approx_k: int = APPROX_K) -> np.ndarray:
-    """A score for every chunk: an exact index scores them all; an approximate one returns its best
-    approx_k and the rest get the lowest score returned. The change proposed for Retriever.dense_scores."""
-    n = index.ntotal
-    k = n if is_exact(index) else min(n, approx_k)
-    scores, ids = index.search(np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1), k)
-    valid = ids[0] >= 0
-    out = np.full(n, float(scores[0][valid].min()) if valid.any() else 0.0, dtype=np.float64)
-    out[ids[0][valid]] = scores[0][valid]
-    return out
-
-
-@contextlib.contextmanager
-def _indexer_uses_build_faiss(approximate_over: int, info: dict) -> Iterator[None]:
-    """Within a scale child only: indexer.build_index builds its dense index with build_faiss above."""
-    from . import indexer
-
-    original = indexer.build_faiss
-
-    def build(vectors: np.ndarray):
-        started = time.perf_counter()
-        index = build_faiss(vectors, approximate_over)
-        info.update(kind=type(index).__name__, seconds=time.perf_counter() - started, vectors=len(vectors))
-        return index
-
-    indexer.build_faiss = build
-    try:
-        yield
-    finally:
-        indexer.build_faiss = original
-
-
-def compare_ann(vectors: np.ndarray, queries: np.ndarray, approx=None, k: int = RECALL_K) -> dict:
-    """recall@k of the approximate index against exact search on the same vectors, and both query times."""
+def compare_ann(vectors: np.ndarray, queries: np.ndarray, approx=None, k: int = RECALL_K,
+                sources: list[str] | None = None) -> dict:
+    """recall@k of the approximate index against exact search on the same vectors, and both query times.
+    With `sources` (the passage each vector was copied from), also the share of the distinct source
+    passages in exact's top k that the approximate top k holds: copies of one passage are near-ties,
+    and which of them ranks first says nothing about the answer."""
     import faiss
 
     exact = faiss.IndexFlatIP(vectors.shape[1])
@@ -614,7 +572,7 @@ def compare_ann(vectors: np.ndarray, queries: np.ndarray, approx=None, k: int = 
         built_s = time.perf_counter() - started
     k = min(k, len(vectors))
     times: dict[str, list[float]] = {"exact": [], "exact_full": [], "approx": []}
-    recalls = []
+    recalls, by_source = [], []
     for q in queries:
         q = q.reshape(1, -1)
         found = {}
@@ -624,7 +582,11 @@ def compare_ann(vectors: np.ndarray, queries: np.ndarray, approx=None, k: int = 
             times[name].append((time.perf_counter() - started) * 1000)
             found[name] = set(ids[0][:k].tolist())
         recalls.append(len(found["exact"] & found["approx"]) / k)
+        if sources is not None:
+            wanted = {sources[i] for i in found["exact"]}
+            by_source.append(len(wanted & {sources[i] for i in found["approx"]}) / len(wanted))
     return {"vectors": len(vectors), "queries": len(queries), "k": k, "recall": float(np.mean(recalls)),
+            "source_recall": float(np.mean(by_source)) if by_source else None,
             "exact_p50_ms": percentile(times["exact"], 50), "exact_full_p50_ms": percentile(times["exact_full"], 50),
             "approx_p50_ms": percentile(times["approx"], 50), "approx_built_for_comparison_s": built_s}
 
@@ -638,18 +600,14 @@ def _task_scale(corpus: str, index_dir: str, originals: str, embedder: str, appr
 
     real = make_embedder(embedder)
     replay = ReplayEmbedder.from_index(Path(originals), real.id, noise)
-    settings = Settings(corpus=[Path(corpus)], index_dir=Path(index_dir))
-    faiss_info: dict = {}
-    with _indexer_uses_build_faiss(approx_over, faiss_info):
-        started = time.perf_counter()
-        report = build_index(settings, replay, progress=progress)
-        build_wall = time.perf_counter() - started
+    settings = Settings(corpus=[Path(corpus)], index_dir=Path(index_dir), approx_over=approx_over)
+    started = time.perf_counter()
+    report = build_index(settings, replay, progress=progress)
+    build_wall = time.perf_counter() - started
     started = time.perf_counter()
     assistant = Assistant.load(index_dir, settings, real)
     load_s = time.perf_counter() - started
     data = assistant.data
-    if not is_exact(data.dense):
-        assistant.retriever.dense_scores = lambda q: dense_scores(data.dense, q)  # as proposed for retrieve.py
     assistant.ask(questions[0])  # warm-up
     asked = []
     for q in questions:
@@ -657,12 +615,13 @@ def _task_scale(corpus: str, index_dir: str, originals: str, embedder: str, appr
         assistant.ask(q)
         asked.append((time.perf_counter() - started) * 1000)
     queries = np.vstack([real.embed_queries([fold(q)]) for q in questions])
-    ann = compare_ann(data.vectors, queries, None if is_exact(data.dense) else data.dense)
+    sources = [_COPY_ID.sub("#", c.chunk_id) for c in data.chunks]
+    ann = compare_ann(data.vectors, queries, None if is_exact(data.dense) else data.dense, sources=sources)
     return {"documents": report.documents, "clauses": report.clauses, "chunks": report.chunks,
             "sentences": int(len(data.sentences)), "texts": replay.texts, "chars": replay.chars,
             "replayed": replay.counts, "build_wall_s": build_wall, "replay_s": replay.seconds,
-            "build_measured_s": build_wall - replay.seconds, "dense_index": faiss_info.get("kind", ""),
-            "faiss_build_s": faiss_info.get("seconds", 0.0), "index_mib": dir_mib(Path(index_dir)), "load_s": load_s,
+            "build_measured_s": build_wall - replay.seconds, "dense_index": type(data.dense).__name__,
+            "index_mib": dir_mib(Path(index_dir)), "load_s": load_s,
             "ask_p50_ms": percentile(asked, 50), "ask_p95_ms": percentile(asked, 95), "ann": ann}
 
 
@@ -728,7 +687,8 @@ def render_table(report: dict) -> str:
     c = report["corpus"]
     lines = [
         f"policyqa bench · {m['date']}",
-        f"machine: {m['cpu']} · {m['cores']} cores · {m['ram_gib']} GiB RAM · Python {m['python']}",
+        f"machine: {m['cpu']} · {m['cores']} cores · {m['ram_gib']} GiB RAM · Python {m['python']} · "
+        f"load average (1 min) {_num(m['load_start'])} at start, {_num(m['load_end'])} at end",
         f"embedder: {report['embedder']} · corpus: {c['documents']} documents, {c['chars']:,} characters embedded in "
         f"{c['texts']:,} texts ({c['chunks']} chunks + sentences){' · QUICK' if c['quick'] else ''}",
         "",
@@ -751,13 +711,16 @@ def render_table(report: dict) -> str:
                      "-" if s["ask_ratio"] is None else f"{s['ask_ratio']:.2f}×", _num(s["peak_rss_mib"], "MiB")))
     lines += _columns(rows)
     approx_over = report["settings"]["approx_over"]
-    lines += ["", f"dense search, exact vs HNSW (M={HNSW_M}, efSearch={HNSW_EF_SEARCH}) on the same vectors, real queries; "
+    lines += ["", f"dense search, exact vs HNSW (M={HNSW_M}, efConstruction={HNSW_EF_CONSTRUCTION}, efSearch={HNSW_EF_SEARCH}) on the same vectors, real queries; "
                   f"the index is HNSW past {approx_over:,} vectors"]
-    rows = [("N", "vectors", "exact k=10", "exact, all scored (today's retriever)", "HNSW k=10", "recall@10", "HNSW in use")]
+    rows = [("N", "vectors", "exact k=10", "exact, all scored (today's retriever)", "HNSW k=10", "recall@10",
+             "recall@10 by source passage", "HNSW in use")]
     for s in report["scale"]:
         a = s["ann"]
         rows.append((f"{s['n']}×", f"{a['vectors']:,}", _num(a["exact_p50_ms"], "ms"), _num(a["exact_full_p50_ms"], "ms"),
-                     _num(a["approx_p50_ms"], "ms"), f"{a['recall']:.3f}", "yes" if s["dense_index"] != "IndexFlatIP" else "no"))
+                     _num(a["approx_p50_ms"], "ms"), f"{a['recall']:.3f}",
+                     "-" if a.get("source_recall") is None else f"{a['source_recall']:.3f}",
+                     "yes" if s["dense_index"] != "IndexFlatIP" else "no"))
     lines += _columns(rows)
     lines += ["", "embedding extrapolation: " + "; ".join(
         f"{s['n']}× {s['embed_sample']['texts']} sampled texts at {_num(s['embed_sample']['chars_per_s'])} chars/s"
@@ -790,10 +753,11 @@ def _columns(rows: list[tuple], left: tuple[int, ...] = (0,)) -> list[str]:
 @click.option("--approx-over", type=click.IntRange(0), default=APPROX_OVER, show_default=True,
               help="Dense vectors past which the scaled index uses HNSW instead of exact search.")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), help="Build here and keep it (default: a temp dir).")
+@click.option("--save", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON report to this file.")
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
 def bench_command(as_json: bool, scales: tuple[int, ...], corpus: tuple[Path, ...], quick: bool,
                   questions: tuple[Path, ...], embedder: str | None, approx_over: int, workdir: Path | None,
-                  quiet: bool) -> None:
+                  save: Path | None, quiet: bool) -> None:
     """Measure build, rebuild, ask latency, start-up, memory and scale, each beside its floor."""
     from .embed import EmbedderError
 
@@ -811,4 +775,7 @@ def bench_command(as_json: bool, scales: tuple[int, ...], corpus: tuple[Path, ..
         report = run_bench(config)
     except (BenchError, EmbedderError) as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else render_table(report))
+    as_text = json.dumps(report, ensure_ascii=False, indent=2)
+    if save is not None:
+        save.write_text(as_text + "\n", encoding="utf-8")
+    click.echo(as_text if as_json else render_table(report))

@@ -103,7 +103,7 @@ def build_index(settings: Settings, embedder, progress: bool = False) -> BuildRe
         "tokenizer": "jieba-search+cjk-chars",
         "documents": {d.doc_id: {"path": d.path, "title": d.meta.title, "content_hash": d.content_hash} for d in documents},
     }
-    data = IndexData(manifest, documents, clauses, chunks, notes, vectors, build_faiss(vectors), bm25, terms, dict(df),
+    data = IndexData(manifest, documents, clauses, chunks, notes, vectors, build_faiss(vectors, settings.approx_over), bm25, terms, dict(df),
                      np.array(sentences, dtype=np.int64).reshape(-1, 3), sentence_vectors, found.targets)
     save_index(settings.index_dir, data)
     report.documents, report.clauses, report.chunks, report.notes = len(documents), len(clauses), len(chunks), len(notes)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .schema import Chunk, Hit
-from .store import IndexData
+from .store import IndexData, dense_scores
 from .text import Tokenizer, fold, glossary_terms, has_cjk
 
 # A question that names a place prefers the documents of that place; one that names none prefers
@@ -75,8 +75,10 @@ def _ranks(x: np.ndarray) -> np.ndarray:
 
 class Retriever:
     def __init__(self, data: IndexData, embedder, tokenizer: Tokenizer, fusion: str = "convex",
-                 dense_weight: float = 1.0, bm25_weight: float = 1.0, rrf_k: int = 60, home_place: str = ""):
+                 dense_weight: float = 1.0, bm25_weight: float = 1.0, rrf_k: int = 60, home_place: str = "",
+                 approx_k: int = 100):
         self.data = data
+        self.approx_k = approx_k
         self.embedder = embedder
         self.tokenizer = tokenizer
         self.fusion = fusion
@@ -103,12 +105,7 @@ class Retriever:
         return [Hit(chunk=chunks[i], score=float(fused[i]), dense=float(dense[i]), bm25=float(sparse[i])) for i in order]
 
     def dense_scores(self, query: np.ndarray) -> np.ndarray:
-        n = self.data.dense.ntotal
-        scores, ids = self.data.dense.search(query.reshape(1, -1), n)
-        out = np.full(n, float(scores[0].min()) if n else 0.0, dtype=np.float64)
-        valid = ids[0] >= 0
-        out[ids[0][valid]] = scores[0][valid]
-        return out
+        return dense_scores(self.data.dense, query, self.approx_k)
 
     def bm25_scores(self, question: str) -> np.ndarray:
         if not has_cjk(question):

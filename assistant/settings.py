@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     fusion: str = "convex"  # "convex" (min-max weighted sum) or "rrf"
     rrf_k: int = 60
     dense_weight: float = 1.5
+    # dense vectors past which the index is approximate (HNSW) instead of exact; `policyqa bench --scale`
+    # shows what it costs in recall
+    approx_over: int = 50_000
+    approx_k: int = 100  # dense candidates an approximate index returns (an exact one scores every chunk)
     bm25_weight: float = 1.0
 
     # answers

@@ -76,13 +76,45 @@ def _read_jsonl(path: Path, model: type[M]) -> list[M]:
         return [model.model_validate_json(line) for line in f if line.strip()]
 
 
-def build_faiss(vectors: np.ndarray):
+# HNSW parameters: on the 100x benchmark corpus (59,300 vectors) efSearch 128 kept 0.64 of exact search's
+# top 10, 512 keeps about 0.9 at under 2 ms a query, far below exact search's tens of ms.
+HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 200, 512
+
+
+def build_faiss(vectors: np.ndarray, approximate_over: int = 50_000):
+    """Exact inner product up to `approximate_over` vectors, HNSW (inner product) past it."""
     import faiss
 
-    index = faiss.IndexFlatIP(vectors.shape[1])
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if len(vectors) > approximate_over:
+        index = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH  # saved with the index
+    else:
+        index = faiss.IndexFlatIP(vectors.shape[1])
     if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        index.add(vectors)
     return index
+
+
+def is_exact(index) -> bool:
+    import faiss
+
+    return isinstance(index, faiss.IndexFlat)
+
+
+def dense_scores(index, query: np.ndarray, approx_k: int = 100) -> np.ndarray:
+    """A score for every chunk: an exact index scores them all; an approximate one returns its best
+    approx_k and the rest get the lowest score it returned."""
+    n = index.ntotal
+    k = n if is_exact(index) else min(n, approx_k)
+    if n == 0:
+        return np.zeros(0, dtype=np.float64)
+    scores, ids = index.search(np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1), k)
+    valid = ids[0] >= 0
+    out = np.full(n, float(scores[0][valid].min()) if valid.any() else 0.0, dtype=np.float64)
+    out[ids[0][valid]] = scores[0][valid]
+    return out
 
 
 def save_index(index_dir: Path, data: IndexData) -> None:

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from assistant.bench import FIGURES, bench_command, build_faiss, canonical, dense_scores, is_exact, render_table, replica
+from assistant.bench import FIGURES, bench_command, canonical, render_table, replica
+from assistant.store import build_faiss, dense_scores, is_exact
 from assistant.chunk import chunk_document
 from assistant.parse import parse_document
 
@@ -102,7 +103,7 @@ def test_past_the_threshold_the_index_is_approximate_and_its_recall_reported(rep
     assert one["dense_index"] == "IndexFlatIP" and one["chunks"] <= APPROX_OVER
     assert ten["dense_index"] == "IndexHNSWFlat" and ten["chunks"] > APPROX_OVER
     for row in (one, ten):
-        assert 0.0 <= row["ann"]["recall"] <= 1.0
+        assert 0.0 <= row["ann"]["recall"] <= 1.0 and 0.0 <= row["ann"]["source_recall"] <= 1.0
         assert row["ann"]["exact_p50_ms"] > 0 and row["ann"]["approx_p50_ms"] > 0
     assert report["settings"]["approx_over"] == APPROX_OVER
 
@@ -147,3 +148,40 @@ def test_build_faiss_switches_to_hnsw_past_the_threshold_and_dense_scores_cover_
     scores = dense_scores(approx, vectors[3], approx_k=20)
     assert scores.shape == (200,) and int(np.argmax(scores)) == 3
     assert np.count_nonzero(scores > scores.min()) <= 20
+
+
+def test_policyqa_report_rewrites_only_the_readme_section_from_real_eval_and_bench_output(tiny_corpus, report, tmp_path,
+                                                                                          monkeypatch):
+    from assistant.report import END, START, report_command
+
+    corpus, _ = tiny_corpus
+    monkeypatch.setenv("POLICYQA_EMBEDDER", "keyword")
+    monkeypatch.setenv("POLICYQA_EVAL_INDEX_DIR", str(tmp_path / "eval-index"))
+    saved = tmp_path / "bench.json"
+    saved.write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+    questions = tmp_path / "set.jsonl"
+    rows = [{"id": "s1", "type": "target", "question": QUESTIONS[0], "evidence": ["太阳能发电装机容量达到1400兆瓦"],
+             "answer_all": ["1400兆瓦"]},
+            {"id": "s2", "type": "out_of_scope", "question": "江阴市明天的天气怎么样?", "abstain": True}]
+    questions.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# title\n\nintro\n\n## Quality and speed\n\n{START}\nold figures\n{END}\n\n## After\nkept\n",
+                      encoding="utf-8")
+    args = ["--readme", str(readme), "--bench", str(saved), "--set", str(questions), "--corpus", str(corpus),
+            "--index", str(tmp_path / "index"), "--quiet"]
+    result = CliRunner().invoke(report_command, args)
+    assert result.exit_code == 0, result.output
+    text = readme.read_text(encoding="utf-8")
+    assert text.startswith("# title\n\nintro\n\n## Quality and speed\n\n") and text.endswith(f"{END}\n\n## After\nkept\n")
+    assert "old figures" not in text
+    section = text[text.index(START):text.index(END)]
+    assert report["machine"]["date"][:10] in section and report["machine"]["cpu"] in section
+    assert "policyqa eval --baseline" in section and "policyqa bench --quick" in section
+    assert "policyqa " in section and "baseline " in section  # both systems' rows
+    assert render_table(report).splitlines()[3] in section
+    assert "2 questions" in section
+
+    readme.write_text("# no markers\n", encoding="utf-8")
+    result = CliRunner().invoke(report_command, args)
+    assert result.exit_code == 1 and "quality-and-speed:start" in result.output
+    assert readme.read_text(encoding="utf-8") == "# no markers\n"

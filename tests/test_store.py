@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.embed import KeywordEmbedder
@@ -122,3 +123,20 @@ def test_a_failed_build_leaves_the_previous_index_in_place(corpus, tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".index.")]  # no half-written folder left
     answer = Assistant.load(index_dir, embedder=KeywordEmbedder()).ask("全省光伏装机到2025年达到多少?")
     assert "3000万千瓦" in answer.answer
+
+
+def test_past_approx_over_the_saved_index_is_hnsw_and_answers_as_the_exact_one(corpus, tmp_path):
+    settings = settings_for(corpus, tmp_path / "exact")
+    build_index(settings, KeywordEmbedder())
+    exact = Assistant.load(tmp_path / "exact", settings, KeywordEmbedder())
+    approx_settings = Settings(corpus=[corpus], index_dir=tmp_path / "approx", approx_over=10, approx_k=50)
+    build_index(approx_settings, KeywordEmbedder())
+    approx = Assistant.load(tmp_path / "approx", approx_settings, KeywordEmbedder())
+    assert type(exact.data.dense).__name__ == "IndexFlatIP"
+    assert type(approx.data.dense).__name__ == "IndexHNSWFlat" and approx.data.dense.hnsw.efSearch == 512
+    question = "到2030年太阳能发电装机容量目标是多少?"
+    dense = approx.retriever.dense_scores(approx.retriever.embed_query(question))
+    assert dense.shape == (len(approx.data.chunks),) and np.count_nonzero(dense > dense.min()) < 50
+    # the dense scores past the approximate top 50 are floored, so lower ranks may move; the top and the answer do not
+    assert approx.retriever.search(question, 1)[0].chunk.chunk_id == exact.retriever.search(question, 1)[0].chunk.chunk_id
+    assert approx.ask(question).answer == exact.ask(question).answer != ""
