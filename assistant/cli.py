@@ -151,10 +151,8 @@ def eval_command(sets, corpus, index_dir, baseline, floor, as_json, quiet) -> No
     from dataclasses import asdict
 
     from . import evaluate
-    from .embed import make_embedder
-    from .indexer import build_index
-    from .ingest import IngestError, load_corpus
-    from .pipeline import Assistant
+    from .embed import EmbedderError
+    from .ingest import IngestError
     from .settings import default_eval_sets, default_eval_corpus
 
     paths = list(sets) or default_eval_sets()
@@ -162,17 +160,8 @@ def eval_command(sets, corpus, index_dir, baseline, floor, as_json, quiet) -> No
         raise Failure("no question set: pass --set FILE (none found in eval/ or ../shared/eval)")
     settings = _settings(tuple(corpus) or tuple(default_eval_corpus()), index_dir or Settings().eval_index_dir)
     try:
-        questions = evaluate.load_questions(paths)
-        embedder = make_embedder(settings.embedder)
-        build_index(settings, embedder, progress=not quiet)
-        reports = [evaluate.score(questions, evaluate.run(Assistant.load(settings.index_dir, settings, embedder), questions, not quiet))]
-        if baseline:
-            from .baseline import BaselineAssistant
-
-            documents, _ = load_corpus(list(settings.corpus))
-            generic = BaselineAssistant(documents, embedder, settings.eval_index_dir.parent, progress=not quiet)
-            reports.append(evaluate.score(questions, evaluate.run(generic, questions, not quiet), name="baseline"))
-    except (IngestError, ValueError) as exc:
+        questions, reports = evaluate.evaluate_sets(paths, settings, baseline, progress=not quiet)
+    except (IngestError, EmbedderError, ValueError) as exc:
         raise Failure(str(exc)) from exc
     if as_json:
         click.echo(json.dumps([asdict(r) for r in reports], ensure_ascii=False, indent=1))
@@ -222,6 +211,17 @@ def _ask_json(assistant, question: str, qid: str, k: int | None) -> str:
         return Answer(id=qid, question=question, found=False, answer=str(exc)).model_dump_json()
 
 
+def _register() -> None:
+    """Commands whose modules are heavy (the app, the benchmark): their imports wait until they run."""
+    from .bench import bench_command
+    from .report import report_command
+    from .ui import serve_command
+
+    main.add_command(serve_command)
+    main.add_command(bench_command)
+    main.add_command(report_command)
+
+
 def render_answer(answer) -> str:
     lines = [answer.answer, ""]
     for n, c in enumerate(answer.citations, 1):
@@ -232,6 +232,8 @@ def render_answer(answer) -> str:
         lines.extend(f"  - {c.doc_title} {c.clause} {c.heading}".rstrip() for c in answer.retrieved[:3])
     return "\n".join(lines).rstrip()
 
+
+_register()
 
 if __name__ == "__main__":
     sys.exit(main())

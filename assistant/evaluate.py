@@ -202,6 +202,28 @@ def run(assistant, questions: list[Question], progress: bool = False) -> dict[st
     return out
 
 
+def evaluate_sets(paths: list[Path], settings, baseline: bool = False, progress: bool = False):
+    """Build or update the index of settings.corpus at settings.index_dir, run the question sets, and
+    score them; with `baseline`, the generic baseline too. Returns (questions, [reports])."""
+    from .embed import make_embedder
+    from .indexer import build_index
+    from .ingest import load_corpus
+    from .pipeline import Assistant
+
+    questions = load_questions(paths)
+    embedder = make_embedder(settings.embedder)
+    build_index(settings, embedder, progress=progress)
+    assistant = Assistant.load(settings.index_dir, settings, embedder)
+    reports = [score(questions, run(assistant, questions, progress))]
+    if baseline:
+        from .baseline import BaselineAssistant
+
+        documents, _ = load_corpus(list(settings.corpus))
+        generic = BaselineAssistant(documents, embedder, settings.eval_index_dir.parent, progress=progress)
+        reports.append(score(questions, run(generic, questions, progress), name="baseline"))
+    return questions, reports
+
+
 METRICS = ["accuracy", "in_scope_accuracy", "abstain_accuracy", "hit_at_1", "hit_at_5", "mrr",
            "citation_support", "department_f1", "latency_p50_ms", "latency_p95_ms"]
 
