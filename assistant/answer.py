@@ -13,7 +13,7 @@ import numpy as np
 from dataclasses import dataclass, field
 
 from .knowledge import all_names, department_registry, find_departments
-from .retrieve import PLACE_WORDS, named_places
+from .retrieve import PLACE_WORDS, Titles, named_places
 from .schema import Chunk, Citation, Hit, Responsibility, Target
 from .store import IndexData
 from .text import Tokenizer, fold, glossary_share, glossary_terms, has_cjk, split_sentences
@@ -98,6 +98,7 @@ class Composer:
         }
         self.notes = notes
         self.titles = doc_titles
+        self.title_matcher = Titles(doc_titles)
         self.max_chars = max_chars
         self.max_list_chars = max_list_chars
         self.outlines = {c.clause_id: c for c in chunks if c.kind == "outline"}
@@ -124,11 +125,17 @@ class Composer:
         total = sum(self.idf(x) for x in q_tokens)
         return sum(self.idf(x) for x in q_tokens if x in t) / total if total else 0.0
 
+    def without_title(self, question: str) -> str:
+        """The question less the document title it names (江苏省政府关于…的实施意见, 对2025年…的目标是多少?):
+        the title routes the search to its document (retrieve.TITLE_PRIOR), and is not what is asked."""
+        return self.title_matcher.without(question)
+
     def question_tokens(self, question: str) -> set[str]:
-        """The question's content tokens; place names route the search and are not content. An
-        English question is read through the domain glossary."""
+        """The question's content tokens; place names and a named document title route the search and
+        are not content. An English question is read through the domain glossary."""
         if not has_cjk(question):
             question = glossary_terms(question)
+        question = self.without_title(question)
         for words in PLACE_WORDS.values():
             for w in sorted(words, key=len, reverse=True):
                 question = question.replace(w + "市", " ").replace(w + "省", " ").replace(w, " ")
@@ -178,7 +185,7 @@ class Composer:
                 preferred: set[str] = frozenset()) -> tuple[bool, str, list[Citation]]:
         if not hits:
             return False, NOT_FOUND, []
-        intent = classify(question, self.departments)
+        intent = classify(self.without_title(question), self.departments)
         if intent.kind == "dept_tasks":
             found = self._dept_tasks(intent, hits)
             if found:
@@ -193,14 +200,25 @@ class Composer:
         if intent.kind == "list":
             found = self._outline(q_tokens, hits)
             if not found and TARGET_WORD.search(question):
-                found = self._year_targets(intent, hits)
+                found = self._year_targets(intent, hits, preferred)
             if found:
                 return found
         return self._sentences(q_tokens, intent, hits, query, preferred)
 
     def _not_found(self, hits: list[Hit]) -> str:
-        leads = "；".join(f"{h.chunk.path}「{h.chunk.heading}」" for h in hits[:3] if h.chunk.heading)
-        return NOT_FOUND + (f"可参考的相近条款：{leads}。" if leads else "")
+        leads, last_doc = [], None
+        for h in hits:
+            label = f"{h.chunk.path}「{h.chunk.heading}」"
+            if not h.chunk.heading or (h.chunk.doc_id, label) in leads:
+                continue  # each clause once, best first
+            leads.append((h.chunk.doc_id, label))
+            if len(leads) == 3:
+                break
+        named = []
+        for doc_id, label in leads:  # the document's title once, before its first clause
+            named.append((self._doc_prefix_of(doc_id).rstrip("：") if doc_id != last_doc else "") + label)
+            last_doc = doc_id
+        return NOT_FOUND + (f"可参考的相近条款：{'；'.join(named)}。" if named else "")
 
     def _sentences(self, q_tokens: set[str], intent: Intent, hits: list[Hit], query: np.ndarray, preferred: set[str]):
         cands = self.candidates(q_tokens, intent, hits, query, preferred)
@@ -253,6 +271,9 @@ class Composer:
             row = self.target_of(cand, q_tokens) if intent.kind == "target" else None
             if row is not None:
                 text = "，".join(target_text(r, with_deadline=i == 0) for i, r in enumerate(self.also_asked(cand, row, q_tokens)))
+                whole = target_text(row.model_copy(update={"segment": _shorten(cand.text, q_tokens, intent, self.coverage)}))
+                if not intent.yes_no and self.coverage(q_tokens, whole) - self.coverage(q_tokens, text) >= MORE_ASKED:
+                    text = whole  # the question asks more than the rows state (几个项目?总投资多少?)
             elif intent.kind == "target":
                 text = _shorten(cand.text, q_tokens, intent, self.coverage)
             else:
@@ -283,16 +304,27 @@ class Composer:
                                                    or self.coverage(q_tokens, t.indicator) >= 0.9)]
         return [t for t in named if t.deadline == row.deadline][:3] or [row]
 
-    def _year_targets(self, intent: Intent, hits: list[Hit]):
-        """2025年有哪些目标: the targets due that year in the best-ranked document."""
+    def _year_targets(self, intent: Intent, hits: list[Hit], preferred: set[str] = frozenset()):
+        """2025年有哪些目标: the targets due that year in the document the question points to (by title,
+        place, or else the home plan), else in the best-ranked document that has some."""
         if len(intent.years) != 1 or not hits:
             return None
-        doc_id = hits[0].chunk.doc_id
-        rows = [t for rows in self.targets.values() for t in rows if t.doc_id == doc_id and intent.years[0] in t.deadline]
-        if not rows:
+        year = intent.years[0]
+        due: dict[str, list[Target]] = {}
+        for rows in self.targets.values():
+            for t in rows:
+                if year in t.deadline:
+                    due.setdefault(t.doc_id, []).append(t)
+        ranked = list(dict.fromkeys(h.chunk.doc_id for h in hits))
+        choices = ([d for d in ranked if d in preferred and d in due] or sorted(d for d in preferred if d in due)
+                   or [d for d in ranked if d in due])
+        if not choices:
             return None
+        rows = due[choices[0]]
+        title = self.titles.get(choices[0], "")
+        prefix = f"《{title}》：" if len(self.titles) > 1 and title else ""
         citations: list[Citation] = []
-        head = f"{self._doc_prefix(hits[0].chunk)}到{intent.years[0]}年的目标有{len(rows)}项："
+        head = f"{prefix}到{year}年的目标有{len(rows)}项："
         items: list[str] = []
         for row in rows:
             chunk = self._chunk_of_target(row)
@@ -306,13 +338,17 @@ class Composer:
     def _chunk_of_target(self, row: Target) -> Chunk | None:
         return next((c for c in self.clause_chunks.get(row.clause_id, []) if row.segment and row.segment in c.text), None)
 
+    def _doc_prefix_of(self, doc_id: str) -> str:
+        title = self.titles.get(doc_id, "")
+        return f"《{title}》：" if len(self.titles) > 1 and title else ""
+
     def _doc_prefix(self, chunk: Chunk) -> str:
         return f"《{chunk.doc_title}》：" if len(self.titles) > 1 and chunk.doc_title else ""
 
     def compare(self, question: str, per_place: dict[str, list[Hit]], query: np.ndarray) -> tuple[bool, str, list[Citation]]:
         """One sentence from each place's documents, each naming its document."""
         q_tokens = self.question_tokens(question)
-        intent = classify(question, self.departments)
+        intent = classify(self.without_title(question), self.departments)
         citations: list[Citation] = []
         parts = []
         for place, hits in per_place.items():
@@ -510,7 +546,10 @@ def _intent_bonus(intent: Intent, sentence: str) -> float:
         return 0.45  # 到2025年光伏装机1400兆瓦对吗: the sentence with the claimed figure, whatever its year
     bonus = 0.15 if FIGURE.search(sentence) else -0.1
     if intent.years:
-        bonus += 0.2 if any(y in sentence for y in intent.years) else 0.0
+        if any(y in sentence for y in intent.years):
+            bonus += 0.2
+        elif YEAR.search(sentence):
+            bonus -= 0.2  # the figure of another year
     return bonus
 
 
@@ -549,6 +588,13 @@ def _shorten(sentence: str, q_tokens: set[str], intent: Intent, coverage) -> str
     keep = {best}
     if not FIGURE.search(segs[best]) and best + 1 < len(segs) and FIGURE.search(segs[best + 1]):
         keep.add(best + 1)
+    # a question of two parts (几个项目?总投资多少?) keeps the clause with the second figure too
+    for _, i in sorted(scored, reverse=True):
+        if i in keep or not FIGURE.search(segs[i]) or len(keep) >= 3:
+            continue
+        before = coverage(q_tokens, "".join(segs[j] for j in keep))
+        if coverage(q_tokens, "".join(segs[j] for j in keep | {i})) - before >= MORE_ASKED:
+            keep.add(i)
     body = "".join(segs[i] for i in sorted(keep)).strip().rstrip(",，;；。")
     if not prefix:
         years = [s for s in segs[: min(keep)] if TIME_PREFIX.match(s.strip())]
@@ -558,6 +604,7 @@ def _shorten(sentence: str, q_tokens: set[str], intent: Intent, coverage) -> str
 
 
 LONG_SENTENCE = 150
+MORE_ASKED = 0.1  # share of the question's weight a further comma-clause must add to be kept
 
 
 def _window(sentence: str, q_tokens: set[str], coverage, limit: int) -> str:

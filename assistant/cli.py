@@ -229,7 +229,9 @@ def render_answer(answer) -> str:
         lines.extend("    " + ln for ln in c.text.strip().split("\n"))
     if not answer.found and answer.retrieved:
         lines.append("相近条款：")
-        lines.extend(f"  - {c.doc_title} {c.clause} {c.heading}".rstrip() for c in answer.retrieved[:3])
+        seen: set = set()
+        nearest = [c for c in answer.retrieved if (c.doc_id, c.clause) not in seen and not seen.add((c.doc_id, c.clause))]
+        lines.extend(f"  - {c.doc_title} {c.clause} {c.heading}".rstrip() for c in nearest[:3])
     return "\n".join(lines).rstrip()
 
 

@@ -39,12 +39,13 @@ def without_instructions(question: str) -> str:
 
 def check_question(question: str) -> str:
     if not isinstance(question, str):
-        raise QuestionError("the question must be text")
+        raise QuestionError("问题必须是文字 (the question must be text)")
     q = fold(question)
     if not q or not any(ch.isalnum() for ch in q):
-        raise QuestionError("the question is empty: type a question, e.g. 到2030年太阳能发电装机容量目标是多少?")
+        raise QuestionError("问题为空：请输入一个问题，例如“到2030年太阳能发电装机容量目标是多少?” (the question is empty)")
     if len(question) > MAX_QUESTION_CHARS:
-        raise QuestionError(f"the question has {len(question)} characters; keep it under {MAX_QUESTION_CHARS}")
+        raise QuestionError(f"问题过长：共{len(question)}字，请控制在{MAX_QUESTION_CHARS}字以内 "
+                            f"(the question has {len(question)} characters; keep it under {MAX_QUESTION_CHARS})")
     return q
 
 
@@ -69,14 +70,19 @@ class Assistant:
             embedder = make_embedder(settings.embedder if not built_with else _spec_of(built_with, settings.embedder))
         return cls(load_index(index_dir, embedder.id), embedder, settings)
 
+    def understood(self, question: str, previous: str | None = None) -> str:
+        """The question as it is answered: normalised, instructions dropped, and a follow-up read in the
+        context of `previous`. A conversation passes this on as the next question's `previous`, so that
+        after 2025年…目标是多少?, 那2030年呢?, then 江苏呢? asks of 江苏 in 2030."""
+        q = without_instructions(check_question(question))
+        return follow_up(q, fold(previous)) if previous else q
+
     def ask(self, question: str, k: int | None = None, scope: Scope | None = None, qid: str | None = None,
             previous: str | None = None) -> Answer:
         """Answer a question; `previous`, the question before it in a conversation, lets a
         follow-up such as 那2030年呢? be understood in its context."""
         started = time.perf_counter()
-        q = without_instructions(check_question(question))
-        if previous:
-            q = follow_up(q, fold(previous))
+        q = self.understood(question, previous)
         k = max(5, k or self.settings.top_k)
         query = self.retriever.embed_query(q)
         hits = self.retriever.search(q, k=k, scope=scope, query=query)

@@ -21,6 +21,7 @@ PLACE_PRIOR = 0.3
 HOME_PRIOR = 0.5
 TITLE_PRIOR = 0.5
 TITLE_MATCH = 6  # characters a question must share with a title to name it
+TITLE_STRIP = 8  # ...and to be read without them: a shorter part (南京江北新区) may be what is asked about
 
 
 def named_places(question: str) -> set[str]:
@@ -28,17 +29,51 @@ def named_places(question: str) -> set[str]:
     return {place for place, words in PLACE_WORDS.items() if any(w in q for w in words)}
 
 
-def longest_common(a: str, b: str) -> int:
-    """Length of the longest common substring (both are short: a question and a title)."""
-    best, prev = 0, [0] * (len(b) + 1)
-    for ch in a:
+def common_substring(a: str, b: str) -> str:
+    """The longest common substring of two short strings (a question and a title)."""
+    best_end, best, prev = 0, 0, [0] * (len(b) + 1)
+    for i, ch in enumerate(a, 1):
         cur = [0] * (len(b) + 1)
         for j, other in enumerate(b, 1):
             if ch == other:
                 cur[j] = prev[j - 1] + 1
-                best = max(best, cur[j])
+                if cur[j] > best:
+                    best, best_end = cur[j], i
         prev = cur
-    return best
+    return a[best_end - best:best_end]
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+class Titles:
+    """Which document titles a question names (shares TITLE_MATCH characters in a row with), and the
+    question without the named part. Titles sharing too few character pairs with the question are
+    not compared, so a corpus of thousands of documents costs little per question."""
+
+    def __init__(self, titles: dict[str, str]):
+        self.titles = {d: fold(t) for d, t in titles.items() if t}
+        self.grams = {d: _bigrams(t) for d, t in self.titles.items()}
+        self._seen: dict[str, tuple[frozenset[str], str]] = {}
+
+    def named(self, question: str) -> tuple[frozenset[str], str]:
+        """(the doc ids whose title the question names, the longest part of the question they share)."""
+        if question not in self._seen:
+            grams = _bigrams(question)
+            shared = {d: common_substring(question, t) for d, t in self.titles.items()
+                      if len(grams & self.grams[d]) >= TITLE_MATCH - 1}
+            docs = frozenset(d for d, part in shared.items() if len(part) >= TITLE_MATCH)
+            part = max((shared[d] for d in docs), key=len, default="")
+            if len(self._seen) > 4096:
+                self._seen.clear()
+            self._seen[question] = (docs, part)
+        return self._seen[question]
+
+    def without(self, question: str) -> str:
+        """The question less the title it names: what is asked, not where to look."""
+        _, part = self.named(question)
+        return question.replace(part, " ") if len(part) >= TITLE_STRIP else question
 
 
 @dataclass
@@ -85,7 +120,7 @@ class Retriever:
         self.weights = (dense_weight, bm25_weight)
         self.rrf_k = rrf_k
         self.doc_place = {d.doc_id: d.meta.place for d in data.documents}
-        self.doc_title = {d.doc_id: fold(d.meta.title) for d in data.documents}
+        self.titles = Titles({d.doc_id: d.meta.title for d in data.documents})
         self.home_place = home_place
         self.chunk_docs = np.array([c.doc_id for c in data.chunks])
 
@@ -97,7 +132,7 @@ class Retriever:
         if not chunks:
             return []
         dense = self.dense_scores(self.embed_query(question) if query is None else query)
-        sparse = self.bm25_scores(question)
+        sparse = self.bm25_scores(self.titles.without(fold(question)))  # a named title is routed by its prior
         fused = self._fuse(dense, sparse) + self._doc_prior(question)
         if scope is not None:
             fused = np.where([scope.admits(c) for c in chunks], fused, -np.inf)
@@ -137,7 +172,7 @@ class Retriever:
 
     def doc_priors(self, question: str) -> dict[str, float]:
         q = fold(question)
-        titled = {d for d, t in self.doc_title.items() if t and longest_common(q, t) >= TITLE_MATCH}
+        titled, _ = self.titles.named(q)
         places = named_places(q)
         prior = {}
         for doc_id, place in self.doc_place.items():

@@ -54,3 +54,25 @@ def test_provincial_lead_department(everything):
     answer = everything[0].ask("江苏省推动重点工业行业碳达峰由哪个部门牵头?")
     assert "省工业和信息化厅牵头" in answer.answer
     assert answer.citations[0].doc_id == "jiangsu_carbon_peak_implementation_plan"
+
+
+def test_targets_of_a_year_come_from_the_home_plan_unless_a_place_is_named(everything):
+    home = everything[0].ask("2025年有哪些目标?")
+    assert home.found and home.answer.startswith("《江阴市碳达峰实施方案》：到2025年的目标有")
+    assert {c.doc_id for c in home.citations} == {"jiangyin_carbon_peak_plan_draft"}
+    province = everything[0].ask("江苏2025年有哪些目标?")
+    assert province.answer.startswith("《江苏省碳达峰实施方案》：到2025年的目标有")
+
+
+def test_a_department_inside_a_named_title_is_not_the_subject_of_the_question(everything):
+    # 省生态环境厅 is part of the title named here; the question asks what enterprises must do
+    answer = everything[0].ask("按省生态环境厅2022年推动碳达峰碳中和工作计划，企业在碳排放数据方面有什么要求?")
+    assert answer.found and "数据质量控制计划" in answer.answer
+    assert "任务的责任单位之列" not in answer.answer
+    assert answer.citations[0].doc_id == "jiangsu_eco_env_dept_2022_carbon_work_plan"
+
+
+def test_a_named_title_routes_the_search_and_the_rest_of_the_question_picks_the_sentence(everything):
+    answer = everything[0].ask("江苏省政府关于加快建立健全绿色低碳循环发展经济体系的实施意见提出，到2025年优良天数比率要达到多少?")
+    assert "82%" in answer.answer
+    assert answer.citations[0].doc_id == "jiangsu_gov_green_lowcarbon_circular_economy_opinions_2022"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -82,6 +83,8 @@ def test_out_of_corpus_questions_are_declined_plainly(assistant, question):
     assert not answer.found
     assert "没有找到" in answer.answer and answer.citations == []
     assert len(answer.retrieved) >= 5  # the nearest clauses stay available as leads
+    named = re.findall(r"[一二三四五六七八九十]+、[^「；]*「[^」]+」", answer.answer)
+    assert len(named) == len(set(named)), answer.answer  # each lead once, though several passages share a clause
 
 
 def test_traditional_spacing_and_english_questions(assistant):
@@ -177,3 +180,30 @@ def test_follow_up_is_read_in_context(assistant):
     assert "10%" in first.answer
     follow = assistant.ask("那2030年呢?", previous="2025年非化石能源消费比重目标是多少?")
     assert "2030年" in follow.answer and "非化石能源消费比重" in follow.answer
+
+
+def test_follow_ups_chain_through_the_question_as_understood(assistant):
+    first = "2025年非化石能源消费比重目标是多少?"
+    second = assistant.understood("那2030年呢?", first)
+    assert second == "2030年非化石能源消费比重目标是多少?"
+    third = assistant.understood("江苏呢?", second)
+    assert "江苏" in third and "2030年" in third and "非化石能源消费比重" in third
+    assert assistant.understood("散煤什么时候清零?", third) == "散煤什么时候清零?"  # a whole question stands alone
+
+
+def test_titles_named_in_a_question_route_it_and_are_not_what_is_asked():
+    from assistant.retrieve import Titles
+
+    titles = Titles({"a": "江苏省政府关于加快建立健全绿色低碳循环发展经济体系的实施意见",
+                     "b": "南京江北新区碳达峰、碳中和行动计划（试行）", "c": "江阴市碳达峰实施方案"})
+    q = "江苏省政府关于加快建立健全绿色低碳循环发展经济体系的实施意见对2025年优良天数比率定了什么目标?"
+    assert titles.named(q)[0] == {"a"}
+    assert titles.without(q) == " 对2025年优良天数比率定了什么目标?"
+    assert titles.named("南京江北新区什么时候实现碳中和?")[0] == {"b"}
+    assert titles.without("南京江北新区什么时候实现碳中和?") == "南京江北新区什么时候实现碳中和?"  # a place, also asked about
+    assert titles.named("碳达峰方案里光伏装机目标是多少?")[0] == set()  # 碳达峰 alone names no document
+
+
+def test_a_question_of_two_parts_gets_both_figures(assistant):
+    answer = assistant.ask("一共安排了多少个高耗能行业技改项目，总投资是多少?")
+    assert "17项" in answer.answer and "177994万元" in answer.answer

@@ -75,8 +75,8 @@ def build(assistant: Assistant, viewer: ClauseViewer) -> None:
                         render.placeholder_html(NO_CLAUSE), prev, q, [])
             shown = render.sources(reply)
             history += [_turn("user", render.chat_question(q)), _turn("assistant", render.chat_reply(reply))]
-            return (history, render.answer_html(reply), _choices(reply, shown), _first(viewer, shown), q, "",
-                    [c.model_dump() for c in shown])
+            return (history, render.answer_html(reply), _choices(reply, shown), _first(viewer, shown),
+                    assistant.understood(q, prev or None), "", [c.model_dump() for c in shown])
 
         def open_citation(choice: str | None, shown: list[dict]):
             if choice is None or not shown:
