@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .knowledge import all_names, department_registry, find_departments
 from .retrieve import PLACE_WORDS, Titles, named_places
-from .schema import Chunk, Citation, Hit, Responsibility, Target
+from .schema import Chunk, Citation, Clause, Hit, Responsibility, Target
 from .store import IndexData
 from .text import Tokenizer, fold, glossary_share, glossary_terms, has_cjk, split_sentences
 
@@ -97,6 +97,7 @@ class Composer:
             if c.start <= n.start < c.end
         }
         self.notes = notes
+        self.clauses = {c.clause_id: c for c in data.clauses}
         self.titles = doc_titles
         self.title_matcher = Titles(doc_titles)
         self.max_chars = max_chars
@@ -105,7 +106,7 @@ class Composer:
         self.targets: dict[str, list[Target]] = {}
         for t in data.targets:
             self.targets.setdefault(t.clause_id, []).append(t)
-        self.registry = department_registry(notes, {d.doc_id: d for d in data.documents}, {c.clause_id: c for c in data.clauses})
+        self.registry = department_registry(notes, {d.doc_id: d for d in data.documents}, self.clauses)
         self.home_place = home_place
         self.doc_text = {d.doc_id: fold(d.text).lower() for d in data.documents}
         self.places = {d.meta.place for d in data.documents if d.meta.place}
@@ -185,6 +186,9 @@ class Composer:
                 preferred: set[str] = frozenset()) -> tuple[bool, str, list[Citation]]:
         if not hits:
             return False, NOT_FOUND, []
+        quoted = self.quoted_clauses(question, hits)
+        if quoted:
+            return self._source_of(quoted)
         intent = classify(self.without_title(question), self.departments)
         if intent.kind == "dept_tasks":
             found = self._dept_tasks(intent, hits)
@@ -204,6 +208,33 @@ class Composer:
             if found:
                 return found
         return self._sentences(q_tokens, intent, hits, query, preferred)
+
+    def quoted_clauses(self, question: str, hits: list[Hit]) -> list[Clause]:
+        """The clauses a question quotes, when it is nothing but quotation (a clause pasted whole, or a
+        part of one): it is answered by where the text comes from. Read as a question, a pasted clause's
+        responsibility note would make it a question about departments."""
+        q = _bare(question)
+        if len(q) < QUOTE_MIN:
+            return []
+        quoted, rest = [], q
+        for clause_id in dict.fromkeys(h.chunk.clause_id for h in hits if h.chunk.clause_id in self.clauses):
+            clause = self.clauses[clause_id]
+            text = _bare(clause.text)
+            if q in text:
+                return [clause]
+            if len(text) >= QUOTE_MIN // 4 and text in rest:
+                quoted.append(clause)
+                rest = rest.replace(text, "")
+        return quoted if quoted and sum(ch.isalnum() for ch in rest) <= QUOTE_SLACK else []
+
+    def _source_of(self, clauses: list[Clause]) -> tuple[bool, str, list[Citation]]:
+        citations: list[Citation] = []
+        where = []
+        for clause in clauses:
+            chunk = self.clause_chunks.get(clause.clause_id, [None])[0]
+            marker = f"[{_cite(citations, chunk, self.titles, 1.0)}]" if chunk is not None else ""
+            where.append(f"《{self.titles.get(clause.doc_id, '')}》{clause.path}「{clause.heading}」{marker}".replace("「」", ""))
+        return True, f"这段文字出自{'、'.join(where)}。", citations
 
     def _not_found(self, hits: list[Hit]) -> str:
         leads, last_doc = [], None
@@ -467,6 +498,14 @@ _UNITS_ASKED = {"万吨": "万吨|亿吨|吨", "吨": "万吨|亿吨|吨", "钱"
                 "千瓦时": "千瓦时", "公里": "公里|千米", "亩": "亩", "平方米": "平方米|㎡", "人": "人|万人"}
 _ASKED_UNIT = re.compile(r"多少(万吨|吨|钱|元|块|度|千瓦时|公里|亩|平方米|人)")
 _PLAN_WORDS = re.compile(r"方案|规划|计划|意见|通知|文件|政策")
+
+
+QUOTE_MIN = 40  # characters: shorter text is a question even when a clause holds it verbatim
+QUOTE_SLACK = 8  # letters or digits of its own a quotation may add (请问, 出处?)
+
+
+def _bare(text: str) -> str:
+    return "".join(fold(text).split())
 
 
 def _asked_unit(question: str) -> str:

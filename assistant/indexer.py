@@ -78,7 +78,7 @@ def corpus_terms(clauses: list[Clause], notes: list[Responsibility]) -> list[str
 def build_index(settings: Settings, embedder, progress: bool = False) -> BuildReport:
     started = time.perf_counter()
     report = BuildReport()
-    documents, report.warnings = load_corpus(list(settings.corpus), progress=False)
+    documents, report.warnings = load_corpus(list(settings.corpus), progress=False, max_file_mb=settings.max_file_mb)
     found = Analysis()
     for doc in documents:
         found.add(analyse(doc, settings))

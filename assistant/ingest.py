@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import json
+import math
 import os
 import re
 import sys
@@ -309,6 +310,11 @@ def read_meta(path: Path, text: str) -> DocMeta:
     """The sidecar `<stem>.meta.json` if there is one, else what the document's header says."""
     sidecar = Path(path).with_name(Path(path).stem + _SIDECAR_SUFFIX)
     if sidecar.is_file():
+        if not sidecar.resolve().is_relative_to(sidecar.parent.resolve()):
+            raise IngestError(
+                f"metadata sidecar {sidecar} links to {sidecar.resolve()}, outside the document's folder; "
+                f"copy the file in instead of linking it"
+            )
         return _load_sidecar(sidecar)
     return _infer_meta(text.splitlines())
 
@@ -402,8 +408,11 @@ def _status_of(lines: list[str]) -> str:
 # --------------------------------------------------------------------------- documents
 
 
-def read_document(path: Path) -> Document:
+def read_document(path: Path, max_mb: float | None = None) -> Document:
+    """The document at path; with max_mb, a larger file is refused before it is read."""
     path = Path(path)
+    if max_mb is not None:
+        _check_size(path, max_mb)
     text = read_text(path)
     if not text.strip():
         raise IngestError(f"{path} is empty: it has no text to index")
@@ -414,6 +423,18 @@ def read_document(path: Path) -> Document:
         text=text,
         content_hash=content_hash(text),
     )
+
+
+def _check_size(path: Path, max_mb: float) -> None:
+    try:
+        size = path.stat().st_size / 2**20
+    except OSError as err:  # gone since the folder was listed, or unreadable
+        raise IngestError(f"cannot read {path}: {err}") from err
+    if size > max_mb:
+        raise IngestError(
+            f"{path} is {size:.1f} MB, over the {max_mb:g} MB limit for a corpus file; split it, or raise "
+            f"the limit (POLICYQA_MAX_FILE_MB={math.ceil(size)} policyqa index ...)"
+        )
 
 
 def content_hash(text: str) -> str:
@@ -427,56 +448,74 @@ def _doc_id(stem: str) -> str:
 
 def iter_corpus_files(dirs: list[Path]) -> list[Path]:
     """Supported files under each dir, sorted within it; dirs keep their order (earlier wins)."""
+    return list_corpus(dirs)[0]
+
+
+def list_corpus(dirs: list[Path]) -> tuple[list[Path], list[str]]:
+    """The files iter_corpus_files lists, and a warning for each link that leads outside its corpus
+    folder: a corpus folder is all that indexing reads, whatever links it holds."""
     found: list[Path] = []
+    warnings: list[str] = []
     seen: set[Path] = set()
     for directory in map(Path, dirs):
-        for path in _files_in(directory):
-            if path.resolve() not in seen:
-                seen.add(path.resolve())
+        paths = _files_in(directory)
+        root = directory.resolve() if directory.is_dir() else None  # a file named itself is read as named
+        for path in paths:
+            real = path.resolve()
+            if root is not None and not real.is_relative_to(root):
+                warnings.append(f"skipped {path}: it links to {real}, outside the corpus folder {directory}; copy it in to index it")
+            elif path.is_file() and real not in seen:
+                seen.add(real)
                 found.append(path)
-    return found
+    return found, warnings
 
 
 def _files_in(directory: Path) -> list[Path]:
-    if not directory.exists():
-        raise IngestError(f"corpus path {directory} does not exist; check the corpus setting")
-    if directory.is_file():
-        if directory.suffix.lower() not in SUPPORTED:
-            raise IngestError(f"{directory}: unsupported file type; supported: {', '.join(SUPPORTED)}")
-        return [directory]
-    if not directory.is_dir() or not os.access(directory, os.R_OK | os.X_OK):
-        raise IngestError(f"corpus path {directory} is not a readable directory")
-    return sorted(p for p in directory.rglob("*") if _is_document(p, directory))
+    """The corpus path itself when it names a file, else the candidates under it (links included)."""
+    try:
+        if not directory.exists():
+            raise IngestError(f"corpus path {directory} does not exist; check the corpus setting")
+        if directory.is_file():
+            if directory.suffix.lower() not in SUPPORTED:
+                raise IngestError(f"{directory}: unsupported file type; supported: {', '.join(SUPPORTED)}")
+            return [directory]
+        if not directory.is_dir() or not os.access(directory, os.R_OK | os.X_OK):
+            raise IngestError(f"corpus path {directory} is not a readable directory")
+        return sorted(p for p in directory.rglob("*") if _is_candidate(p, directory))
+    except OSError as err:  # a folder we may not list (permissions, a network mount gone away)
+        raise IngestError(f"cannot read corpus path {directory} ({err}); check that it exists and you may read it") from err
 
 
-def _is_document(path: Path, root: Path) -> bool:
+def _is_candidate(path: Path, root: Path) -> bool:
+    """A file of a supported type, or a link to a folder (listing does not follow it; it may lead out)."""
     if any(part.startswith(".") for part in path.relative_to(root).parts):
         return False  # hidden files, and anything inside .git, .venv and the like
     if path.name in _NOT_DOCUMENTS or path.name.endswith(_SIDECAR_SUFFIX):
         return False
-    return path.suffix.lower() in SUPPORTED and path.is_file()
+    return path.suffix.lower() in SUPPORTED or (path.is_symlink() and path.is_dir())
 
 
-def load_corpus(dirs: list[Path], progress: bool = False) -> tuple[list[Document], list[str]]:
-    """Every readable document once, and warnings for the files skipped (a bad file stops nothing)."""
-    paths = iter_corpus_files(dirs)
+def load_corpus(dirs: list[Path], progress: bool = False, max_file_mb: float | None = None) -> tuple[list[Document], list[str]]:
+    """Every readable document once, and warnings for the files skipped (a bad file stops nothing);
+    files over max_file_mb are among them."""
+    paths, warnings = list_corpus(dirs)
     if not paths:
         raise IngestError(
             f"no supported files in {', '.join(map(str, dirs))}; supported: {', '.join(SUPPORTED)}"
+            + "".join(f"\n{w}" for w in warnings)
         )
     documents: list[Document] = []
-    warnings: list[str] = []
     by_hash: dict[str, Document] = {}
     for path in tqdm(paths, desc="reading corpus", unit="file", disable=not progress, file=sys.stderr):
-        _add_document(path, documents, by_hash, warnings)
+        _add_document(path, documents, by_hash, warnings, max_file_mb)
     if not documents:
         raise IngestError("no document could be read:\n" + "\n".join(warnings))
     return documents, warnings
 
 
-def _add_document(path: Path, documents: list[Document], by_hash: dict, warnings: list[str]) -> None:
+def _add_document(path: Path, documents: list[Document], by_hash: dict, warnings: list[str], max_mb: float | None) -> None:
     try:
-        document = read_document(path)
+        document = read_document(path, max_mb)
     except IngestError as err:
         warnings.append(f"skipped {path}: {err}")
         return

@@ -157,6 +157,9 @@ class _TreeBuilder:
         text = self.doc.text
         if not self.clauses:
             return []
+        # blank lines before the first clause (text not from ingest, which drops them) belong to it:
+        # every character of the text is in exactly one clause
+        self.clauses[0].start = 0
         for clause, nxt in zip(self.clauses, self.clauses[1:] + [None]):
             clause.end = nxt.start if nxt is not None else len(text)
         self._split_closing()

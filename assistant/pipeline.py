@@ -40,12 +40,13 @@ def without_instructions(question: str) -> str:
 def check_question(question: str) -> str:
     if not isinstance(question, str):
         raise QuestionError("问题必须是文字 (the question must be text)")
-    q = fold(question)
-    if not q or not any(ch.isalnum() for ch in q):
-        raise QuestionError("问题为空：请输入一个问题，例如“到2030年太阳能发电装机容量目标是多少?” (the question is empty)")
+    # the length first: a pasted book is refused before any work is done on it
     if len(question) > MAX_QUESTION_CHARS:
         raise QuestionError(f"问题过长：共{len(question)}字，请控制在{MAX_QUESTION_CHARS}字以内 "
                             f"(the question has {len(question)} characters; keep it under {MAX_QUESTION_CHARS})")
+    q = fold(question)
+    if not q or not any(ch.isalnum() for ch in q):
+        raise QuestionError("问题为空：请输入一个问题，例如“到2030年太阳能发电装机容量目标是多少?” (the question is empty)")
     return q
 
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .text import scrub
 
 Level = Literal["市", "省", "国家", ""]
 
@@ -159,3 +161,9 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     retrieved: list[Citation] = Field(default_factory=list)
     latency_ms: float = 0.0
+
+    @field_validator("id", "question")
+    @classmethod
+    def _encodable(cls, value: str | None) -> str | None:
+        # the question is echoed back as given, and may hold lone surrogates that no JSON could encode
+        return scrub(value) if value is not None else None

@@ -1,7 +1,11 @@
 """Saves and loads index/: vectors (FAISS), BM25, documents, clauses, chunks, notes, targets and a manifest.
 
 Writes are atomic: a build writes a sibling folder and swaps it in only when complete, so a killed
-build leaves the previous index loadable.
+build leaves the previous index loadable. The swap is two renames (index -> .index.old-*, then
+.index.building-* -> index); a build killed between them leaves the previous index under its .old-
+name, which loading falls back to and the next build renames back. Index writes in one folder take
+turns under an flock on that folder (the kernel releases it when its holder dies, even by SIGKILL),
+and whoever holds it may delete the leftovers of killed builds: no other build can be writing them.
 """
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ import platform
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -32,6 +38,10 @@ class IndexLoadError(Exception):
 
 class IndexMissing(IndexLoadError):
     pass
+
+
+class IndexWriteError(Exception):
+    """The index cannot be written where asked: not a folder, no permission, disk full."""
 
 
 def library_versions() -> dict[str, str]:
@@ -118,10 +128,19 @@ def dense_scores(index, query: np.ndarray, approx_k: int = 100) -> np.ndarray:
 
 
 def save_index(index_dir: Path, data: IndexData) -> None:
+    index_dir = Path(index_dir)
+    try:
+        index_dir.parent.mkdir(parents=True, exist_ok=True)
+        with _build_lock(index_dir):
+            _clear_leftovers(index_dir)
+            _write_and_swap(index_dir, data)
+    except OSError as exc:
+        raise IndexWriteError(f"cannot write the index to {index_dir} ({exc}): choose a writable folder with --index") from exc
+
+
+def _write_and_swap(index_dir: Path, data: IndexData) -> None:
     import faiss
 
-    index_dir = Path(index_dir)
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.building-", dir=index_dir.parent))
     try:
         _write_jsonl(tmp / "documents.jsonl", data.documents)
@@ -143,6 +162,50 @@ def save_index(index_dir: Path, data: IndexData) -> None:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+@contextmanager
+def _build_lock(index_dir: Path) -> Iterator[None]:
+    """One index write at a time in index_dir's folder: an flock on the folder itself (no lock file
+    to leave behind), which the kernel drops when its holder dies."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; builds there must not overlap
+        yield
+        return
+    folder = os.open(index_dir.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(folder)  # closing releases the lock
+
+
+def _clear_leftovers(index_dir: Path) -> None:
+    """What killed builds left (run under the lock, so none of it is being written): half-written
+    .building- folders go; a previous index stranded under its .old- name goes back in place."""
+    for stale in index_dir.parent.glob(f".{index_dir.name}.building-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    stranded = _stranded(index_dir)
+    if stranded is not None and not index_dir.exists():
+        os.replace(stranded, index_dir)
+    for stale in index_dir.parent.glob(f".{index_dir.name}.old-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _stranded(index_dir: Path) -> Path | None:
+    """The newest complete previous index a build killed mid-swap left under an .old- name."""
+    olds = [p for p in index_dir.parent.glob(f".{index_dir.name}.old-*") if (p / "manifest.json").is_file()]
+    return max(olds, key=lambda p: p.name.rsplit("-", 1)[-1].zfill(20), default=None)
+
+
+def live_index_dir(index_dir: Path) -> Path:
+    """index_dir, or, when a build was killed between the two renames of its swap, the previous
+    index it left under an .old- name (a reader never renames: the next build puts it back)."""
+    index_dir = Path(index_dir)
+    if (index_dir / "manifest.json").is_file():
+        return index_dir
+    return _stranded(index_dir) or index_dir
 
 
 def _file_hashes(folder: Path) -> dict[str, str]:
@@ -168,13 +231,36 @@ def _swap_in(tmp: Path, index_dir: Path) -> None:
 
 
 def read_manifest(index_dir: Path) -> dict:
-    path = Path(index_dir) / "manifest.json"
+    path = live_index_dir(index_dir) / "manifest.json"
     if not path.is_file():
         raise IndexMissing(f"no index at {index_dir}: run `policyqa index` first")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise IndexLoadError(f"the index at {index_dir} is damaged ({exc}): run `policyqa index` to rebuild it") from exc
+    problem = _manifest_problem(manifest)
+    if problem:
+        raise IndexLoadError(f"the index at {index_dir} is damaged (its manifest.json {problem}): run `policyqa index` to rebuild it")
+    return manifest
+
+
+def _manifest_problem(manifest) -> str:
+    """What makes a manifest unusable, or "": readers call .get on its parts and open the files it names."""
+    if not isinstance(manifest, dict):
+        return "is not a JSON object"
+    embedder, files, documents = manifest.get("embedder", {}), manifest.get("files", {}), manifest.get("documents", {})
+    if not isinstance(embedder, dict) or not isinstance(embedder.get("id", ""), str):
+        return "has no valid embedder entry"
+    if not isinstance(files, dict) or not all(isinstance(d, str) and _inside_index(n) for n, d in files.items()):
+        return "has no valid files entry"
+    if not isinstance(documents, dict) or not all(isinstance(d, dict) for d in documents.values()):
+        return "has no valid documents entry"
+    return ""
+
+
+def _inside_index(name: str) -> bool:
+    path = Path(name)
+    return not path.is_absolute() and ".." not in path.parts
 
 
 def check_compatible(manifest: dict, embedder_id: str | None, index_dir: Path) -> None:
@@ -195,43 +281,46 @@ def check_compatible(manifest: dict, embedder_id: str | None, index_dir: Path) -
 
 
 def load_index(index_dir: Path, embedder_id: str | None = None) -> IndexData:
-    import bm25s
-    import faiss
-
     index_dir = Path(index_dir)
     manifest = read_manifest(index_dir)
     check_compatible(manifest, embedder_id, index_dir)
-    _verify_files(index_dir, manifest)
+    folder = live_index_dir(index_dir)
+    _verify_files(folder, manifest, index_dir)
     try:
-        chunks = _read_jsonl(index_dir / "chunks.jsonl", Chunk)
-        vectors = np.load(index_dir / "vectors.npy")
-        dense = faiss.read_index(str(index_dir / "dense.faiss"))
-        bm25 = bm25s.BM25.load(str(index_dir / "bm25"))
-        data = IndexData(
-            manifest=manifest,
-            documents=_read_jsonl(index_dir / "documents.jsonl", Document),
-            clauses=_read_jsonl(index_dir / "clauses.jsonl", Clause),
-            chunks=chunks,
-            notes=_read_jsonl(index_dir / "notes.jsonl", Responsibility),
-            targets=_read_jsonl(index_dir / "targets.jsonl", Target),
-            vectors=vectors,
-            dense=dense,
-            bm25=bm25,
-            terms=(index_dir / "terms.txt").read_text(encoding="utf-8").split("\n"),
-            df=json.loads((index_dir / "df.json").read_text(encoding="utf-8")),
-            sentences=np.load(index_dir / "sentences.npy"),
-            sentence_vectors=np.load(index_dir / "sentence_vectors.npy"),
-        )
+        data = _read_parts(folder, manifest)
+        width = manifest.get("embedder", {}).get("dim", data.dense.d)
+        consistent = len(data.chunks) == data.vectors.shape[0] == data.dense.ntotal and data.vectors.shape[1] == data.dense.d == width
     except Exception as exc:  # any unreadable part: one message that says what to run
         raise IndexLoadError(f"the index at {index_dir} is damaged ({type(exc).__name__}: {exc}): run `policyqa index` to rebuild it") from exc
-    if len(chunks) != vectors.shape[0] or dense.ntotal != len(chunks):
-        raise IndexLoadError(f"the index at {index_dir} is inconsistent (chunks and vectors differ): run `policyqa index` to rebuild it")
+    if not consistent:
+        raise IndexLoadError(f"the index at {index_dir} is inconsistent (its chunks, vectors and manifest disagree): run `policyqa index` to rebuild it")
     return data
 
 
-def _verify_files(index_dir: Path, manifest: dict) -> None:
+def _read_parts(folder: Path, manifest: dict) -> IndexData:
+    import bm25s
+    import faiss
+
+    return IndexData(
+        manifest=manifest,
+        documents=_read_jsonl(folder / "documents.jsonl", Document),
+        clauses=_read_jsonl(folder / "clauses.jsonl", Clause),
+        chunks=_read_jsonl(folder / "chunks.jsonl", Chunk),
+        notes=_read_jsonl(folder / "notes.jsonl", Responsibility),
+        targets=_read_jsonl(folder / "targets.jsonl", Target),
+        vectors=np.load(folder / "vectors.npy"),
+        dense=faiss.read_index(str(folder / "dense.faiss")),
+        bm25=bm25s.BM25.load(str(folder / "bm25")),
+        terms=(folder / "terms.txt").read_text(encoding="utf-8").split("\n"),
+        df=json.loads((folder / "df.json").read_text(encoding="utf-8")),
+        sentences=np.load(folder / "sentences.npy"),
+        sentence_vectors=np.load(folder / "sentence_vectors.npy"),
+    )
+
+
+def _verify_files(folder: Path, manifest: dict, index_dir: Path) -> None:
     for name, digest in manifest.get("files", {}).items():
-        path = index_dir / name
+        path = folder / name
         if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
             raise IndexLoadError(f"the index at {index_dir} is damaged ({name} is missing or altered): run `policyqa index` to rebuild it")
 
@@ -239,19 +328,20 @@ def _verify_files(index_dir: Path, manifest: dict) -> None:
 def previous_vectors(index_dir: Path, embedder_id: str) -> dict[str, np.ndarray]:
     """Vectors of the index already at index_dir, by the hash of their embedded text: unchanged
     passages are not embedded twice. An unusable previous index simply contributes nothing."""
+    folder = live_index_dir(index_dir)
     try:
         manifest = read_manifest(index_dir)
         check_compatible(manifest, embedder_id, index_dir)
-        chunks = _read_jsonl(Path(index_dir) / "chunks.jsonl", Chunk)
-        vectors = np.load(Path(index_dir) / "vectors.npy")
+        chunks = _read_jsonl(folder / "chunks.jsonl", Chunk)
+        vectors = np.load(folder / "vectors.npy")
     except Exception:
         return {}
     if len(chunks) != len(vectors):
         return {}
     known = {text_key(c.context()): v for c, v in zip(chunks, vectors)}
     try:
-        rows = np.load(Path(index_dir) / "sentences.npy")
-        sent_vectors = np.load(Path(index_dir) / "sentence_vectors.npy")
+        rows = np.load(folder / "sentences.npy")
+        sent_vectors = np.load(folder / "sentence_vectors.npy")
         for (ci, s, e), v in zip(rows, sent_vectors):
             known[text_key(chunks[ci].text[s:e])] = v
     except Exception:

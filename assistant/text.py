@@ -11,7 +11,8 @@ CJK = r"\u4e00-\u9fff"
 _CJK_RE = re.compile(f"[{CJK}]")
 # spaces between two CJK characters (or CJK and a digit) are noise: 光伏 装机 -> 光伏装机
 _CJK_SPACE = re.compile(rf"(?<=[{CJK}\d%])\s+(?=[{CJK}\d])|(?<=[{CJK}])\s+(?=[A-Za-z])|(?<=[A-Za-z])\s+(?=[{CJK}])")
-_CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202f\ufeff]")
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202f\ufeff\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 STOPWORDS = frozenset(
     """的 了 和 与 及 或 是 在 对 为 把 被 将 要 有 就 都 也 还 又 并 等 之 其 这 那 哪 哪些 哪个 什么 怎么 怎样 如何 多少
@@ -21,8 +22,14 @@ STOPWORDS = frozenset(
 )
 
 
+def scrub(text: str) -> str:
+    """Lone surrogates (undecodable bytes in argv, \\ud800 escapes in JSON) as U+FFFD: they cannot be
+    encoded as UTF-8, so no output, JSON or library downstream could carry them."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def fold(text: str) -> str:
-    """Width-fold, simplify, drop control characters and the spaces between CJK words."""
+    """Width-fold, simplify, drop control characters (and lone surrogates) and the spaces between CJK words."""
     text = unicodedata.normalize("NFKC", _CONTROL.sub("", text))
     text = to_simplified(text)
     text = _CJK_SPACE.sub("", text)
