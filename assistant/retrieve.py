@@ -59,16 +59,19 @@ class Titles:
 
     def named(self, question: str) -> tuple[frozenset[str], str]:
         """(the doc ids whose title the question names, the longest part of the question they share)."""
-        if question not in self._seen:
+        # A memo shared by the app's threads: the result is returned from a local, never read back,
+        # since another thread may clear the memo between the write and a read.
+        found = self._seen.get(question)
+        if found is None:
             grams = _bigrams(question)
             shared = {d: common_substring(question, t) for d, t in self.titles.items()
                       if len(grams & self.grams[d]) >= TITLE_MATCH - 1}
             docs = frozenset(d for d, part in shared.items() if len(part) >= TITLE_MATCH)
-            part = max((shared[d] for d in docs), key=len, default="")
+            found = (docs, max((shared[d] for d in docs), key=len, default=""))
             if len(self._seen) > 4096:
                 self._seen.clear()
-            self._seen[question] = (docs, part)
-        return self._seen[question]
+            self._seen[question] = found
+        return found
 
     def without(self, question: str) -> str:
         """The question less the title it names: what is asked, not where to look."""

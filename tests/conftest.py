@@ -1,7 +1,16 @@
-"""Shared fixtures: the project's own Jiangyin plan, and the reference corpus in ../shared when present."""
+"""Shared fixtures: the project's own Jiangyin plan, the reference corpus in ../shared when present,
+and the app running for real (`python app.py` in a subprocess)."""
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -14,6 +23,17 @@ TESTS = Path(__file__).resolve().parent
 PROJECT_CORPUS = TESTS.parent / "corpus"
 JIANGYIN = PROJECT_CORPUS / "jiangyin_carbon_peak_plan_draft.txt"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+ROOT = TESTS.parent
+# gradio_client (the tests' API client) reports each connection to Hugging Face unless both say no
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+# A document whose title and text hold markup and template syntax: all of it must show as text.
+MARKUP_DOC = """测试通知<img src=x onerror="window.__xss=1;alert(3)">
+一、总体要求
+本通知用于检验页面转义<img src=x onerror="window.__xss=1;alert(2)">，模板符号${7*7}与{{value}}应原样显示。<script>window.__xss=1;alert(1)</script>
+二、工作任务
+（一）推进试点。到2025年，试点园区达到5个。（测试局牵头，<b>粗体局</b>等部门按职责分工负责）
+"""
 
 
 # CI sets POLICYQA_STRICT=1: there a skipped test (../shared absent, an optional backend missing)
@@ -61,3 +81,126 @@ def shared_parsed(shared_corpus):
 def jiangyin() -> tuple[Document, list[Clause]]:
     """The Jiangyin plan from the project corpus: needs nothing outside the project."""
     return parsed(JIANGYIN)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str, proc: subprocess.Popen, log: Path, seconds: float = 120) -> None:
+    """Until the app answers at `url` (any HTTP status: a login page is up too)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the app exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"the app did not answer at {url} within {seconds} s:\n{log.read_text(errors='replace')}")
+
+
+class App:
+    """`python app.py ARGS` on a free port of 127.0.0.1, its console in `log`; stopped by stop()."""
+
+    def __init__(self, work: Path, args: list[str], env: dict[str, str]):
+        port = free_port()
+        self.url, self.log = f"http://127.0.0.1:{port}/", work / f"console-{port}.log"
+        with self.log.open("w") as out:
+            self.proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), *args, "--port", str(port)],
+                                         cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            wait_until_up(self.url, self.proc, self.log)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def app_env(**extra: str) -> dict[str, str]:
+    return {**os.environ, "NO_PROXY": "127.0.0.1,localhost", **extra}
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory):
+    """(url, console log, index) of `python app.py` on a free port, over an index it had to build
+    with the keyword embedder from the Jiangyin plan and MARKUP_DOC."""
+    pytest.importorskip("gradio", reason="gradio is not installed: pip install -e .")
+    work = tmp_path_factory.mktemp("app")
+    corpus = work / "corpus"
+    corpus.mkdir()
+    for f in PROJECT_CORPUS.iterdir():
+        shutil.copy(f, corpus / f.name)
+    (corpus / "markup_notice.txt").write_text(MARKUP_DOC, encoding="utf-8")
+    env = app_env(POLICYQA_EMBEDDER="keyword", POLICYQA_CORPUS=json.dumps([str(corpus)]))
+    app = App(work, ["--index", str(work / "index")], env)
+    try:
+        yield app.url, app.log, work / "index"
+    finally:
+        app.stop()
+
+
+@pytest.fixture
+def start_app(tmp_path):
+    """start_app(args, env) -> a running App (see App); every one started is stopped after the test."""
+    started: list[App] = []
+
+    def start(args: list[str], env: dict[str, str] | None = None) -> App:
+        started.append(App(tmp_path, args, env or app_env()))
+        return started[-1]
+
+    yield start
+    for app in started:
+        app.stop()
+
+
+@pytest.fixture(scope="session")
+def markup_assistant(tmp_path_factory):
+    """An Assistant, in this process, over MARKUP_DOC alone (keyword embedder): quick to build, for
+    tests of the app's handlers and queue that need no browser."""
+    from assistant.embed import make_embedder
+    from assistant.indexer import build_index
+    from assistant.pipeline import Assistant
+    from assistant.settings import Settings
+
+    work = tmp_path_factory.mktemp("markup")
+    (work / "corpus").mkdir()
+    (work / "corpus" / "markup_notice.txt").write_text(MARKUP_DOC, encoding="utf-8")
+    settings = Settings(corpus=[work / "corpus"], index_dir=work / "index", embedder="keyword")
+    embedder = make_embedder("keyword")
+    build_index(settings, embedder)
+    return Assistant.load(settings.index_dir, settings, embedder)
+
+
+def cli(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    """`python -m assistant ARGS` in a subprocess, from the project folder."""
+    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=timeout, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+
+
+@pytest.fixture(scope="session")
+def plan_index(tmp_path_factory) -> Path:
+    """The bundled corpus indexed once per session through the CLI, with the default embedder (e5)."""
+    index_dir = tmp_path_factory.mktemp("plan") / "index"
+    result = cli("index", "--index", str(index_dir), "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "indexed 1 documents" in result.stdout
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def assistant(plan_index):
+    from assistant.pipeline import Assistant
+
+    return Assistant.load(plan_index)

@@ -1,4 +1,5 @@
-"""The app, running for real (`python app.py` in a subprocess), driven in headless Chromium.
+"""The app, running for real (`python app.py` in a subprocess, the `served` fixture of conftest.py),
+driven in headless Chromium.
 
 The app starts on an index that does not exist yet, so it builds one first (with the keyword
 embedder, for speed) from the Jiangyin plan plus a small document full of markup. Screenshots go to
@@ -6,14 +7,10 @@ artifacts/ for people to look at.
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -21,67 +18,14 @@ import pytest
 from assistant.schema import Answer, Clause, DocMeta, Document
 from assistant.ui import render
 from assistant.ui.serve import host_warning
+from conftest import app_env
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts"
 CHROMIUM = Path(os.environ.get("POLICYQA_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-dev-shm-usage"]
-# A document whose title and text hold markup and template syntax: all of it must show as text.
-MARKUP_DOC = """测试通知<img src=x onerror="window.__xss=1;alert(3)">
-一、总体要求
-本通知用于检验页面转义<img src=x onerror="window.__xss=1;alert(2)">，模板符号${7*7}与{{value}}应原样显示。<script>window.__xss=1;alert(1)</script>
-二、工作任务
-（一）推进试点。到2025年，试点园区达到5个。（测试局牵头，<b>粗体局</b>等部门按职责分工负责）
-"""
 SOLAR = "到2030年太阳能发电装机容量目标是多少?"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_up(url: str, proc: subprocess.Popen, log: Path, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"the app exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"the app did not answer at {url} within {seconds} s:\n{log.read_text(errors='replace')}")
-
-
-@pytest.fixture(scope="session")
-def served(tmp_path_factory):
-    """(url, console log) of `python app.py` on a free port, over an index it had to build."""
-    pytest.importorskip("gradio", reason="gradio is not installed: pip install -e .")
-    work = tmp_path_factory.mktemp("app")
-    corpus = work / "corpus"
-    corpus.mkdir()
-    for f in (ROOT / "corpus").iterdir():
-        shutil.copy(f, corpus / f.name)
-    (corpus / "markup_notice.txt").write_text(MARKUP_DOC, encoding="utf-8")
-    port, log = free_port(), work / "console.log"
-    env = {**os.environ, "POLICYQA_EMBEDDER": "keyword", "POLICYQA_CORPUS": json.dumps([str(corpus)]),
-           "GRADIO_ANALYTICS_ENABLED": "False", "NO_PROXY": "127.0.0.1,localhost"}
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--index", str(work / "index"), "--port", str(port)],
-                                cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_until_up(url, proc, log)
-        yield url, log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="session")
@@ -271,13 +215,26 @@ def test_documents_tab_browses_the_clause_tree(visit):
     visit.shot("documents")
 
 
+MARKUP_TITLE = '测试通知<img src=x onerror="window.__xss=1;alert(3)">'
+MARKUP_DEPT = "<b>粗体局</b>（markup_notice）"
+
+
 def test_markup_in_questions_and_documents_shows_as_text(visit):
+    """Every place that shows document or user text, on every tab, shows markup as text: the
+    answer, the conversation, the citations, the clause viewers, the scope selector, the
+    explorers' tables and details. No script runs (no dialog, window.__xss unset), and loading
+    every tab asks no other host (the `visit` fixture checks both after the test too)."""
     page = visit.page
-    visit.ask("<script>alert(1)</script>试点园区<img src=x onerror=alert(4)>目标是多少?")
+    answer = visit.ask("<script>alert(1)</script>试点园区<img src=x onerror=alert(4)>目标是多少?")
+    assert MARKUP_TITLE in answer  # the answer names the document it comes from: markup and all, as text
     assert "<script>alert(1)</script>" in page.inner_text("#conversation")
-    assert "<img src=x onerror" in page.inner_text("#citations")  # the markup document's title, as text
+    assert MARKUP_TITLE in page.inner_text("#citations")  # the markup document's title, as text
+    assert MARKUP_TITLE in page.inner_text("#clause .clause-trail")  # the cited clause, in its document
+    page.get_by_text("检索范围").click()
+    assert MARKUP_TITLE in page.inner_text("#scope-docs")  # the scope selector's document names
     visit.tab("文件")
     visit.choose("doc-pick", "测试通知")
+    visit.until(lambda: MARKUP_TITLE in page.inner_text("#doc-meta"), "the document's title, as text")
     visit.click_cell("doc-tree", "总体要求")
     page.locator("#doc-view .clause-trail", has_text="总体要求").wait_for()
     view = page.locator("#doc-view mark")
@@ -285,9 +242,20 @@ def test_markup_in_questions_and_documents_shows_as_text(visit):
     visit.shot("markup_as_text")
     visit.tab("部门职责")
     page.fill("#dept-filter textarea", "试点")
-    visit.until(lambda: "<b>粗体局</b>（markup_notice）" in visit.column("dept-tasks", 0), "the markup department, as text")
-    assert page.locator("img[src='x'], #doc-view b, #doc-view script, #dept-tasks b").count() == 0
-    assert page.evaluate("window.__xss") is None
+    visit.until(lambda: MARKUP_DEPT in visit.column("dept-tasks", 0), "the markup department, as text")
+    visit.click_cell("dept-tasks", MARKUP_DEPT)
+    visit.until(lambda: "<b>粗体局</b>" in page.inner_text("#dept-task"), "the task's departments, as text")
+    assert MARKUP_TITLE in page.inner_text("#dept-task .clause-trail")
+    visit.tab("目标指标")
+    page.fill("#target-filter textarea", "试点")
+    visit.until(lambda: visit.column("target-table", 7) == [MARKUP_TITLE], "the markup document's target")
+    visit.click_cell("target-table", MARKUP_TITLE)
+    visit.until(lambda: "试点园区达到5个" in page.inner_text("#target-clause mark"), "the target's clause")
+    assert MARKUP_TITLE in page.inner_text("#target-clause .clause-trail")
+    assert page.locator("img[src='x'], #doc-view b, #doc-view script, #dept-tasks b, #target-table b").count() == 0
+    assert page.locator("#dept-task b", has_text="粗体局").count() == 0
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    assert not visit.outside and not visit.dialogs
 
 
 def test_an_over_long_question_gets_a_message(visit):
@@ -333,3 +301,34 @@ def test_a_clause_is_shown_in_its_document_with_the_cited_passage_marked():
     assert '<mark class="clause-mark">乙&lt;b&gt;。</mark>' in shown and "丁。" in shown
     whole = render.clause_html(doc, clause, ["一、总则"])
     assert '<mark class="clause-mark">甲。乙&lt;b&gt;。丙。</mark>' in whole
+
+
+def test_the_generative_switch_shows_a_checked_reply_or_the_extractive_answer_with_a_notice(browser, served, start_app):
+    """With an LLM endpoint configured (a scripted OpenAI-compatible server on loopback), the chat
+    offers 生成式回答; a good reply is shown as checked, one with an invented figure is not."""
+    from openai_stub import Stub
+
+    with Stub() as stub:
+        app = start_app(["--index", str(served[2])], app_env(POLICYQA_LLM_BASE_URL=stub.base_url, POLICYQA_LLM_MODEL="stub"))
+        v = Visit(browser, app.url)
+        try:
+            v.page.locator("#generative input").check()
+            answer = v.ask(SOLAR)
+            v.page.wait_for_function("() => document.querySelector('#answer .qa-answer').innerText.includes('已核对')")
+            answer = v.page.inner_text("#answer .qa-answer")
+            assert "生成式回答，已核对引用" in answer and "1400兆瓦[1]" in answer.replace("\n", "")
+            assert "[1] 江阴市碳达峰实施方案" in v.page.inner_text("#citations")
+            v.shot("chat_generative")
+            stub.mode = "invented_figure"
+            answer = v.ask("到2030年太阳能发电装机容量是多少?")
+            v.page.wait_for_function("() => document.querySelector('#answer .qa-answer').innerText.includes('核对')")
+            answer = v.page.inner_text("#answer .qa-answer")
+            assert "未通过原文核对" in answer and "1400兆瓦" in answer and "9803" not in answer
+            assert len(stub.requests) == 2 and all(r["stream"] for r in stub.requests)  # tokens streamed to the page
+            assert not v.outside and not v.dialogs
+        finally:
+            v.page.close()
+
+
+def test_without_an_endpoint_there_is_no_generative_switch(visit):
+    assert not visit.page.locator("#generative input").is_visible()

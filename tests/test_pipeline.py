@@ -20,24 +20,7 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def cli(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=timeout, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
-
-
-@pytest.fixture(scope="session")
-def plan_index(tmp_path_factory) -> Path:
-    """The bundled corpus indexed once per session through the CLI, with the default embedder."""
-    index_dir = tmp_path_factory.mktemp("plan") / "index"
-    result = cli("index", "--index", str(index_dir), "--quiet")
-    assert result.returncode == 0, result.stderr
-    assert "indexed 1 documents" in result.stdout
-    return index_dir
-
-
-@pytest.fixture(scope="session")
-def assistant(plan_index) -> Assistant:
-    return Assistant.load(plan_index)
+from conftest import cli  # noqa: E402  (python -m assistant in a subprocess)
 
 
 def cites(answer: Answer, clause: str, fragment: str) -> bool:

@@ -11,7 +11,8 @@ from .viewer import ClauseViewer, Exports
 TITLE = "政策文件问答"
 
 
-def build_app(assistant: Assistant) -> gr.Blocks:
+def build_app(assistant: Assistant, llm=None) -> gr.Blocks:
+    """The app; `llm` (an assistant.llm.LLMAnswerer) adds the chat's switch for generative answers."""
     viewer, exports = ClauseViewer(assistant), Exports()
     names = [f"《{viewer.title(d)}》" for d in viewer.docs]
     listed = "、".join(names[:3]) + (f"等 {len(names)} 份文件" if len(names) > 3 else "")
@@ -19,7 +20,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         gr.HTML(f"<h1>{TITLE}</h1><p>已收录 {len(names)} 份文件：{render.esc(listed)}。"
                 "每个回答都注明出处条款；文件中没有的内容，直接说明未找到。</p>", elem_id="app-title")
         with gr.Tabs():
-            chat.build(assistant, viewer)
+            chat.build(assistant, viewer, llm)
             departments.build(assistant, viewer, exports)
             targets.build(assistant, viewer, exports)
             files.build(assistant, viewer)
@@ -31,13 +32,16 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             limit the search; `previous`, the question before, lets a follow-up be understood."""
             return chat.ask_contract(assistant, question, documents, levels, previous)
 
-        gr.api(ask, api_name="ask")
+        gr.api(ask, api_name="ask", concurrency_id=chat.ASK_QUEUE)
     return app
 
 
-def launch(app: gr.Blocks, host: str, port: int) -> None:
-    """Serve until interrupted. Nothing is fetched from outside: system fonts, no analytics."""
-    app.queue(default_concurrency_limit=1).launch(
+def launch(app: gr.Blocks, host: str, port: int, concurrency: int, auth: tuple[str, str] | None = None,
+           block: bool = True) -> None:
+    """Serve until interrupted (or, with block=False, in the background until app.close()), at most
+    `concurrency` answers at once, chat and API together; more wait in the queue. Nothing is fetched
+    from outside: system fonts, no analytics. With `auth`, Gradio's login guards pages and API alike."""
+    app.queue(default_concurrency_limit=concurrency).launch(
         server_name=host, server_port=port, theme=theme(), css=CSS, footer_links=["api"],
-        ssr_mode=False, show_error=False, inbrowser=False,
+        ssr_mode=False, show_error=False, inbrowser=False, auth=auth, prevent_thread_lock=not block,
     )

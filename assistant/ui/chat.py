@@ -9,7 +9,7 @@ from ..retrieve import Scope
 from ..schema import Answer, Citation
 from . import render
 from .theme import SCROLL_TO_MARK
-from .viewer import ClauseViewer
+from .viewer import ClauseViewer, row_of
 
 LEVELS = ["市", "省", "国家"]
 EXAMPLES = {
@@ -20,13 +20,23 @@ EXAMPLES = {
 CITED = "引用条款（点击查看原文）"
 NO_CLAUSE = "提问后，这里显示所引用条款的原文（高亮），并注明它在文件中的位置。"
 NO_ANSWER = "在左侧输入问题，或点击下方的示例问题。回答中的 [1]、[2] 对应下面列出的引用条款。"
+ASK_QUEUE = "ask"  # the chat and the API answer in one queue, so the limit on answers at once is shared
+
+
+def _names(values) -> set[str]:
+    """Doc ids or levels as the client sent them (a lone string is one name). They are only ever
+    compared with the indexed documents', never opened: an unknown one matches nothing."""
+    if isinstance(values, str):
+        values = [values]
+    return {str(v) for v in values or []}
 
 
 def scope_of(doc_ids: list[str] | None, levels: list[str] | None) -> Scope | None:
-    """The scope chosen in the selector; nothing chosen means every document."""
+    """The scope chosen in the selector; nothing chosen means every document. An id no document has
+    limits the search to nothing, so the answer is "not found"."""
     if not doc_ids and not levels:
         return None
-    return Scope(doc_ids=set(doc_ids or []), levels=set(levels or []))
+    return Scope(doc_ids=_names(doc_ids), levels=_names(levels))
 
 
 def ask_contract(assistant: Assistant, question: str, documents: list[str] | None = None,
@@ -40,7 +50,8 @@ def ask_contract(assistant: Assistant, question: str, documents: list[str] | Non
     return answer.model_dump()
 
 
-def build(assistant: Assistant, viewer: ClauseViewer) -> None:
+def build(assistant: Assistant, viewer: ClauseViewer, llm=None) -> None:
+    """The chat tab; with `llm` (an assistant.llm.LLMAnswerer), a switch for generative answers."""
     with gr.Tab("问答", id="chat"):
         with gr.Row(equal_height=False):
             with gr.Column(scale=5):
@@ -56,6 +67,9 @@ def build(assistant: Assistant, viewer: ClauseViewer) -> None:
                 with gr.Accordion("检索范围（不选即全部文件）", open=False, elem_id="scope"):
                     docs = gr.CheckboxGroup([(viewer.title(d), d) for d in viewer.docs], label="文件", elem_id="scope-docs")
                     levels = gr.CheckboxGroup(LEVELS, label="层级", elem_id="scope-levels")
+                generative = gr.Checkbox(value=bool(llm is not None and assistant.settings.llm), visible=llm is not None,
+                                         label="生成式回答（大模型撰写，逐句核对引用；未通过核对时显示原文摘录）",
+                                         elem_id="generative")
                 for who, questions in EXAMPLES.items():
                     gr.Examples([[q] for q in questions], inputs=[question], label=f"示例问题 · {who}")
             with gr.Column(scale=4):
@@ -65,23 +79,34 @@ def build(assistant: Assistant, viewer: ClauseViewer) -> None:
         previous = gr.State("")
         listed = gr.State([])
 
-        def respond(q: str, history: list, prev: str, doc_ids: list[str], lvls: list[str]):
+        def respond(q: str, history: list, prev: str, doc_ids: list[str], lvls: list[str], use_llm: bool = False):
             history = list(history or [])
+            scope, notice, generated = scope_of(doc_ids, lvls), "", False
             try:
-                reply = assistant.ask(q, scope=scope_of(doc_ids, lvls), previous=prev or None)
+                if use_llm and llm is not None:
+                    for text, done in llm.stream(q, scope=scope, previous=prev or None):
+                        if done is None:  # tokens as they come; the checked reply replaces them
+                            turns = [_turn("user", render.chat_question(q)), _turn("assistant", render.md(text + "▍"))]
+                            yield (history + turns, render.streaming_html(text), gr.skip(), gr.skip(), gr.skip(), "", gr.skip())
+                        else:
+                            reply, notice, generated = done.answer, done.notice, done.used_llm
+                else:
+                    reply = assistant.ask(q, scope=scope, previous=prev or None)
             except QuestionError as exc:
                 history += [_turn("user", render.chat_question(q)), _turn("assistant", render.md(f"无法提问：{exc}"))]
-                return (history, render.notice_html(str(exc)), gr.update(choices=[], value=None, label=CITED),
-                        render.placeholder_html(NO_CLAUSE), prev, q, [])
+                yield (history, render.notice_html(str(exc)), gr.update(choices=[], value=None, label=CITED),
+                       render.placeholder_html(NO_CLAUSE), prev, q, [])
+                return
             shown = render.sources(reply)
             history += [_turn("user", render.chat_question(q)), _turn("assistant", render.chat_reply(reply))]
-            return (history, render.answer_html(reply), _choices(reply, shown), _first(viewer, shown),
-                    assistant.understood(q, prev or None), "", [c.model_dump() for c in shown])
+            yield (history, render.answer_html(reply, notice, generated), _choices(reply, shown), _first(viewer, shown),
+                   assistant.understood(q, prev or None), "", [c.model_dump() for c in shown])
 
         def open_citation(choice: str | None, shown: list[dict]):
-            if choice is None or not shown:
+            at = row_of(choice, len(shown or []))
+            if at is None:
                 return render.placeholder_html(NO_CLAUSE)
-            c = shown[int(choice)]
+            c = shown[at]
             return viewer.show(c["doc_id"], c["clause"], c["text"])
 
         def reset():
@@ -89,9 +114,9 @@ def build(assistant: Assistant, viewer: ClauseViewer) -> None:
                     render.placeholder_html(NO_CLAUSE), "", "", [])
 
         outputs = [chat, answer, citations, clause, previous, question, listed]
-        inputs = [question, chat, previous, docs, levels]
+        inputs = [question, chat, previous, docs, levels, generative]
         for trigger in (ask.click, question.submit):
-            trigger(respond, inputs, outputs, api_visibility="private")
+            trigger(respond, inputs, outputs, api_visibility="private", concurrency_id=ASK_QUEUE)
         citations.input(open_citation, [citations, listed], clause, api_visibility="private")
         clear.click(reset, None, outputs, api_visibility="private")
 

@@ -10,7 +10,7 @@ from ..pipeline import Assistant
 from ..schema import Department, Task
 from . import render
 from .theme import SCROLL_TO_MARK
-from .viewer import ClauseViewer, Exports
+from .viewer import ClauseViewer, Exports, row_of
 
 ALL = "全部部门"
 ROLES = ["全部", "牵头", "参与"]
@@ -43,9 +43,10 @@ def build(assistant: Assistant, viewer: ClauseViewer, exports: Exports) -> None:
         return summary, exports.write("部门职责", csv), table, [t.model_dump() for _, t in rows], render.placeholder_html(PICK)
 
     def open_task(shown: list[dict], evt: gr.SelectData):
-        if not shown or evt.index is None or evt.index[0] >= len(shown):
+        at = row_of(evt.index, len(shown or []))
+        if at is None:
             return render.placeholder_html(PICK)
-        task = Task(**shown[evt.index[0]])
+        task = Task(**shown[at])
         return _sharing_html(task, departments, places) + viewer.show(task.doc_id, task.path, "")
 
     summary0, csv0, table0, shown0, detail0 = refresh(ALL, "全部", "")

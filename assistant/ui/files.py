@@ -7,7 +7,7 @@ import pandas as pd
 from ..pipeline import Assistant
 from . import render
 from .theme import SCROLL_TO_MARK
-from .viewer import ClauseViewer
+from .viewer import ClauseViewer, row_of
 
 INDENT = "\u3000"  # an ideographic space: browsers do not collapse it, so the tree keeps its shape
 HEADERS = ["条款", "标题"]
@@ -22,7 +22,7 @@ def build(assistant: Assistant, viewer: ClauseViewer) -> None:
         return [(f"{INDENT * c.depth}{c.path} {c.heading}".rstrip(), c.path) for c in assistant.clauses(doc_id)]
 
     def pick_document(doc_id: str):
-        if doc_id not in viewer.docs:
+        if not viewer.has(doc_id):
             return render.placeholder_html("未选择文件。"), gr.update(choices=[], value=None), pd.DataFrame(columns=HEADERS), render.placeholder_html(PICK)
         entries = tree(doc_id)
         table = pd.DataFrame([[INDENT * c.depth + c.path, c.heading] for c in assistant.clauses(doc_id)], columns=HEADERS)
@@ -31,13 +31,12 @@ def build(assistant: Assistant, viewer: ClauseViewer) -> None:
         return meta, gr.update(choices=entries, value=None), table, opening
 
     def read(doc_id: str, path: str | None):
-        return viewer.show(doc_id, path) if doc_id and path else render.placeholder_html(PICK)
+        return viewer.show(doc_id, path) if viewer.has(doc_id) and path else render.placeholder_html(PICK)
 
     def read_row(doc_id: str, evt: gr.SelectData):
-        clauses = assistant.clauses(doc_id)
-        if evt.index is None or evt.index[0] >= len(clauses):
-            return render.placeholder_html(PICK)
-        return viewer.show(doc_id, clauses[evt.index[0]].path)
+        clauses = assistant.clauses(doc_id) if viewer.has(doc_id) else []
+        at = row_of(evt.index, len(clauses))
+        return render.placeholder_html(PICK) if at is None else viewer.show(doc_id, clauses[at].path)
 
     start = doc_ids[0] if doc_ids else ""
     meta0, _, outline0, view0 = pick_document(start)

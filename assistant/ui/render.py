@@ -48,14 +48,23 @@ def sources(answer: Answer) -> list[Citation]:
     return list(answer.citations) if answer.found else leads(answer)
 
 
-def answer_html(answer: Answer) -> str:
-    """The latest answer: a status line, the text with its [n] markers raised."""
+def answer_html(answer: Answer, notice: str = "", generated: bool = False) -> str:
+    """The latest answer: a status line, the text with its [n] markers raised; a notice above it when
+    the extractive answer stands in for a generative one."""
     text = _MARKER.sub(r'<sup class="qa-ref">[\1]</sup>', esc(answer.answer))
     if answer.found:
-        status = f'<span class="qa-badge ok">已找到</span>{len(answer.citations)} 条引用 · {answer.latency_ms:.0f} 毫秒'
+        kind = "生成式回答，已核对引用" if generated else f"{len(answer.citations)} 条引用"
+        status = f'<span class="qa-badge ok">已找到</span>{kind} · {answer.latency_ms:.0f} 毫秒'
     else:
         status = '<span class="qa-badge none">未找到</span>文件中没有能回答这个问题的内容'
-    return f'<div class="qa-answer"><div class="qa-status">{status}</div><div class="qa-text">{text}</div></div>'
+    warn = f'<div class="qa-notice">{esc(notice)}</div>' if notice else ""
+    return f'<div class="qa-answer">{warn}<div class="qa-status">{status}</div><div class="qa-text">{text}</div></div>'
+
+
+def streaming_html(text: str) -> str:
+    """A generative reply as it arrives, before it is checked."""
+    return (f'<div class="qa-answer"><div class="qa-status"><span class="qa-badge warn">生成中</span>'
+            f'核对引用前仅供预览</div><div class="qa-text">{esc(text)}▍</div></div>')
 
 
 def notice_html(message: str) -> str:

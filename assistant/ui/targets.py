@@ -12,7 +12,7 @@ from ..pipeline import Assistant
 from ..schema import Target
 from . import render
 from .theme import SCROLL_TO_MARK
-from .viewer import ClauseViewer, Exports
+from .viewer import ClauseViewer, Exports, row_of
 
 ALL_YEARS, ALL_DOCS = "全部年份", "全部文件"
 HEADERS = ["截止时间", "指标", "目标值", "基期", "范围", "原文", "条款", "文件"]
@@ -48,9 +48,10 @@ def build(assistant: Assistant, viewer: ClauseViewer, exports: Exports) -> None:
                 [t.model_dump() for t in rows], render.placeholder_html(PICK))
 
     def open_target(shown: list[dict], evt: gr.SelectData):
-        if not shown or evt.index is None or evt.index[0] >= len(shown):
+        at = row_of(evt.index, len(shown or []))
+        if at is None:
             return render.placeholder_html(PICK)
-        t = Target(**shown[evt.index[0]])
+        t = Target(**shown[at])
         return viewer.show(t.doc_id, t.path, t.segment or t.sentence)
 
     summary0, csv0, chart0, table0, shown0, detail0 = refresh(ALL_YEARS, ALL_DOCS, "")

@@ -33,6 +33,7 @@ CSS = """
 .qa-badge { display: inline-block; font-size: 13px; padding: 0 8px; border-radius: 10px; margin-right: 8px;
   color: #fff; }
 .qa-badge.ok { background: #2e7d32; } .qa-badge.none { background: #8d6e00; } .qa-badge.warn { background: #b3261e; }
+.qa-notice { font-size: 14px; color: #8d3c00; background: #fff4e5; border-radius: 4px; padding: 4px 8px; margin-bottom: 6px; }
 .qa-text { font-size: 17px; white-space: pre-wrap; word-break: break-word; }
 .qa-ref { color: #1d4ed8; font-weight: 600; font-size: 12px; margin: 0 1px; }
 .qa-placeholder { color: var(--body-text-color-subdued); padding: 12px 4px; }

@@ -11,6 +11,18 @@ from . import render
 LEVEL_ORDER = {"市": 1, "省": 2, "国家": 3}
 
 
+def row_of(picked, count: int) -> int | None:
+    """The row a client picked, if it is one of `count`: a choice's value ("2") or a table cell's
+    [row, column]. Anything else (a negative, a word, nothing) is no row, not an error."""
+    if isinstance(picked, (list, tuple)):
+        picked = picked[0] if picked else None
+    try:
+        row = int(picked)
+    except (TypeError, ValueError):
+        return None
+    return row if 0 <= row < count else None
+
+
 class ClauseViewer:
     def __init__(self, assistant: Assistant):
         self.assistant = assistant
@@ -18,6 +30,11 @@ class ClauseViewer:
         # the home documents first, then by level (市, 省, 国家): the order of every document list
         ordered = sorted(assistant.documents(), key=lambda d: (d.meta.place != home, LEVEL_ORDER.get(d.meta.level, 4)))
         self.docs = {d.doc_id: d for d in ordered}
+
+    def has(self, doc_id) -> bool:
+        """Whether a doc id from the client names an indexed document. Ids are only ever keys here:
+        none is a path, so none can open a file (../../etc/passwd is simply no document)."""
+        return isinstance(doc_id, str) and doc_id in self.docs
 
     def title(self, doc_id: str) -> str:
         doc = self.docs.get(doc_id)
@@ -30,11 +47,11 @@ class ClauseViewer:
     def show(self, doc_id: str, path: str, cited: str = "") -> str:
         """The clause at `path` highlighted in its document, with its heading path; `cited` (a
         passage of it) is marked on its own."""
-        doc, clause = self.docs.get(doc_id), self.assistant.clause(doc_id, path)
-        if doc is None or clause is None:
+        clause = self.assistant.clause(doc_id, path) if self.has(doc_id) else None
+        if clause is None:
             return render.placeholder_html(f"找不到条款 {path}（{doc_id}）：索引可能已更新，请重新提问。")
         by_id = {c.clause_id: c for c in self.assistant.clauses(doc_id)}
-        return render.clause_html(doc, clause, render.clause_trail(clause, by_id), cited)
+        return render.clause_html(self.docs[doc_id], clause, render.clause_trail(clause, by_id), cited)
 
 
 class Exports:

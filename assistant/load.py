@@ -1,0 +1,156 @@
+"""python -m assistant.load: many people asking the running app at once, through its API.
+
+Each simulated user is a thread with its own gradio_client Client, asking questions drawn from the
+project's question sets until the time is up (a question under way then finishes). The report gives
+requests served, errors (with the first messages), throughput and latency p50/p95/max; the exit code
+is 1 when any request failed.
+
+    python app.py --index index &
+    python -m assistant.load --url http://127.0.0.1:7860/ --users 20 --seconds 60
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+ROOT = Path(__file__).resolve().parents[1]
+QUESTION_SETS = [ROOT / "eval" / "team.jsonl", *sorted((ROOT.parent / "shared" / "eval").glob("*.jsonl"))]
+SHOWN_ERRORS = 3
+
+
+def read_questions(paths: list[Path]) -> list[str]:
+    """The `question` of every JSONL line of the sets; lines without one are skipped."""
+    questions = []
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                q = json.loads(line).get("question") if line.strip() else None
+            except (ValueError, AttributeError):
+                q = None
+            if isinstance(q, str) and q.strip():
+                questions.append(q)
+    return questions
+
+
+@dataclass
+class Tally:
+    """What every user thread reports; one lock, held only to append."""
+
+    latencies: list[float] = field(default_factory=list)
+    found: int = 0
+    errors: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def served(self, seconds: float, found: bool) -> None:
+        with self.lock:
+            self.latencies.append(seconds)
+            self.found += found
+
+    def failed(self, message: str) -> None:
+        with self.lock:
+            self.errors.append(message)
+
+
+def user(url: str, questions: list[str], deadline: float, tally: Tally, seed: int, auth: tuple[str, str] | None) -> None:
+    """One person: connect once, then ask question after question until the deadline."""
+    from gradio_client import Client
+
+    try:
+        client = Client(url, verbose=False, auth=auth, analytics_enabled=False, download_files=False)
+    except Exception as exc:  # the app is down, refuses the login, or is not this app
+        tally.failed(f"connecting: {type(exc).__name__}: {exc}")
+        return
+    rng = random.Random(seed)
+    while time.monotonic() < deadline:
+        question = rng.choice(questions)
+        started = time.perf_counter()
+        try:
+            answer = client.predict(question=question, api_name="/ask")
+        except Exception as exc:  # any failure is the app's to report, not this script's to stop on
+            tally.failed(f"{question[:30]}: {type(exc).__name__}: {exc}")
+            continue
+        if not isinstance(answer, dict) or not isinstance(answer.get("answer"), str):
+            tally.failed(f"{question[:30]}: not an answer: {str(answer)[:80]}")
+            continue
+        tally.served(time.perf_counter() - started, bool(answer.get("found")))
+    client.close()
+
+
+def run(url: str, questions: list[str], users: int, seconds: float, auth: tuple[str, str] | None = None) -> dict:
+    """Run the users at once; the summary as a dict."""
+    tally, started = Tally(), time.monotonic()
+    deadline = started + seconds
+    threads = [threading.Thread(target=user, args=(url, questions, deadline, tally, n, auth), daemon=True)
+               for n in range(users)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return summary(tally, users, time.monotonic() - started)
+
+
+def summary(tally: Tally, users: int, elapsed: float) -> dict:
+    ms = sorted(x * 1000 for x in tally.latencies)
+    return {
+        "users": users, "seconds": round(elapsed, 1), "requests": len(ms), "errors": len(tally.errors),
+        "first_errors": list(dict.fromkeys(tally.errors))[:SHOWN_ERRORS],
+        "throughput_per_s": round(len(ms) / elapsed, 2) if elapsed else 0.0,
+        "p50_ms": round(percentile(ms, 50)), "p95_ms": round(percentile(ms, 95)), "max_ms": round(ms[-1]) if ms else 0,
+        "found": round(tally.found / len(ms), 3) if ms else 0.0,
+    }
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    """Nearest rank: the smallest value with at least p% of the values at or below it."""
+    if not sorted_values:
+        return 0.0
+    rank = max(1, -(-len(sorted_values) * p // 100))
+    return sorted_values[int(rank) - 1]
+
+
+def report(s: dict, url: str) -> str:
+    lines = [
+        f"load: {s['users']} users for {s['seconds']} s against {url}",
+        f"requests served  {s['requests']}   errors {s['errors']}",
+        f"throughput       {s['throughput_per_s']} answers/s",
+        f"latency ms       p50 {s['p50_ms']}   p95 {s['p95_ms']}   max {s['max_ms']}",
+        f"answers found    {s['found']:.0%}",
+    ]
+    lines += [f"  error: {e}" for e in s["first_errors"]]
+    return "\n".join(lines)
+
+
+@click.command()
+@click.option("--url", default="http://127.0.0.1:7860/", show_default=True, help="The running app.")
+@click.option("--users", type=click.IntRange(1, 500), default=20, show_default=True, help="People asking at once.")
+@click.option("--seconds", type=click.FloatRange(0.1, 3600), default=60, show_default=True, help="How long they keep asking.")
+@click.option("--questions", "sets", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSONL question set(s) with a `question` field. Default: eval/team.jsonl and ../shared/eval/*.jsonl.")
+@click.option("--auth", envvar="POLICYQA_AUTH", metavar="USER:PASSWORD", help="The app's login, when it has one.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def main(url: str, users: int, seconds: float, sets: tuple[Path, ...], auth: str | None, as_json: bool) -> None:
+    """Simulated users asking the app's `ask` API at once: requests served, errors, latency."""
+    from .ui.serve import parse_auth
+
+    # gradio_client reports each connection to Hugging Face unless told not to, twice over
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+    paths = list(sets) or [p for p in QUESTION_SETS if p.is_file()]
+    questions = read_questions(paths)
+    if not questions:
+        raise click.ClickException(f"no questions in {', '.join(map(str, paths)) or 'eval/team.jsonl'}; give a set with --questions")
+    result = run(url, questions, users, seconds, parse_auth(auth))
+    click.echo(json.dumps(result, ensure_ascii=False) if as_json else report(result, url))
+    if result["errors"]:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""Many people at once: the load script against the real app, and the queue answering several
+questions at a time (a slow one does not hold up the rest) but never more than its limit."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from assistant.load import percentile, read_questions
+from assistant.ui.chat import ASK_QUEUE
+from assistant.ui.serve import CONCURRENCY
+
+from conftest import ROOT, free_port
+
+
+def load(url: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "assistant.load", "--url", url, "--json", *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_the_load_script_gets_every_question_answered(served):
+    run = load(served[0], "--users", "5", "--seconds", "5")
+    assert run.returncode == 0, run.stdout + run.stderr
+    result = json.loads(run.stdout)
+    assert result["errors"] == 0 and result["first_errors"] == []
+    assert result["requests"] >= 5 and result["users"] == 5
+    assert 0 < result["p50_ms"] <= result["p95_ms"] <= result["max_ms"]
+    assert result["found"] > 0.5  # real answers, not error strings passed off as answers
+
+
+def test_the_load_script_fails_when_requests_fail():
+    run = load(f"http://127.0.0.1:{free_port()}/", "--users", "2", "--seconds", "1")  # nothing listens there
+    assert run.returncode == 1
+    result = json.loads(run.stdout)
+    assert result["errors"] == 2 and result["requests"] == 0 and "connecting" in result["first_errors"][0]
+
+
+def test_questions_come_from_the_sets_and_percentiles_are_nearest_rank(tmp_path):
+    jsonl = tmp_path / "set.jsonl"
+    jsonl.write_text('{"id": "a", "question": "散煤什么时候清零?"}\n\n{"id": "b"}\nnot json\n{"question": "  "}\n', encoding="utf-8")
+    assert read_questions([jsonl]) == ["散煤什么时候清零?"]
+    assert read_questions([ROOT / "eval" / "team.jsonl"])  # the default set is there and readable
+    values = [float(v) for v in range(1, 101)]
+    assert (percentile(values, 50), percentile(values, 95), percentile(values, 100)) == (50, 95, 100)
+    assert percentile([], 95) == 0
+
+
+class Gate:
+    """Wraps Assistant.ask: each question is held until `width` are being answered at once, then all
+    go. A queue that runs fewer at a time leaves the first held until `seconds` pass, and that
+    question fails, so the test fails rather than hangs. `peak` is the most ever answered at once."""
+
+    def __init__(self, ask, width: int, seconds: float = 20):
+        self.ask, self.width, self.seconds = ask, width, seconds
+        self.running = self.peak = 0
+        self.open = False
+        self.cond = threading.Condition()
+
+    def __call__(self, *args, **kwargs):
+        with self.cond:
+            self.running += 1
+            self.peak = max(self.peak, self.running)
+            self.open = self.open or self.running >= self.width
+            self.cond.notify_all()
+            opened = self.cond.wait_for(lambda: self.open, timeout=self.seconds)
+            self.open = True  # one question held too long is enough to fail: release the rest
+        try:
+            if not opened:
+                raise RuntimeError(f"held alone for {self.seconds} s: the queue answers fewer than {self.width} at once")
+            return self.ask(*args, **kwargs)
+        finally:
+            with self.cond:
+                self.running -= 1
+
+
+@pytest.fixture
+def in_process_app(markup_assistant, monkeypatch):
+    """The app over markup_assistant, served from this process with the default limit; every
+    question passes a Gate of that width."""
+    pytest.importorskip("gradio", reason="gradio is not installed: pip install -e .")
+    from assistant.ui.blocks import build_app, launch
+
+    gate = Gate(markup_assistant.ask, CONCURRENCY)
+    monkeypatch.setattr(markup_assistant, "ask", gate)
+    app, port = build_app(markup_assistant), free_port()
+    launch(app, "127.0.0.1", port, CONCURRENCY, block=False)
+    try:
+        yield app, f"http://127.0.0.1:{port}/", gate
+    finally:
+        app.close()
+
+
+def test_a_slow_question_does_not_hold_up_the_others_and_the_queue_bounds_them(in_process_app):
+    from gradio_client import Client
+
+    app, url, gate = in_process_app
+    clients = [Client(url, verbose=False, analytics_enabled=False, download_files=False) for _ in range(CONCURRENCY + 2)]
+    # each question is slow until CONCURRENCY of them overlap: they all finish only if answered side by side
+    jobs = [c.submit(question="试点园区目标是多少?", api_name="/ask") for c in clients]
+    answers = [job.result(timeout=90) for job in jobs]
+    assert all(a["found"] and "5个" in a["answer"] for a in answers)
+    assert CONCURRENCY > 1 and gate.peak == CONCURRENCY  # side by side, and never more than the limit
+    for c in clients:
+        c.close()
+
+
+def test_the_chat_and_the_api_share_one_limit(markup_assistant):
+    from assistant.ui.blocks import build_app
+
+    app = build_app(markup_assistant)
+    asking = {f.concurrency_id for f in app.fns.values() if f.name in ("respond", "ask")}
+    assert asking == {ASK_QUEUE}
