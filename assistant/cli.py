@@ -48,11 +48,12 @@ def index(corpus: tuple[Path, ...], index_dir: Path | None, embedder: str | None
     from .embed import EmbedderError, make_embedder
     from .indexer import build_index
     from .ingest import IngestError
+    from .store import IndexWriteError
 
     settings = _settings(corpus, index_dir, embedder)
     try:
         report = build_index(settings, make_embedder(settings.embedder), progress=not quiet)
-    except (IngestError, EmbedderError) as exc:
+    except (IngestError, EmbedderError, IndexWriteError) as exc:
         raise Failure(str(exc)) from exc
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -72,11 +73,17 @@ def index(corpus: tuple[Path, ...], index_dir: Path | None, embedder: str | None
 @click.option("--batch", type=click.Path(path_type=Path), help="JSONL of {id, question}: one JSON answer per line.")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="The index to read. Default: index/.")
 @click.option("-k", "k", type=click.IntRange(5, 100), default=None, help="Passages to retrieve (at least 5).")
-def ask(question: str | None, as_json: bool, batch: Path | None, index_dir: Path | None, k: int | None) -> None:
+@click.option("--llm", "use_llm", is_flag=True, default=None,
+              help="Have the LLM of POLICYQA_LLM_BASE_URL / POLICYQA_LLM_MODEL write the reply, checked against "
+                   "the passages it cites (default: POLICYQA_LLM, off).")
+def ask(question: str | None, as_json: bool, batch: Path | None, index_dir: Path | None, k: int | None,
+        use_llm: bool | None) -> None:
     """Answer a question with citations."""
     if (question is None) == (batch is None):
         raise Failure('give a question, or --batch FILE: policyqa ask "到2030年太阳能发电装机容量目标是多少?"')
     assistant = _load(index_dir)
+    if use_llm or (use_llm is None and assistant.settings.llm):
+        assistant = _with_llm(assistant)
     if batch is not None:
         for qid, q in _read_batch(batch):
             click.echo(_ask_json(assistant, q, qid, k))
@@ -199,6 +206,28 @@ def _read_batch(path: Path):
             yield str(row.get("id", n)), str(row["question"])
         except (ValueError, KeyError, AttributeError) as exc:
             raise Failure(f"{path}:{n}: expected a JSON object with a 'question' field") from exc
+
+
+class _Generative:
+    """Assistant.ask through the LLM: the checked reply, or the extractive answer with a notice on stderr."""
+
+    def __init__(self, answerer):
+        self.answerer = answerer
+
+    def ask(self, question: str, k: int | None = None, qid: str | None = None):
+        result = self.answerer.ask(question, k=k, qid=qid)
+        if result.notice:
+            click.echo(f"{result.notice} ({result.reason})", err=True)
+        return result.answer
+
+
+def _with_llm(assistant) -> _Generative:
+    from .llm import LLMAnswerer, LLMUnavailable
+
+    try:
+        return _Generative(LLMAnswerer(assistant))
+    except LLMUnavailable as exc:
+        raise Failure(str(exc)) from exc
 
 
 def _ask_json(assistant, question: str, qid: str, k: int | None) -> str:

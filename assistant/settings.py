@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     embedder: str = "e5"
     embed_batch: int = 16
 
+    # corpus files larger than this are skipped with a warning (a policy document is well under 1 MB)
+    max_file_mb: int = 20
+
     # chunking: characters of passage text
     chunk_max_chars: int = 360
     chunk_min_chars: int = 80
@@ -40,6 +43,14 @@ class Settings(BaseSettings):
     # answers
     max_answer_chars: int = 300
     max_list_chars: int = 600
+
+    # optional generative answers (assistant/llm.py): an OpenAI-compatible endpoint; off by default
+    llm: bool = False
+    llm_base_url: str = ""  # e.g. http://127.0.0.1:8000/v1 (vLLM), http://127.0.0.1:11434/v1 (Ollama)
+    llm_model: str = ""
+    llm_api_key: str = ""  # POLICYQA_LLM_API_KEY; a local server may need none
+    llm_timeout: float = 30.0  # seconds; past it the extractive answer is shown
+    llm_passages: int = 5  # numbered passages the model sees
 
 
 def default_eval_sets() -> list[Path]:
