@@ -314,14 +314,14 @@ def test_the_generative_switch_shows_a_checked_reply_or_the_extractive_answer_wi
         try:
             v.page.locator("#generative input").check()
             answer = v.ask(SOLAR)
-            v.page.wait_for_function("() => document.querySelector('#answer .qa-answer').innerText.includes('已核对')")
+            v.page.wait_for_function("() => document.querySelector('#answer .qa-answer').innerText.includes('已核对引用')")
             answer = v.page.inner_text("#answer .qa-answer")
             assert "生成式回答，已核对引用" in answer and "1400兆瓦[1]" in answer.replace("\n", "")
             assert "[1] 江阴市碳达峰实施方案" in v.page.inner_text("#citations")
             v.shot("chat_generative")
             stub.mode = "invented_figure"
             answer = v.ask("到2030年太阳能发电装机容量是多少?")
-            v.page.wait_for_function("() => document.querySelector('#answer .qa-answer').innerText.includes('核对')")
+            v.page.wait_for_function("() => document.querySelector('#answer .qa-answer').innerText.includes('未通过原文核对')")
             answer = v.page.inner_text("#answer .qa-answer")
             assert "未通过原文核对" in answer and "1400兆瓦" in answer and "9803" not in answer
             assert len(stub.requests) == 2 and all(r["stream"] for r in stub.requests)  # tokens streamed to the page
