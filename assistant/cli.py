@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from . import evaluate
 from .settings import Settings
 
 EXIT_BAD_INPUT = 1
@@ -143,11 +144,7 @@ def targets(year: str | None, doc: str | None, index_dir: Path | None, as_json: 
 
 
 @main.command("eval")
-@click.option("--set", "sets", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A question set (JSONL, the schema of ../shared/eval). Default: ../shared/eval/*.jsonl and eval/*.jsonl.")
-@click.option("--corpus", "corpus", multiple=True, type=click.Path(path_type=Path),
-              help="Corpus folder (repeatable). Default: corpus/ and ../shared/corpus when present.")
-@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index to build or reuse. Default: .cache/eval-index.")
+@evaluate.eval_inputs
 @click.option("--baseline", is_flag=True, help="Also run the generic baseline (750-char recursive chunks, even BM25 + e5).")
 @click.option("--floor", type=float, help="Exit 1 when accuracy falls below this (for CI).")
 @click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
@@ -157,7 +154,6 @@ def eval_command(sets, corpus, index_dir, baseline, floor, as_json, quiet) -> No
     department F1 and latency, overall and by type, then the failures with their reasons."""
     from dataclasses import asdict
 
-    from . import evaluate
     from .embed import EmbedderError
     from .ingest import IngestError
     from .settings import default_eval_sets, default_eval_corpus

@@ -224,6 +224,23 @@ def evaluate_sets(paths: list[Path], settings, baseline: bool = False, progress:
     return questions, reports
 
 
+def eval_inputs(command):
+    """The options `policyqa eval` and `policyqa report` share: the question sets, the corpus, the index."""
+    import click
+
+    for option in reversed([
+        click.option("--set", "sets", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="A question set (JSONL, the schema of ../shared/eval; repeatable). "
+                          "Default: ../shared/eval/*.jsonl and eval/*.jsonl."),
+        click.option("--corpus", "corpus", multiple=True, type=click.Path(path_type=Path),
+                     help="Corpus folder (repeatable). Default: corpus/ and ../shared/corpus when present."),
+        click.option("--index", "index_dir", type=click.Path(path_type=Path),
+                     help="Index to build or reuse. Default: .cache/eval-index."),
+    ]):
+        command = option(command)
+    return command
+
+
 METRICS = ["accuracy", "in_scope_accuracy", "abstain_accuracy", "hit_at_1", "hit_at_5", "mrr",
            "citation_support", "department_f1", "latency_p50_ms", "latency_p95_ms"]
 

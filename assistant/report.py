@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from .evaluate import eval_inputs
 from .settings import PROJECT_ROOT, Settings
 
 START = "<!-- quality-and-speed:start (written by `policyqa report`; do not edit by hand) -->"
@@ -56,11 +57,7 @@ def render_section(eval_text: str, eval_command: str, bench_text: str, bench_com
               show_default=True, help="The README whose section to rewrite.")
 @click.option("--bench", "bench_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Use this saved `policyqa bench --save FILE` report instead of running the benchmark.")
-@click.option("--set", "sets", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Question set (repeatable). Default: ../shared/eval/*.jsonl and eval/*.jsonl.")
-@click.option("--corpus", "corpus", multiple=True, type=click.Path(path_type=Path),
-              help="Corpus folder (repeatable). Default: corpus/ and ../shared/corpus when present.")
-@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index to build or reuse for the eval. Default: .cache/eval-index.")
+@eval_inputs
 @click.option("--quick", is_flag=True, help="A reduced benchmark (policyqa bench --quick), for trying the command.")
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
 def report_command(readme: Path, bench_file: Path | None, sets: tuple[Path, ...], corpus: tuple[Path, ...],
