@@ -15,7 +15,10 @@ vectors: each copy's text gets the real vector of the text it was copied from pl
 deterministic noise, sized so that copies sit as close to their originals as real embeddings of copies
 do. Everything else (parsing, chunking, BM25, FAISS, writing, loading, asking with the real query
 embedder) is measured. Past `approx_over` vectors the dense index is approximate (HNSW), and the
-report gives the recall@10 that costs against exact search on the same vectors.
+report gives the recall@10 that costs against exact search on the same vectors. With `--store milvus`
+each scale also builds the same corpus, from the same replayed vectors, into Milvus (Lite, embedded, at
+this machine's scale) and reports its build throughput, query p50/p95 and how many answers equal the
+FAISS store's, beside the FAISS figures.
 
 Builds, the bare embedding and the scale runs each run in a fresh child process, so the peak RSS
 reported is that process's own (its VmHWM, see run_python).
@@ -95,6 +98,7 @@ class BenchConfig:
     questions: list[Path] = field(default_factory=default_questions)
     workdir: Path | None = None  # kept when given; else a temporary folder, removed
     progress: bool = False
+    store: str = "faiss"  # "milvus": the scale runs also measure the Milvus store beside FAISS
 
     @property
     def reps(self) -> int:
@@ -149,7 +153,7 @@ def run_bench(config: BenchConfig) -> dict:
         "details": {"build": build, "incremental": incremental, "ask": ask, "first_answer": start},
         "scale": scale,
         "settings": {"approx_over": config.approx_over, "hnsw": {"M": HNSW_M, "efConstruction": HNSW_EF_CONSTRUCTION,
-                     "efSearch": HNSW_EF_SEARCH}, "approx_k": APPROX_K, "reps": config.reps},
+                     "efSearch": HNSW_EF_SEARCH}, "approx_k": APPROX_K, "reps": config.reps, "store": config.store},
     }
 
 
@@ -609,20 +613,62 @@ def _task_scale(corpus: str, index_dir: str, originals: str, embedder: str, appr
     load_s = time.perf_counter() - started
     data = assistant.data
     assistant.ask(questions[0])  # warm-up
-    asked = []
+    asked, answers = [], []
     for q in questions:
         started = time.perf_counter()
-        assistant.ask(q)
+        answer = assistant.ask(q)
         asked.append((time.perf_counter() - started) * 1000)
+        answers.append([answer.found, answer.answer])
     queries = np.vstack([real.embed_queries([fold(q)]) for q in questions])
     sources = [_COPY_ID.sub("#", c.chunk_id) for c in data.chunks]
     ann = compare_ann(data.vectors, queries, None if is_exact(data.dense) else data.dense, sources=sources)
+    exact, dense_index = answers, type(data.dense).__name__
+    if not is_exact(data.dense):  # the answers of exact fusion, for both stores to be compared with
+        data.dense = build_faiss(data.vectors, approximate_over=len(data.vectors))
+        exact = [[a.found, a.answer] for a in (assistant.ask(q) for q in questions)]
     return {"documents": report.documents, "clauses": report.clauses, "chunks": report.chunks,
             "sentences": int(len(data.sentences)), "texts": replay.texts, "chars": replay.chars,
             "replayed": replay.counts, "build_wall_s": build_wall, "replay_s": replay.seconds,
-            "build_measured_s": build_wall - replay.seconds, "dense_index": type(data.dense).__name__,
+            "build_measured_s": build_wall - replay.seconds, "dense_index": dense_index,
             "index_mib": dir_mib(Path(index_dir)), "load_s": load_s,
-            "ask_p50_ms": percentile(asked, 50), "ask_p95_ms": percentile(asked, 95), "ann": ann}
+            "ask_p50_ms": percentile(asked, 50), "ask_p95_ms": percentile(asked, 95), "ann": ann, "answers": answers,
+            "exact_answers": exact, "same_as_exact": sum(a == b for a, b in zip(answers, exact))}
+
+
+def _task_scale_milvus(corpus: str, index_dir: str, originals: str, embedder: str, approx_over: int, noise: float,
+                       questions: list[str], answers: list[list], exact_answers: list[list], progress: bool) -> dict:
+    """The scale run's corpus into the Milvus store (Lite, beside index_dir), from the same replayed
+    vectors: build without embedding, load, ask; and how many answers equal the FAISS store's, and
+    those of exact fusion (the FAISS store's own when it is exact)."""
+    from .embed import make_embedder
+    from .indexer import build_index
+    from .milvus import lite_path
+    from .pipeline import Assistant
+    from .store import read_manifest
+
+    real = make_embedder(embedder)
+    replay = ReplayEmbedder.from_index(Path(originals), real.id, noise)
+    settings = Settings(corpus=[Path(corpus)], index_dir=Path(index_dir), approx_over=approx_over, store="milvus")
+    started = time.perf_counter()
+    report = build_index(settings, replay, progress=progress)
+    build_s = time.perf_counter() - started - replay.seconds
+    started = time.perf_counter()
+    assistant = Assistant.load(index_dir, settings, real)
+    load_s = time.perf_counter() - started
+    assistant.ask(questions[0])  # warm-up
+    asked, same, same_exact = [], 0, 0
+    for q, before, exact in zip(questions, answers, exact_answers):
+        started = time.perf_counter()
+        answer = assistant.ask(q)
+        asked.append((time.perf_counter() - started) * 1000)
+        same += [answer.found, answer.answer] == before
+        same_exact += [answer.found, answer.answer] == exact
+    store = read_manifest(Path(index_dir))["store"]
+    return {"chunks": report.chunks, "build_measured_s": build_s, "chunks_per_s": report.chunks / build_s if build_s > 0 else None,
+            "dense_index": store["dense_index"], "bm25": store["bm25"], "uri": "Milvus Lite (embedded)" if store["lite"] else store["uri"],
+            "index_mib": dir_mib(Path(index_dir)) + dir_mib(lite_path(Path(index_dir))), "load_s": load_s,
+            "ask_p50_ms": percentile(asked, 50), "ask_p95_ms": percentile(asked, 95), "same_answers": same,
+            "same_as_exact": same_exact, "questions": len(questions)}
 
 
 def measure_scale(n: int, full_index: Path, work: Path, embedder, questions: list[str], config: BenchConfig,
@@ -637,6 +683,11 @@ def measure_scale(n: int, full_index: Path, work: Path, embedder, questions: lis
                "embedder": config.embedder, "approx_over": config.approx_over, "noise": sample["noise"],
                "questions": questions, "progress": config.progress}
     result, used = run_child("scale", payload, config.progress)
+    answers, exact = result.pop("answers"), result.pop("exact_answers")
+    if config.store == "milvus":
+        milvus, milvus_used = run_child("scale_milvus", {**payload, "index_dir": str(root / "index-milvus"), "answers": answers,
+                                                         "exact_answers": exact}, config.progress)
+        result["milvus"] = {**milvus, "peak_rss_mib": milvus_used.peak_mib}
     shutil.rmtree(root)
     embed_s = result["chars"] * sample["seconds"] / max(sample["chars"], 1)
     return {"n": n, "files": files, **result, "peak_rss_mib": used.peak_mib, "embed_sample": sample,
@@ -669,7 +720,7 @@ def embed_sample(documents: list, copy: int, embedder, full_index: Path, config:
             "copy_cosine": cosine if cosines else None, "noise": noise}
 
 
-_TASKS = {"build": _task_build, "bare": _task_bare, "scale": _task_scale}
+_TASKS = {"build": _task_build, "bare": _task_bare, "scale": _task_scale, "scale_milvus": _task_scale_milvus}
 
 
 # --- the report -------------------------------------------------------------------------------------
@@ -729,7 +780,32 @@ def render_table(report: dict) -> str:
     if report["scale"] and report["scale"][0]["n"] == 1:
         lines.append(f"check: at 1× the extrapolated embedding is {_num(report['scale'][0]['embed_extrapolated_s'], 's')}; "
                      f"measured above (bare embedder, cold model) {_num(report['figures']['build_s']['floor'], 's')}")
+    if any("milvus" in s for s in report["scale"]):
+        lines += ["", *store_table(report)]
     return "\n".join(lines)
+
+
+def store_table(report: dict) -> list[str]:
+    """The FAISS and Milvus stores side by side at each scale, on the same replayed vectors and questions."""
+    rows = [("N", "store", "chunks", "dense", "build w/o embedding", "chunks/s", "load", "ask p50", "ask p95",
+             "answers = FAISS store's", "= exact fusion's", "peak RSS")]
+    for s in report["scale"]:
+        m = s.get("milvus")
+        if m is None:
+            continue
+        faiss_rate = s["chunks"] / s["build_measured_s"] if s["build_measured_s"] > 0 else None
+        rows.append((f"{s['n']}×", "faiss", f"{s['chunks']:,}", "exact" if s["dense_index"] == "IndexFlatIP" else "HNSW",
+                     _num(s["build_measured_s"], "s"), _num(faiss_rate), _num(s["load_s"], "s"), _num(s["ask_p50_ms"], "ms"),
+                     _num(s["ask_p95_ms"], "ms"), "-", f"{s['same_as_exact']}/{m['questions']}", _num(s["peak_rss_mib"], "MiB")))
+        rows.append((f"{s['n']}×", "milvus", f"{m['chunks']:,}", "exact" if m["dense_index"] == "FLAT" else "HNSW",
+                     _num(m["build_measured_s"], "s"), _num(m["chunks_per_s"]), _num(m["load_s"], "s"), _num(m["ask_p50_ms"], "ms"),
+                     _num(m["ask_p95_ms"], "ms"), f"{m['same_answers']}/{m['questions']}", f"{m['same_as_exact']}/{m['questions']}",
+                     _num(m["peak_rss_mib"], "MiB")))
+    uri = next(s["milvus"]["uri"] for s in report["scale"] if "milvus" in s)
+    head = (f"stores: FAISS + BM25 files vs Milvus ({uri}), same corpus, replayed vectors and questions; build w/o embedding "
+            "includes parsing, chunking and tokenising; ask is the whole Assistant.ask with the real query embedder; exact fusion: "
+            "the FAISS store's answers with exact dense search over the same vectors (its HNSW scores only its best approx_k)")
+    return [head, *_columns(rows, left=(0, 1))]
 
 
 def _columns(rows: list[tuple], left: tuple[int, ...] = (0,)) -> list[str]:
@@ -752,11 +828,13 @@ def _columns(rows: list[tuple], left: tuple[int, ...] = (0,)) -> list[str]:
 @click.option("--embedder", default=None, help="Embedder spec (default: the configured one, e5).")
 @click.option("--approx-over", type=click.IntRange(0), default=APPROX_OVER, show_default=True,
               help="Dense vectors past which the scaled index uses HNSW instead of exact search.")
+@click.option("--store", type=click.Choice(["faiss", "milvus"]), default="faiss", show_default=True,
+              help="milvus: the scale runs also build and ask the Milvus store (Lite, embedded) beside FAISS.")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), help="Build here and keep it (default: a temp dir).")
 @click.option("--save", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON report to this file.")
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
 def bench_command(as_json: bool, scales: tuple[int, ...], corpus: tuple[Path, ...], quick: bool,
-                  questions: tuple[Path, ...], embedder: str | None, approx_over: int, workdir: Path | None,
+                  questions: tuple[Path, ...], embedder: str | None, approx_over: int, store: str, workdir: Path | None,
                   save: Path | None, quiet: bool) -> None:
     """Measure build, rebuild, ask latency, start-up, memory and scale, each beside its floor."""
     from .embed import EmbedderError
@@ -770,6 +848,7 @@ def bench_command(as_json: bool, scales: tuple[int, ...], corpus: tuple[Path, ..
         questions=list(questions) or default_questions(),
         workdir=workdir,
         progress=not quiet,
+        store=store,
     )
     try:
         report = run_bench(config)

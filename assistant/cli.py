@@ -86,15 +86,23 @@ def ask(question: str | None, as_json: bool, batch: Path | None, index_dir: Path
     if use_llm or (use_llm is None and assistant.settings.llm):
         assistant = _with_llm(assistant)
     if batch is not None:
-        for qid, q in _read_batch(batch):
-            click.echo(_ask_json(assistant, q, qid, k))
+        from .chunkstore import StoreError
+
+        try:
+            for qid, q in _read_batch(batch):
+                click.echo(_ask_json(assistant, q, qid, k))
+        except StoreError as exc:
+            raise Failure(str(exc), EXIT_NO_INDEX) from exc
         return
+    from .chunkstore import StoreError
     from .pipeline import QuestionError
 
     try:
         answer = assistant.ask(question, k=k)
     except QuestionError as exc:
         raise Failure(str(exc)) from exc
+    except StoreError as exc:
+        raise Failure(str(exc), EXIT_NO_INDEX) from exc
     if as_json:
         click.echo(answer.model_dump_json())
     else:

@@ -1,4 +1,4 @@
-"""files -> parse -> knowledge + chunks -> embed + BM25 -> index/."""
+"""files -> parse -> knowledge + chunks -> embed + BM25 -> index/ (and the chunks' search store: FAISS files or Milvus)."""
 from __future__ import annotations
 
 import re
@@ -10,13 +10,14 @@ from pathlib import Path
 import numpy as np
 
 from .chunk import chunk_document
+from .chunkstore import build_store
 from .ingest import load_corpus
 from .knowledge import ALIASES, find_notes, responsibilities
 from .parse import parse_document
 from .schema import Chunk, Clause, Document, Responsibility, Target
 from .targets import extract_targets
 from .settings import Settings
-from .store import FORMAT_VERSION, IndexData, build_faiss, library_versions, previous_vectors, save_index, text_key
+from .store import FORMAT_VERSION, IndexData, library_versions, previous_vectors, read_manifest, save_index, text_key
 from .text import Tokenizer, split_sentences
 
 MIN_SENTENCE = 6
@@ -83,7 +84,8 @@ def build_index(settings: Settings, embedder, progress: bool = False) -> BuildRe
     for doc in documents:
         found.add(analyse(doc, settings))
     clauses, chunks, notes = found.clauses, found.chunks, found.notes
-    _diff_documents(settings.index_dir, documents, report)
+    previous = _previous_manifest(settings.index_dir)
+    _diff_documents(previous, documents, report)
     terms = corpus_terms(clauses, notes)
     tokenizer = Tokenizer(terms)
     sentences = sentence_rows(chunks)
@@ -91,7 +93,7 @@ def build_index(settings: Settings, embedder, progress: bool = False) -> BuildRe
     all_vectors = _embed(texts, embedder, settings, report, progress)
     vectors, sentence_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks) :]
     chunk_tokens = [tokenizer.tokens(c.context()) for c in chunks]
-    bm25 = _bm25(chunk_tokens)
+    built = build_store(settings, chunks, vectors, chunk_tokens, embedder.id, previous, progress)
     # idf for answer scoring counts passages, not titles: a title word is in every chunk of a document
     df = Counter(t for c in chunks for t in set(tokenizer.tokens(c.text)))
     manifest = {
@@ -102,23 +104,28 @@ def build_index(settings: Settings, embedder, progress: bool = False) -> BuildRe
         "settings": settings.model_dump(mode="json", include={"chunk_max_chars", "chunk_min_chars"}),
         "tokenizer": "jieba-search+cjk-chars",
         "documents": {d.doc_id: {"path": d.path, "title": d.meta.title, "content_hash": d.content_hash} for d in documents},
+        "store": built.manifest,
     }
-    data = IndexData(manifest, documents, clauses, chunks, notes, vectors, build_faiss(vectors, settings.approx_over), bm25, terms, dict(df),
-                     np.array(sentences, dtype=np.int64).reshape(-1, 3), sentence_vectors, found.targets)
+    data = IndexData(manifest, documents, clauses, chunks, notes, vectors, built.dense, built.bm25, terms, dict(df),
+                     np.array(sentences, dtype=np.int64).reshape(-1, 3), sentence_vectors, found.targets, built.files)
     save_index(settings.index_dir, data)
+    built.commit()  # only now, with the new index in place, may the store drop what the old one used
     report.documents, report.clauses, report.chunks, report.notes = len(documents), len(clauses), len(chunks), len(notes)
     report.targets = len(found.targets)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _diff_documents(index_dir: Path, documents: list[Document], report: BuildReport) -> None:
-    from .store import read_manifest
-
+def _previous_manifest(index_dir: Path) -> dict:
+    """The manifest of the index this build replaces; {} when there is none or it is unreadable."""
     try:
-        before = read_manifest(index_dir).get("documents", {})
+        return read_manifest(index_dir)
     except Exception:
-        before = {}
+        return {}
+
+
+def _diff_documents(previous: dict, documents: list[Document], report: BuildReport) -> None:
+    before = previous.get("documents", {})
     now = {d.doc_id: d.content_hash for d in documents}
     report.added = sorted(d for d in now if d not in before)
     report.changed = sorted(d for d in now if d in before and before[d].get("content_hash") != now[d])
@@ -161,11 +168,3 @@ def _progress_bar(total: int, desc: str, enabled: bool):
     from tqdm import tqdm
 
     return tqdm(total=total, desc=desc, unit="passage", disable=not enabled, leave=False)
-
-
-def _bm25(tokens: list[list[str]]):
-    import bm25s
-
-    bm25 = bm25s.BM25()
-    bm25.index(tokens, show_progress=False)
-    return bm25

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from .answer import Composer, citation_of
+from .chunkstore import open_search
 from .embed import make_embedder
 from .retrieve import PLACE_WORDS, Retriever, Scope, named_places
 from .knowledge import find_departments
@@ -51,14 +52,15 @@ def check_question(question: str) -> str:
 
 
 class Assistant:
-    def __init__(self, data: IndexData, embedder, settings: Settings | None = None):
+    def __init__(self, data: IndexData, embedder, settings: Settings | None = None, index_dir: Path | None = None):
         self.settings = settings or Settings()
         self.data = data
         self.embedder = embedder
         self.tokenizer = Tokenizer(data.terms)
         s = self.settings
+        backend = open_search(data, Path(index_dir) if index_dir is not None else s.index_dir, s)
         self.retriever = Retriever(data, embedder, self.tokenizer, s.fusion, s.dense_weight, s.bm25_weight, s.rrf_k, s.home_place,
-                                   s.approx_k)
+                                   s.approx_k, backend)
         titles = {d.doc_id: d.meta.title for d in data.documents}
         self.composer = Composer(self.tokenizer, data, titles, s.max_answer_chars, s.max_list_chars, s.home_place)
 
@@ -69,7 +71,7 @@ class Assistant:
         if embedder is None:
             built_with = read_manifest(index_dir).get("embedder", {}).get("id", "")
             embedder = make_embedder(settings.embedder if not built_with else _spec_of(built_with, settings.embedder))
-        return cls(load_index(index_dir, embedder.id), embedder, settings)
+        return cls(load_index(index_dir, embedder.id), embedder, settings, index_dir)
 
     def understood(self, question: str, previous: str | None = None) -> str:
         """The question as it is answered: normalised, instructions dropped, and a follow-up read in the

@@ -1,10 +1,11 @@
-"""Dense (FAISS) + BM25 search and their fusion, with scope filters and a place prior."""
+"""Dense + BM25 search (FAISS files or Milvus, see chunkstore) and their fusion, with scope filters and a place prior."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .chunkstore import ChunkSearch, FaissSearch, Scored
 from .schema import Chunk, Hit
 from .store import IndexData, dense_scores
 from .text import Tokenizer, fold, glossary_terms, has_cjk
@@ -90,17 +91,21 @@ class Scope:
         return (not self.doc_ids or chunk.doc_id in self.doc_ids) and (not self.levels or chunk.level in self.levels)
 
 
-def fuse_convex(dense: np.ndarray, sparse: np.ndarray, w_dense: float, w_sparse: float) -> np.ndarray:
-    """Min-max each score list over the candidates, then a weighted sum."""
-    return w_dense * _minmax(dense) + w_sparse * _minmax(sparse)
+def fuse_convex(dense: np.ndarray, sparse: np.ndarray, w_dense: float, w_sparse: float,
+                bounds: tuple[float, float, float, float] | None = None) -> np.ndarray:
+    """Min-max each score list (over the scores given, or between `bounds`: dense lo, hi, BM25 lo, hi),
+    then a weighted sum."""
+    lo_d, hi_d, lo_s, hi_s = bounds or (None,) * 4
+    return w_dense * _minmax(dense, lo_d, hi_d) + w_sparse * _minmax(sparse, lo_s, hi_s)
 
 
 def fuse_rrf(dense: np.ndarray, sparse: np.ndarray, w_dense: float, w_sparse: float, k: int = 60) -> np.ndarray:
     return w_dense / (k + _ranks(dense)) + w_sparse / (k + _ranks(sparse))
 
 
-def _minmax(x: np.ndarray) -> np.ndarray:
-    lo, hi = float(x.min()), float(x.max())
+def _minmax(x: np.ndarray, lo: float | None = None, hi: float | None = None) -> np.ndarray:
+    lo = float(x.min()) if lo is None else lo
+    hi = float(x.max()) if hi is None else hi
     return (x - lo) / (hi - lo) if hi > lo else np.zeros_like(x)
 
 
@@ -114,9 +119,10 @@ def _ranks(x: np.ndarray) -> np.ndarray:
 class Retriever:
     def __init__(self, data: IndexData, embedder, tokenizer: Tokenizer, fusion: str = "convex",
                  dense_weight: float = 1.0, bm25_weight: float = 1.0, rrf_k: int = 60, home_place: str = "",
-                 approx_k: int = 100):
+                 approx_k: int = 100, backend: ChunkSearch | None = None):
         self.data = data
         self.approx_k = approx_k
+        self.backend = backend or FaissSearch(data, approx_k)
         self.embedder = embedder
         self.tokenizer = tokenizer
         self.fusion = fusion
@@ -134,38 +140,42 @@ class Retriever:
         chunks = self.data.chunks
         if not chunks:
             return []
-        dense = self.dense_scores(self.embed_query(question) if query is None else query)
-        sparse = self.bm25_scores(self.titles.without(fold(question)))  # a named title is routed by its prior
-        fused = self._fuse(dense, sparse) + self._doc_prior(question)
+        query = self.embed_query(question) if query is None else query
+        tokens = self.bm25_tokens(self.titles.without(fold(question)))  # a named title is routed by its prior
+        found = self.backend.scores(query, tokens, scope, k)
+        if not len(found.rows):
+            return []
+        fused = self._fuse(found) + self._doc_prior(question, found.rows)
         if scope is not None:
-            fused = np.where([scope.admits(c) for c in chunks], fused, -np.inf)
-        order = [i for i in np.argsort(-fused, kind="stable")[:k] if np.isfinite(fused[i])]
-        return [Hit(chunk=chunks[i], score=float(fused[i]), dense=float(dense[i]), bm25=float(sparse[i])) for i in order]
+            fused = np.where([scope.admits(chunks[i]) for i in found.rows], fused, -np.inf)
+        order = [j for j in np.argsort(-fused, kind="stable")[:k] if np.isfinite(fused[j])]
+        return [Hit(chunk=chunks[found.rows[j]], score=float(fused[j]), dense=float(found.dense[j]), bm25=float(found.sparse[j]))
+                for j in order]
 
     def dense_scores(self, query: np.ndarray) -> np.ndarray:
+        """Every chunk's dense score (the FAISS store)."""
         return dense_scores(self.data.dense, query, self.approx_k)
 
     def bm25_scores(self, question: str) -> np.ndarray:
+        """Every chunk's BM25 score (the FAISS store)."""
+        tokens = self.bm25_tokens(question)
+        return np.asarray(self.data.bm25.get_scores(tokens), dtype=np.float64) if tokens else np.zeros(len(self.data.chunks))
+
+    def bm25_tokens(self, question: str) -> list[str]:
+        """The question's tokens BM25 knows; an English question also asks for its glossary terms."""
         if not has_cjk(question):
             question = f"{question} {glossary_terms(question)}"
-        tokens = [t for t in self.tokenizer.tokens(question) if t in self._vocab]
-        if not tokens:
-            return np.zeros(len(self.data.chunks))
-        return np.asarray(self.data.bm25.get_scores(tokens), dtype=np.float64)
+        return [t for t in self.tokenizer.tokens(question) if self.backend.knows(t)]
 
-    @property
-    def _vocab(self) -> dict:
-        return self.data.bm25.vocab_dict
+    def _fuse(self, found: Scored) -> np.ndarray:
+        if self.fusion == "rrf":  # over candidates only, ranks past the candidates are unknown: close, not equal
+            return fuse_rrf(found.dense, found.sparse, *self.weights, k=self.rrf_k)
+        return fuse_convex(found.dense, found.sparse, *self.weights, found.bounds)
 
-    def _fuse(self, dense: np.ndarray, sparse: np.ndarray) -> np.ndarray:
-        if self.fusion == "rrf":
-            return fuse_rrf(dense, sparse, *self.weights, k=self.rrf_k)
-        return fuse_convex(dense, sparse, *self.weights)
-
-    def _doc_prior(self, question: str) -> np.ndarray:
+    def _doc_prior(self, question: str, rows: np.ndarray) -> np.ndarray:
         """Named title > named place > home documents, added to every chunk of the document."""
         prior = self.doc_priors(question)
-        return np.array([prior.get(d, 0.0) for d in self.chunk_docs])
+        return np.array([prior.get(d, 0.0) for d in self.chunk_docs[rows]], dtype=np.float64)
 
     def preferred_docs(self, question: str) -> set[str]:
         """The documents the question points to (by title, place, or else home), if any."""

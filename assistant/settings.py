@@ -40,6 +40,17 @@ class Settings(BaseSettings):
     approx_k: int = 100  # dense candidates an approximate index returns (an exact one scores every chunk)
     bm25_weight: float = 1.0
 
+    # where the per-chunk search runs: "faiss" (FAISS + BM25 files in the index folder, the default) or
+    # "milvus" (a Milvus collection: pip install -e '.[milvus]'). The rest of the index stays in the folder.
+    store: str = "faiss"
+    # "" = Milvus Lite, embedded, in a folder beside the index (index.milvus.db); http://host:19530 = a
+    # Milvus server or cluster, with no code change
+    milvus_uri: str = ""
+    milvus_token: str = ""  # POLICYQA_MILVUS_TOKEN: "user:password" or an API key; never written to the index
+    milvus_collection: str = "policyqa"  # one collection per index
+    milvus_batch: int = 1000  # rows per write
+    milvus_candidates: int = 100  # taken from each of dense and BM25 before fusion (k * 5 when larger)
+
     # answers
     max_answer_chars: int = 300
     max_list_chars: int = 600

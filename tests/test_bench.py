@@ -60,7 +60,7 @@ def tiny_corpus(tmp_path_factory):
 def report(tiny_corpus) -> dict:
     corpus, questions = tiny_corpus
     args = ["--json", "--quick", "--quiet", "--corpus", str(corpus), "--questions", str(questions),
-            "--embedder", "keyword", "--approx-over", str(APPROX_OVER)]
+            "--embedder", "keyword", "--approx-over", str(APPROX_OVER), "--store", "milvus"]
     result = CliRunner().invoke(bench_command, args)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
@@ -106,6 +106,24 @@ def test_past_the_threshold_the_index_is_approximate_and_its_recall_reported(rep
         assert 0.0 <= row["ann"]["recall"] <= 1.0 and 0.0 <= row["ann"]["source_recall"] <= 1.0
         assert row["ann"]["exact_p50_ms"] > 0 and row["ann"]["approx_p50_ms"] > 0
     assert report["settings"]["approx_over"] == APPROX_OVER
+
+
+def test_with_store_milvus_each_scale_has_milvus_figures_beside_faiss(report):
+    for row in report["scale"]:
+        milvus = row["milvus"]
+        assert milvus["chunks"] == row["chunks"] and milvus["questions"] == len(QUESTIONS)
+        assert milvus["build_measured_s"] > 0 and milvus["chunks_per_s"] > 0 and milvus["load_s"] > 0
+        assert 0 < milvus["ask_p50_ms"] <= milvus["ask_p95_ms"] and milvus["peak_rss_mib"] > 0 and milvus["index_mib"] > 0
+        assert 0 <= milvus["same_answers"] <= milvus["questions"] and 0 <= milvus["same_as_exact"] <= milvus["questions"]
+        assert "answers" not in row and "exact_answers" not in row  # compared, not reported
+    one, ten = report["scale"]
+    assert one["milvus"]["dense_index"] == "FLAT" and ten["milvus"]["dense_index"] == "HNSW"  # as FAISS, past approx_over
+    assert one["milvus"]["same_answers"] == one["milvus"]["same_as_exact"] == len(QUESTIONS)  # both exact at 1x: the same answers
+    assert one["same_as_exact"] == len(QUESTIONS) and 0 <= ten["same_as_exact"] <= len(QUESTIONS)
+    assert report["settings"]["store"] == "milvus"
+    table = render_table(report)
+    assert "stores: FAISS + BM25 files vs Milvus (Milvus Lite (embedded))" in table
+    assert sum(line.split()[1:2] == ["milvus"] for line in table.splitlines()) == 2
 
 
 def test_table_labels_the_extrapolation_and_gives_each_floor(report):
