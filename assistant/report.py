@@ -87,7 +87,9 @@ def report_command(readme: Path, bench_file: Path | None, sets: tuple[Path, ...]
         " ".join(f"--corpus {_rel(c)}" for c in folders)
     if bench_file is not None:
         measured = json.loads(bench_file.read_text(encoding="utf-8"))
-        bench_cmd = "policyqa bench" + (" --quick" if measured.get("corpus", {}).get("quick") else "")
+        store = measured.get("settings", {}).get("store", "faiss")
+        bench_cmd = ("policyqa bench" + (" --quick" if measured.get("corpus", {}).get("quick") else "")
+                     + (f" --store {store}" if store != "faiss" else ""))
     else:
         config = bench.BenchConfig(corpus=bench.default_corpus(), scales=bench.QUICK_SCALES if quick else bench.DEFAULT_SCALES,
                                    quick=quick, embedder=settings.embedder, approx_over=bench.APPROX_OVER,
