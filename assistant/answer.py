@@ -123,8 +123,9 @@ class Composer:
         if not q_tokens:
             return 0.0
         t = fold(text).lower()
-        total = sum(self.idf(x) for x in q_tokens)
-        return sum(self.idf(x) for x in q_tokens if x in t) / total if total else 0.0
+        ordered = sorted(q_tokens)  # a set's order follows the hash seed; float sums must not, or ties flip between runs
+        total = sum(self.idf(x) for x in ordered)
+        return sum(self.idf(x) for x in ordered if x in t) / total if total else 0.0
 
     def without_title(self, question: str) -> str:
         """The question less the document title it names (江苏省政府关于…的实施意见, 对2025年…的目标是多少?):
