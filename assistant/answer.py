@@ -77,7 +77,7 @@ class Candidate:
 
 class Composer:
     def __init__(self, tokenizer: Tokenizer, data: IndexData, doc_titles: dict[str, str],
-                 max_chars: int = 300, max_list_chars: int = 600, home_place: str = ""):
+                 max_chars: int = 300, max_list_chars: int = 600, home_place: str = "", titles: Titles | None = None):
         chunks, notes = data.chunks, data.notes
         self.tokenizer = tokenizer
         self.df = data.df
@@ -99,7 +99,7 @@ class Composer:
         self.notes = notes
         self.clauses = {c.clause_id: c for c in data.clauses}
         self.titles = doc_titles
-        self.title_matcher = Titles(doc_titles)
+        self.title_matcher = titles or Titles(doc_titles)  # the retriever's, when given: one memo per question
         self.max_chars = max_chars
         self.max_list_chars = max_list_chars
         self.outlines = {c.clause_id: c for c in chunks if c.kind == "outline"}

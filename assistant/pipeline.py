@@ -62,7 +62,8 @@ class Assistant:
         self.retriever = Retriever(data, embedder, self.tokenizer, s.fusion, s.dense_weight, s.bm25_weight, s.rrf_k, s.home_place,
                                    s.approx_k, backend)
         titles = {d.doc_id: d.meta.title for d in data.documents}
-        self.composer = Composer(self.tokenizer, data, titles, s.max_answer_chars, s.max_list_chars, s.home_place)
+        self.composer = Composer(self.tokenizer, data, titles, s.max_answer_chars, s.max_list_chars, s.home_place,
+                                 self.retriever.titles)
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, settings: Settings | None = None, embedder=None) -> "Assistant":

@@ -204,3 +204,13 @@ def assistant(plan_index):
     from assistant.pipeline import Assistant
 
     return Assistant.load(plan_index)
+
+
+def plan_corpus(folder: Path, extra: dict[str, str]) -> Path:
+    """A corpus folder holding the Jiangyin plan with its metadata, plus files named in `extra` (name -> text)."""
+    folder.mkdir()
+    shutil.copy(JIANGYIN, folder / JIANGYIN.name)
+    shutil.copy(JIANGYIN.with_suffix(".meta.json"), folder / JIANGYIN.with_suffix(".meta.json").name)
+    for name, text in extra.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder

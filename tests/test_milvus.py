@@ -17,6 +17,7 @@ from assistant.pipeline import Assistant
 from assistant.retrieve import Scope
 from assistant.settings import Settings
 from assistant.store import IndexLoadError, IndexWriteError, read_manifest
+from conftest import plan_corpus
 
 pytest.importorskip("pymilvus", reason="pymilvus is not installed: pip install -e '.[milvus]'")
 pytest.importorskip("milvus_lite", reason="milvus-lite is not installed: pip install -e '.[milvus]'")
@@ -39,14 +40,9 @@ QUESTION = "到2030年太阳能发电装机容量目标是多少?"
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
     """The plan (市) and a small provincial document (省)."""
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    shutil.copy(PLAN, folder / PLAN.name)
-    shutil.copy(PLAN.with_suffix(".meta.json"), folder / PLAN.with_suffix(".meta.json").name)
-    (folder / "province.txt").write_text(PROVINCE, encoding="utf-8")
     meta = {"title": "江苏省测试方案", "level": "省", "place": "江苏"}
-    (folder / "province.meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-    return folder
+    return plan_corpus(tmp_path / "corpus", {"province.txt": PROVINCE,
+                                             "province.meta.json": json.dumps(meta, ensure_ascii=False)})
 
 
 def milvus_settings(corpus: Path | list[Path], index_dir: Path, **extra) -> Settings:

@@ -3,7 +3,6 @@ Real FAISS and real BM25; the keyword embedder keeps these fast (the real model 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +13,8 @@ from assistant.indexer import build_index
 from assistant.pipeline import Assistant
 from assistant.settings import Settings
 from assistant.store import FORMAT_VERSION, IndexLoadError, IndexMissing, load_index
+from conftest import plan_corpus
 
-PLAN = Path(__file__).resolve().parents[1] / "corpus" / "jiangyin_carbon_peak_plan_draft.txt"
 
 SECOND = """江苏省测试方案
 一、总体要求
@@ -27,12 +26,7 @@ SECOND = """江苏省测试方案
 
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    shutil.copy(PLAN, folder / PLAN.name)
-    shutil.copy(PLAN.with_suffix(".meta.json"), folder / PLAN.with_suffix(".meta.json").name)
-    (folder / "second.txt").write_text(SECOND, encoding="utf-8")
-    return folder
+    return plan_corpus(tmp_path / "corpus", {"second.txt": SECOND})
 
 
 def settings_for(corpus: Path, index_dir: Path) -> Settings:
