@@ -415,7 +415,7 @@ class Composer:
                 markers += f"[{m}]"
             task = _task_name(hit.chunk, note)
             duty = note.note[1:-1].split("。")[0]
-            lead = "" if "牵头" in duty else f"，{note.lead}列首位（牵头）"
+            lead = "" if note.lead_marked else f"，{note.lead}列首位"
             answer = f"{self._doc_prefix(hit.chunk)}{task}（{hit.chunk.path}）由{duty}{lead}{markers}。"
             return True, answer, citations
         return None
@@ -515,11 +515,13 @@ def _asked_unit(question: str) -> str:
     return _UNITS_ASKED[m.group(1)] if m else ""
 
 
+_JIANGSU_PLACES = ("江阴", "宜兴", "张家港", "常熟", "太仓", "昆山", "无锡", "南京", "苏州", "常州", "南通", "扬州",
+                   "镇江", "泰州", "徐州", "盐城", "淮安", "连云港", "宿迁", "江苏")
+
+
 def _other_place_plan(question: str, places: set[str]) -> bool:
     """无锡市碳达峰实施方案定的…: a question about the plan of a place the corpus has no document of."""
-    from .ingest import PLACES
-
-    named = [p for p in PLACES if p in question and p not in places]
+    named = [p for p in _JIANGSU_PLACES if p in question and p not in places]
     return bool(named) and not [p for p in places if p in question] and bool(_PLAN_WORDS.search(question))
 
 
@@ -684,7 +686,7 @@ def _cite_note(citations: list[Citation], note: Responsibility, titles: dict[str
 
 def citation_of(chunk: Chunk, score: float) -> Citation:
     return Citation(doc_id=chunk.doc_id, doc_title=chunk.doc_title, clause=chunk.path, heading=chunk.heading,
-                    text=chunk.text, score=round(float(score), 4))
+                    text=chunk.text, score=round(float(score), 4), page=chunk.page or None)
 
 
 def topic_lead(chunk: Chunk) -> str:

@@ -47,6 +47,7 @@ def _make(doc: Document, clause: Clause, chunk_id: str, kind: str, text: str, s:
         start=s,
         end=e,
         level=doc.meta.level,
+        page=doc.page_at(s),
     )
 
 

@@ -132,6 +132,53 @@ def departments(name: str | None, index_dir: Path | None, as_json: bool, as_csv:
 
 
 @main.command()
+@click.option("--corpus", "corpus", multiple=True, type=click.Path(path_type=Path),
+              help="Read these files or folders now (nothing is embedded) instead of the index's documents.")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="The index to read. Default: index/.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON records.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+def documents(corpus: tuple[Path, ...], index_dir: Path | None, as_json: bool, as_csv: bool) -> None:
+    """What was read from each document: title, issuer, 文号, date, level, place, status (inferred, or from
+    a <file>.meta.json sidecar), pages, clauses, responsibility notes, targets, and pages it could not read."""
+    from . import export
+
+    rows = _read_documents(corpus) if corpus else _indexed_documents(index_dir)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+    elif as_csv:
+        click.echo(export.to_csv(rows, [*export.DOCUMENT_COLUMNS, "path"]), nl=False)
+    else:
+        click.echo(export.to_table(rows, export.DOCUMENT_COLUMNS[:-1], max_width=36))
+        for row in rows:
+            if row["warnings"]:
+                click.echo(f"warning: {row['warnings']}", err=True)
+
+
+def _read_documents(corpus: tuple[Path, ...]) -> list[dict]:
+    from . import export
+    from .indexer import analyse
+    from .ingest import IngestError, load_corpus
+
+    try:
+        docs, warnings = load_corpus(list(corpus))
+    except IngestError as exc:
+        raise Failure(str(exc)) from exc
+    for warning in warnings:
+        if not any(warning in d.warnings for d in docs):
+            click.echo(f"warning: {warning}", err=True)
+    found = [analyse(d, Settings()) for d in docs]
+    return export.document_rows(docs, [c for a in found for c in a.clauses], [n for a in found for n in a.notes],
+                                [t for a in found for t in a.targets])
+
+
+def _indexed_documents(index_dir: Path | None) -> list[dict]:
+    from . import export
+
+    data = _load(index_dir).data
+    return export.document_rows(data.documents, data.clauses, data.notes, data.targets)
+
+
+@main.command()
 @click.option("--year", help="Deadline year, e.g. 2025.")
 @click.option("--doc", help="Document id or a part of its title.")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="The index to read. Default: index/.")

@@ -5,12 +5,29 @@ import csv
 import io
 import json
 import unicodedata
+from collections import Counter
 
-from .schema import Department, Target
+from .schema import Clause, Department, Document, Responsibility, Target
 
 TARGET_COLUMNS = ["doc_id", "path", "deadline", "indicator", "value", "unit", "qualifier", "baseline", "scope", "segment"]
 TASK_COLUMNS = ["place", "department", "role", "doc_id", "path", "heading", "note"]
 DEPARTMENT_COLUMNS = ["place", "department", "names", "tasks", "lead_tasks"]
+
+
+DOCUMENT_COLUMNS = ["doc_id", "title", "issuer", "doc_number", "date", "level", "place", "status", "meta_from", "pages",
+                    "ocr_pages", "clauses", "notes", "targets", "warnings"]
+
+
+def document_rows(documents: list[Document], clauses: list[Clause], notes: list[Responsibility],
+                  targets: list[Target]) -> list[dict]:
+    """What was read and inferred for each document, for a person to check (`policyqa documents`)."""
+    counts = {name: Counter(r.doc_id for r in rows) for name, rows in
+              (("clauses", clauses), ("notes", notes), ("targets", targets))}
+    return [{"doc_id": d.doc_id, **d.meta.model_dump(include={"title", "issuer", "doc_number", "date", "level", "place",
+                                                               "status"}),
+             "meta_from": d.meta_source, "pages": len(d.page_starts), "ocr_pages": ",".join(map(str, d.ocr_pages)),
+             **{name: c[d.doc_id] for name, c in counts.items()}, "warnings": " ".join(d.warnings), "path": d.path}
+            for d in documents]
 
 
 def target_rows(targets: list[Target]) -> list[dict]:

@@ -15,7 +15,7 @@ from .ingest import load_corpus
 from .knowledge import ALIASES, find_notes, responsibilities
 from .parse import parse_document
 from .schema import Chunk, Clause, Document, Responsibility, Target
-from .targets import extract_targets
+from .targets import deadline_targets, extract_targets
 from .settings import Settings
 from .store import FORMAT_VERSION, IndexData, library_versions, previous_vectors, read_manifest, save_index, text_key
 from .text import Tokenizer, split_sentences
@@ -56,11 +56,12 @@ class Analysis:
 
 def analyse(doc: Document, settings: Settings) -> Analysis:
     clauses = parse_document(doc)
+    notes = [r for c in clauses for r in responsibilities(c)]
     return Analysis(
         clauses=clauses,
         chunks=chunk_document(doc, clauses, settings.chunk_max_chars, settings.chunk_min_chars),
-        notes=[r for c in clauses for r in responsibilities(c)],
-        targets=extract_targets(doc, clauses),
+        notes=notes,
+        targets=extract_targets(doc, clauses) + deadline_targets(notes, {c.clause_id: c for c in clauses}),
     )
 
 

@@ -5,6 +5,11 @@ Forms in the corpus:
   （省发展改革委牵头，省科技厅、省工业和信息化厅等部门按职责分工负责）
   〔省发展改革委（省能源局）牵头，省工业和信息化厅、省生态环境厅等部门按职责分工负责〕
   (市碳达峰碳中和工作领导小组牵头,各相关部门(单位)按职责分工负责)
+  （责任单位：市发改委、市经信局，各区人民政府）
+  （牵头单位：市发改委；配合单位：市财政局）
+  （责任部门：自然处，完成期限：12月底）
+A department is the lead only where the note says 牵头 (or names a 牵头单位); otherwise the first
+listed is only that: listed first.
 """
 from __future__ import annotations
 
@@ -12,8 +17,14 @@ import re
 
 from .schema import Clause, Department, Document, Responsibility, Task
 
-_OPEN, _CLOSE = "（(〔[【", "）)〕]】"
+_OPEN, _CLOSE = "（(〔[【〈<", "）)〕]】〉>"
 _NOTE_END = re.compile(r"[）)〕\]】]")
+# a labelled note: （责任单位：…）, （牵头单位：…；配合单位：…）, （责任部门：…，完成期限：…）
+_LABEL = r"(责任单位|责任部门|责任处室|牵头单位|牵头部门|牵头处室|配合单位|配合部门|参与单位|协办单位|主办单位|实施单位)"
+_LABELLED = re.compile(rf"^[（(〔\[【]\s*{_LABEL}\s*[:：]")
+_PART = re.compile(rf"{_LABEL}\s*[:：]\s*([^；;]*?)(?=[，,；;]?\s*(?:{_LABEL}|完成(?:期限|时限|时间)|时间要求)\s*[:：]|$)")
+_DEADLINE = re.compile(r"(?:完成(?:期限|时限|时间)|时间要求)\s*[:：]\s*([^，,；;）)〕\]】]+)")
+_COLLECTIVE = re.compile(r"^(各|有关|相关|地方各级|其他|各级)")  # 各区人民政府, 各相关部门: not one department
 _DUTY = re.compile(r"(按照?职责分工|按职责|分工)?(负责|落实)$")
 # 等 may stand alone: (国管局、中直管理局等按职责分工负责)
 _ETC = re.compile(r"等(有关|相关)?(部门|单位|部门和单位|部门和各单位|单位和部门)?$")
@@ -75,6 +86,8 @@ def department_registry(notes: list[Responsibility], docs: dict[str, Document], 
         place = doc.meta.place or doc.meta.level or doc.doc_id
         clause = clauses.get(note.clause_id)
         for written in note.departments:
+            if is_collective(written):
+                continue  # 各区人民政府 is many bodies, not one department with tasks
             key = (place, canonical(written))
             dept = registry.setdefault(key, Department(name=key[1], place=place, level=doc.meta.level))
             for name in [written, *spelled_out(written)]:
@@ -83,10 +96,17 @@ def department_registry(notes: list[Responsibility], docs: dict[str, Document], 
             dept.tasks.append(Task(
                 doc_id=doc.doc_id, doc_title=doc.meta.title, clause_id=note.clause_id,
                 path=clause.path if clause else note.clause_id.split("#", 1)[-1],
-                heading=clause.heading if clause else "", role="牵头" if written == note.lead else "参与",
+                heading=clause.heading if clause else "", role=role_of(written, note),
                 note=note.note,
             ))
     return sorted(registry.values(), key=lambda d: (d.place, -len(d.tasks), d.name))
+
+
+def role_of(written: str, note: Responsibility) -> str:
+    """牵头 where the note says so; 列首位 for the first listed of a note that names no lead; else 参与."""
+    if written != note.lead:
+        return "参与"
+    return "牵头" if note.lead_marked else "列首位"
 
 
 def find_departments(registry: list[Department], name: str) -> list[Department]:
@@ -106,7 +126,7 @@ def find_notes(text: str) -> list[tuple[int, int]]:
     for m in _NOTE_END.finditer(text):
         close = m.start()
         open_ = _matching_open(text, close)
-        if open_ is None or "负责" not in text[open_:close]:
+        if open_ is None or not ("负责" in text[open_:close] or _LABELLED.match(text[open_:close])):
             continue
         spans = [(s, e) for s, e in spans if s < open_]  # an outer note swallows inner brackets
         spans.append((open_, close + 1))
@@ -130,6 +150,8 @@ def _matching_open(text: str, close: int) -> int | None:
 
 def parse_note(note: str) -> tuple[list[str], str]:
     """Departments in order (lead first) and the lead: the one marked 牵头, else the first listed."""
+    if _LABELLED.match(note):
+        return _parse_labelled(note)
     body = note[1:-1].split("。")[0].strip()  # (…按职责分工负责。以下均需…不再列出)
     leads: list[str] = []
     if "牵头" in body:
@@ -140,6 +162,39 @@ def parse_note(note: str) -> tuple[list[str], str]:
     others = [d for d in _names(body) if d not in leads]
     departments = leads + others
     return departments, (leads[0] if leads else (departments[0] if departments else ""))
+
+
+def _parse_labelled(note: str) -> tuple[list[str], str]:
+    """（牵头单位：A；配合单位：B、C） -> [A, B, C], A; （责任单位：A、B，各区人民政府〈…〉） -> [A, B, 各区人民政府], A."""
+    body = _DEADLINE.sub("", note[1:-1])
+    leads: list[str] = []
+    others: list[str] = []
+    for m in _PART.finditer(body):
+        names = [re.sub(r"[〈<(（][^〉>)）]*$", "", n).strip() for n in _names(_drop_asides(m.group(2)))]
+        (leads if "牵头" in m.group(1) or "主办" in m.group(1) else others).extend(n for n in names if n)
+    departments = list(dict.fromkeys(leads + others))
+    return departments, (leads[0] if leads else (departments[0] if departments else ""))
+
+
+def _drop_asides(part: str) -> str:
+    """各区人民政府〈含开发区…不再列出〉 -> 各区人民政府: an aside in angle brackets is not a name."""
+    return re.sub(r"[〈<][^〉>]*[〉>]?", "", part)
+
+
+def note_deadline(note: str) -> str:
+    """（责任部门：自然处，完成期限：12月底） -> 12月底."""
+    m = _DEADLINE.search(note)
+    return m.group(1).strip() if m else ""
+
+
+def lead_is_marked(note: str) -> bool:
+    """Whether the note itself names a lead (牵头); else its first department is only listed first."""
+    return "牵头" in note or "主办单位" in note
+
+
+def is_collective(name: str) -> bool:
+    """各区人民政府, 各相关部门(单位), 地方各级人民政府: bodies in the plural, not one department."""
+    return bool(_COLLECTIVE.match(name))
 
 
 def _names(part: str) -> list[str]:
@@ -188,6 +243,8 @@ def responsibilities(clause: Clause) -> list[Responsibility]:
                 span_start=clause.start + prev,
                 departments=departments,
                 lead=lead,
+                lead_marked=lead_is_marked(note),
+                deadline=note_deadline(note),
             )
         )
         prev = e

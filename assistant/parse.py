@@ -1,9 +1,11 @@
 """Builds a document's clause tree from the numbering of Chinese official documents.
 
-Numbering ranks, outermost first: 一、 > （一） > 1. = 专栏N > （1） > ①; 附表/附件 start a top-level
-appendix. Lines before the first number form the preamble; short unpunctuated lines after the last
-clause (issuer, date, 此件公开发布) form the closing. Each clause owns the text from its first line to
-the next clause's first line, so the clause texts of a document concatenate back to its text.
+Numbering ranks, outermost first: 第X章 > 第X节 > 第X条 > 一、 > （一） > 1. = 专栏N > （1） > ① > ——
+(a dash-led item); 附表/附件 start a top-level appendix. An article's path is its own number (第十五条),
+as regulations cite it, whatever chapter holds it. Lines before the first number form the preamble;
+short unpunctuated lines after the last clause (issuer, date, 此件公开发布) form the closing. Each
+clause owns the text from its first line to the next clause's first line, so the clause texts of a
+document concatenate back to its text.
 """
 from __future__ import annotations
 
@@ -14,15 +16,22 @@ from .schema import Clause, Document, Topic
 from .text import split_sentences
 
 CN_DIGITS = "一二三四五六七八九十百零〇"
+_ORDINAL = rf"[{CN_DIGITS}0-9]{{1,6}}"
 _PATTERNS = [  # (kind, rank, regex of the marker at the start of a line)
     ("appendix", 1, re.compile(r"^附\s*(?:表|件)\s*[0-9一二三四五六七八九十]*(?=$|[\s:：、.．]|[\u4e00-\u9fff])")),
-    ("section", 1, re.compile(rf"^[{CN_DIGITS}]{{1,3}}、")),
-    ("section", 2, re.compile(rf"^[（(][{CN_DIGITS}]{{1,4}}[）)]")),
-    ("box", 3, re.compile(r"^专栏\s*[0-9一二三四五六七八九十]+")),
-    ("item", 3, re.compile(r"^[0-9]{1,3}\s*[.．、](?![0-9])")),
-    ("item", 4, re.compile(r"^[（(][0-9]{1,3}[）)]")),
-    ("item", 5, re.compile(r"^[①-⑳]")),
+    ("chapter", 1, re.compile(rf"^第\s*{_ORDINAL}\s*章")),
+    ("chapter", 2, re.compile(rf"^第\s*{_ORDINAL}\s*节")),
+    ("article", 3, re.compile(rf"^第\s*{_ORDINAL}\s*条")),
+    ("section", 4, re.compile(rf"^[{CN_DIGITS}]{{1,3}}、")),
+    ("section", 5, re.compile(rf"^[（(][{CN_DIGITS}]{{1,4}}[）)]")),
+    ("box", 6, re.compile(r"^专栏\s*[0-9一二三四五六七八九十]+")),
+    ("item", 6, re.compile(r"^[0-9]{1,3}\s*[.．、](?![0-9])")),
+    ("item", 7, re.compile(r"^[（(][0-9]{1,3}[）)]")),
+    ("item", 8, re.compile(r"^[①-⑳]")),
+    ("bullet", 9, re.compile(r"^(?:——|－－|--)(?=[^\s—－-])")),
 ]
+_SOURCE_NOTE = re.compile(r"^[（(]?(资料)?来源[:：]|^https?://")  # where a copy was taken from: closing matter
+_ARTICLE_HEADING = re.compile(r"^\s*[（(]([^（）()]{1,20})[）)]")
 HEADING_MAX = 40
 LEAD_MAX = 30
 _LEAD_BAD = re.compile(r"[，,；;：:（(]")
@@ -58,6 +67,8 @@ def normalise_label(marker: str, kind: str) -> str:
     label = re.sub(r"\s+", "", marker).translate(_LABEL_FOLD)
     if kind == "item" and label[-1] in ".、":
         return label[:-1] + "."
+    if kind == "bullet":
+        return "——"
     return label
 
 
@@ -79,6 +90,17 @@ def split_heading(rest: str) -> tuple[str, int]:
     if 0 < len(head) <= HEADING_MAX and not re.search(r"[，,；;]", head):
         return head, first.end()
     return "", 0
+
+
+def marker_heading(kind: str, rest: str) -> str:
+    """The heading after a clause's marker: an appendix's or chapter's whole line (附件1 重点项目表,
+    第一章 总则), an article's bracketed name (第一条（扶持对象）), else a short first sentence."""
+    if kind in ("appendix", "chapter"):
+        return rest.strip(" :：\u3000")
+    if kind == "article":
+        m = _ARTICLE_HEADING.match(rest)
+        return m.group(1).strip() if m else ""
+    return split_heading(rest)[0]
 
 
 def is_lead(sentence: str, shortest: int = 4) -> bool:
@@ -105,9 +127,26 @@ class _TreeBuilder:
         self.stack: list[tuple[int, Clause]] = []  # (rank, clause)
         self.paths: set[str] = set()
         self.pending_closing: list[_Line] = []
+        self.bullets: dict[str, int] = {}
+        self.contents: list[str] | None = None  # the entries of a 目录 being read, while it is read
+
+    def _in_contents(self, text: str) -> bool:
+        """A table of contents (目录 then short numbered heading lines) is text of the clause before it,
+        not clauses; it ends where its first entry comes round again as the real heading."""
+        bare = re.sub(r"\s+", "", text)
+        if bare in ("目录", "目次"):
+            self.contents = []
+            return True
+        if self.contents is None:
+            return False
+        if bare in self.contents[:1] or not bare or len(bare) > HEADING_MAX or "。" in bare or match_marker(bare) is None:
+            self.contents = None
+            return False
+        self.contents.append(bare)
+        return True
 
     def feed(self, line: _Line) -> None:
-        marker = match_marker(line.text)
+        marker = None if self._in_contents(line.text) else match_marker(line.text)
         if marker is None:
             if not self.clauses and line.text.strip():
                 self._open("preamble", 0, "前言", "", line, heading="")
@@ -119,15 +158,16 @@ class _TreeBuilder:
             self.stack.pop()
         offset = len(line.text) - len(line.text.lstrip(" \u3000\t")) + len(raw)
         rest = line.text[offset:]
-        if kind == "appendix":
-            heading = rest.strip(" :：\u3000")
-        else:
-            heading, _ = split_heading(rest)
-        self._open(kind, rank, normalise_label(raw, kind), raw, line, heading)
+        self._open(kind, rank, normalise_label(raw, kind), raw, line, marker_heading(kind, rest))
 
     def _open(self, kind: str, rank: int, label: str, raw: str, line: _Line, heading: str) -> None:
         parent = self.stack[-1][1] if self.stack else None
-        path = (parent.path if parent is not None and parent.kind != "preamble" else "") + label
+        if kind == "bullet":  # dash items are counted within their parent: 一、(二)—1, —2
+            key = parent.clause_id if parent is not None else ""
+            self.bullets[key] = self.bullets.get(key, 0) + 1
+            label = f"—{self.bullets[key]}"
+        within = parent is not None and parent.kind not in ("preamble",) and not (kind == "article" and parent.kind == "chapter")
+        path = (parent.path if within and parent is not None else "") + label
         if path in self.paths:  # numbering that repeats: keep ids unique and stable
             n = 2
             while f"{path}~{n}" in self.paths:
@@ -179,7 +219,7 @@ class _TreeBuilder:
         tail = 0
         for ln in reversed(lines[1:]):
             s = ln.text.strip()
-            if s and (len(s) > 30 or "。" in s or match_marker(s)):
+            if s and not _SOURCE_NOTE.match(s) and (len(s) > 30 or "。" in s or match_marker(s)):
                 break
             tail += 1
         closing_lines = [ln for ln in lines[len(lines) - tail :] if ln.text.strip()]
@@ -211,7 +251,7 @@ def _second_line_title(text: str) -> str:
 def find_topics(clause: Clause) -> list[Topic]:
     """Runs of the clause's text, each opened by a paragraph, a ——dash item or a lead sentence."""
     starts: list[tuple[int, str]] = []
-    body_from = _body_offset(clause)
+    body_from = body_offset(clause)
     para_start = 0
     for para in clause.text.split("\n"):
         if para.strip():
@@ -234,17 +274,29 @@ def find_topics(clause: Clause) -> list[Topic]:
     return [t for t in topics if clause_text_slice(clause, t).strip()]
 
 
-def _body_offset(clause: Clause) -> int:
-    """Where the text after the numbering and heading begins, within clause.text."""
+def body_offset(clause: Clause) -> int:
+    """Where the clause's own words begin within clause.text: after its numbering and heading."""
     if clause.kind in ("preamble", "closing"):
         return 0
     first_line = clause.text.split("\n", 1)[0]
     marker = match_marker(first_line)
     if marker is None:
         return 0
+    kind = marker[0]
     offset = len(first_line) - len(first_line.lstrip(" \u3000\t")) + len(marker[2])
-    heading, body = split_heading(first_line[offset:])
+    rest = first_line[offset:]
+    if kind in ("appendix", "chapter"):
+        return min(len(clause.text), len(first_line) + 1)
+    if kind == "article":
+        m = _ARTICLE_HEADING.match(rest)
+        return offset + (m.end() if m else 0)
+    heading, body = split_heading(rest)
     return offset + body if heading else offset
+
+
+def clause_body(clause: Clause) -> str:
+    """The clause's text without its numbering and heading."""
+    return clause.text[body_offset(clause):]
 
 
 def clause_text_slice(clause: Clause, topic: Topic) -> str:

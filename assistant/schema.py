@@ -5,13 +5,14 @@ question -> Hit -> Answer (with Citation)
 """
 from __future__ import annotations
 
+import bisect
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .text import scrub
 
-Level = Literal["市", "省", "国家", ""]
+Level = Literal["区县", "市", "省", "国家", ""]
 
 
 class DocMeta(BaseModel):
@@ -35,6 +36,14 @@ class Document(BaseModel):
     meta: DocMeta
     text: str  # the whole text as read, newlines normalised to \n; clause offsets point into it
     content_hash: str
+    meta_source: str = "inferred"  # "sidecar" when a <file>.meta.json gave fields
+    page_starts: list[int] = Field(default_factory=list)  # offset in text of each page's start, page 1 first
+    ocr_pages: list[int] = Field(default_factory=list)  # pages read by OCR
+    warnings: list[str] = Field(default_factory=list)  # what could not be read (pages without text)
+
+    def page_at(self, offset: int) -> int:
+        """The page (1-based) the text at offset is on; 0 for a document without pages."""
+        return bisect.bisect_right(self.page_starts, offset) if self.page_starts else 0
 
 
 class Topic(BaseModel):
@@ -48,7 +57,7 @@ class Topic(BaseModel):
 class Clause(BaseModel):
     clause_id: str  # f"{doc_id}#{path}": stable while the numbering stays
     doc_id: str
-    kind: Literal["preamble", "section", "item", "box", "appendix", "closing"]
+    kind: Literal["preamble", "chapter", "article", "section", "item", "box", "bullet", "appendix", "closing"]
     depth: int  # 0 for top-level clauses
     label: str  # the numbering as written: 三、 （三） 2． 专栏1 附表 前言
     path: str  # normalised path label: 三、(三)2.
@@ -76,7 +85,9 @@ class Responsibility(BaseModel):
     end: int
     span_start: int  # the text the note closes: from the previous note or the clause start
     departments: list[str]  # as written, in order, lead first
-    lead: str
+    lead: str  # the one marked 牵头, else the first listed
+    lead_marked: bool = True  # False: the note names no lead, `lead` is only listed first
+    deadline: str = ""  # 完成期限：12月底
 
 
 class Task(BaseModel):
@@ -87,7 +98,7 @@ class Task(BaseModel):
     clause_id: str
     path: str
     heading: str
-    role: Literal["牵头", "参与"]  # lead (marked 牵头, else listed first) or participant
+    role: Literal["牵头", "列首位", "参与"]  # marked 牵头 in the note; listed first of a note naming no lead; other
     note: str
 
 
@@ -131,6 +142,7 @@ class Chunk(BaseModel):
     start: int
     end: int
     level: Level = ""
+    page: int = 0  # the page of a paginated file the passage starts on; 0 when the file has no pages
 
     def context(self) -> str:
         """What retrieval sees: title and heading path before the passage."""
@@ -151,6 +163,7 @@ class Citation(BaseModel):
     heading: str
     text: str
     score: float
+    page: int | None = None  # the page the passage starts on, for a paginated file
 
 
 class Answer(BaseModel):

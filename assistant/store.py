@@ -30,7 +30,7 @@ from pydantic import BaseModel
 
 from .schema import Chunk, Clause, Document, Responsibility, Target
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: pages, reflowed PDF text, articles and bullets as clauses
 M = TypeVar("M", bound=BaseModel)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from .knowledge import find_notes
-from .schema import Clause, Document, Target
+from .schema import Clause, Document, Responsibility, Target
 
 UNITS = (
     "万千瓦时", "亿千瓦时", "千瓦时", "亿千瓦", "万千瓦", "千瓦", "兆瓦", "吉瓦", "克/千瓦时", "克标准煤/千瓦时",
@@ -49,6 +49,19 @@ def extract_targets(doc: Document, clauses: list[Clause]) -> list[Target]:
             rows += found
             if found:
                 deadline = ""  # 到2025年，…。单位…下降13.5%: a deadline reaches the next sentence only when its own stated no figure
+    return rows
+
+
+def deadline_targets(notes: list[Responsibility], clauses: dict[str, Clause]) -> list[Target]:
+    """A note's 完成期限 (（责任部门：自然处，完成期限：12月底）) is a target too: the clause's task, due then."""
+    rows = []
+    for note in notes:
+        clause = clauses.get(note.clause_id)
+        if not note.deadline or clause is None:
+            continue
+        rows.append(Target(doc_id=note.doc_id, clause_id=note.clause_id, path=clause.path, sentence=note.note,
+                           segment=note.note, deadline=note.deadline, indicator=clause.heading or clause.path,
+                           value="完成", qualifier="", scope=""))
     return rows
 
 

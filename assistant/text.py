@@ -65,6 +65,22 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def quiet_jieba() -> None:
+    """jieba logs its dictionary loading at INFO to stderr; a command's output is not the place."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+
+
+def place_names(text: str) -> list[str]:
+    """Place names in a text, as jieba's part-of-speech tagger finds them (ns), without their 省/市/区/县."""
+    import jieba.posseg as pseg
+
+    quiet_jieba()
+    names = [w for w, flag in pseg.lcut(text) if flag == "ns"]
+    return [re.sub(r"(省|市|自治区|区|县)$", "", n) if len(n) > 2 else n for n in names]
+
+
 class Tokenizer:
     """jieba words (search mode) plus single CJK characters, over folded text.
 

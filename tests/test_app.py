@@ -177,7 +177,9 @@ def test_departments_tab_lists_a_departments_tasks_and_a_tasks_departments(visit
     visit.click_cell("dept-tasks", "加快发展非化石能源")
     detail = visit.page.locator("#dept-task")
     detail.locator("mark").wait_for()
-    assert "牵头：发改委" in detail.inner_text() and "供电公司" in detail.inner_text()
+    # the note names no lead: 发改委 is listed first, not called 牵头
+    assert "列首位：发改委" in detail.inner_text() and "牵头" not in detail.inner_text().split("分工说明")[0]
+    assert "供电公司" in detail.inner_text()
     visit.shot("departments")
 
 

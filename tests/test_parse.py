@@ -391,14 +391,16 @@ def test_jiangsu_cpc_gov_opinions(shared_parsed):
         ("nanjing_jiangbei_new_area_carbon_peak_neutrality_action_plan_trial", ["坚持目标导向", "坚持分类推进", "坚持典型示范"]),
     ],
 )
-def test_dash_paragraphs_become_lead_topics(shared_parsed, stem, expected):
-    """The —— paragraphs of 一、(二) (工作原则 / 实施路径): one topic each, led by its principle."""
+def test_dash_paragraphs_become_bullet_clauses(shared_parsed, stem, expected):
+    """The —— paragraphs of 一、(二) (工作原则 / 实施路径): a clause each, headed by its principle."""
     doc, clauses = shared_parsed(stem)
-    clause = by_path(clauses)["一、(二)"]
-    assert leads(clause) == expected
-    for topic in clause.topics:
-        if topic.lead:  # each topic opens at its ——, at the start of a line
-            assert doc.text[topic.start : topic.start + 2] == "——" and doc.text[topic.start - 1] == "\n"
+    paths = by_path(clauses)
+    clause = paths["一、(二)"]
+    bullets = [c for c in clauses if c.parent_id == clause.clause_id]
+    assert [c.kind for c in bullets] == ["bullet"] * len(expected)
+    assert [c.heading for c in bullets] == expected
+    assert [c.path for c in bullets] == [f"一、(二)—{n}" for n in range(1, len(expected) + 1)]
+    assert all(c.text.startswith("——") for c in bullets)
 
 
 @pytest.mark.shared

@@ -13,7 +13,7 @@ from .theme import SCROLL_TO_MARK
 from .viewer import ClauseViewer, Exports, row_of
 
 ALL = "全部部门"
-ROLES = ["全部", "牵头", "参与"]
+ROLES = ["全部", "牵头", "列首位", "参与"]
 HEADERS = ["部门", "角色", "条款", "任务", "文件", "分工说明"]
 PICK = "点击表格中的一行：显示该任务的牵头和参与部门，以及条款原文。"
 
@@ -81,8 +81,10 @@ def _label(d: Department, places: set[str], count: bool = False) -> str:
 def _sharing_html(task: Task, departments: list[Department], places: set[str]) -> str:
     """The departments one responsibility note names, in the note's order, lead first."""
     named = [(d, t) for d in departments for t in d.tasks if t.clause_id == task.clause_id and t.note == task.note]
-    named.sort(key=lambda dt: (dt[1].role != "牵头", min((task.note.find(n) for n in dt[0].names if n in task.note), default=999)))
-    lead = "、".join(render.esc(_label(d, places)) for d, t in named if t.role == "牵头") or "—"
-    rest = "、".join(render.esc(_label(d, places)) for d, t in named if t.role != "牵头") or "—"
+    named.sort(key=lambda dt: (dt[1].role == "参与", min((task.note.find(n) for n in dt[0].names if n in task.note), default=999)))
+    first = [(d, t) for d, t in named if t.role != "参与"]
+    head = "牵头" if any(t.role == "牵头" for _, t in first) else "列首位"  # 列首位: the note names no lead
+    lead = "、".join(render.esc(_label(d, places)) for d, _ in first) or "—"
+    rest = "、".join(render.esc(_label(d, places)) for d, t in named if t.role == "参与") or "—"
     return (f'<div class="task-info"><b>任务</b>：{render.esc(task.path)} {render.esc(task.heading)}<br>'
-            f'<b>牵头</b>：{lead}<br><b>参与</b>：{rest}<br><b>分工说明</b>：{render.esc(task.note)}</div>')
+            f'<b>{head}</b>：{lead}<br><b>参与</b>：{rest}<br><b>分工说明</b>：{render.esc(task.note)}</div>')
