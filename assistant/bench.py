@@ -325,12 +325,18 @@ def _task_bare(corpus: list[str], embedder: str, progress: bool) -> dict:
 
 def embedded_texts(settings: Settings) -> tuple[list[str], int]:
     """What indexer.build_index embeds from nothing, in its order: chunk contexts, then sentences."""
-    from .indexer import analyse, sentence_rows
+    from .indexer import Analysis, analyse, corpus_terms, lexicon, sentence_rows
     from .ingest import load_corpus
+    from .text import Tokenizer
 
     documents, _ = load_corpus(list(settings.corpus))
-    chunks = [c for d in documents for c in analyse(d, settings).chunks]
+    found = Analysis()
+    for d in documents:
+        found.add(analyse(d, settings))
+    chunks = found.chunks
+    terms = corpus_terms(found.clauses, found.notes)
     texts = [c.context() for c in chunks] + [chunks[ci].text[s:e] for ci, s, e in sentence_rows(chunks)]
+    texts += lexicon(found.clauses, found.targets, terms, Tokenizer(terms))
     return texts, len(documents)
 
 
@@ -524,7 +530,8 @@ class ReplayEmbedder:
 
         data = load_index(index_dir, embedder_id)
         texts = [c.context() for c in data.chunks] + [data.chunks[ci].text[s:e] for ci, s, e in data.sentences]
-        return cls(texts, np.vstack([data.vectors, data.sentence_vectors]), embedder_id, noise)
+        texts += data.lexicon
+        return cls(texts, np.vstack([data.vectors, data.sentence_vectors, data.lexicon_vectors]), embedder_id, noise)
 
     def source_of(self, text: str) -> tuple[int, str]:
         from .store import text_key

@@ -16,7 +16,7 @@ import numpy as np
 from .store import IndexData, IndexWriteError, build_faiss, dense_scores
 
 if TYPE_CHECKING:
-    from .retrieve import Scope
+    from .schema import Scope
     from .schema import Chunk
     from .settings import Settings
 

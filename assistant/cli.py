@@ -291,6 +291,43 @@ def _ask_json(assistant, question: str, qid: str, k: int | None) -> str:
         return Answer(id=qid, question=question, found=False, answer=str(exc)).model_dump_json()
 
 
+@main.group()
+def calibrate() -> None:
+    """Fit the answer decision on labelled questions: collect candidates from an index, then fit."""
+
+
+@calibrate.command("collect")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), required=True, help="The index the sets ask.")
+@click.option("--set", "sets", multiple=True, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A labelled question set (repeatable).")
+@click.option("--half", type=click.Choice(["tune", "test"]), help="Of a set with a <name>.split.json, only this half.")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Where to write the features (.npz).")
+def calibrate_collect(index_dir: Path, sets: tuple[Path, ...], half: str | None, out: Path) -> None:
+    """Every candidate sentence of each question, with its features and whether it holds the evidence."""
+    from .answer import calibrate as cal
+
+    assistant = _load(index_dir)
+    collected = cal.collect(assistant, cal.questions_of(list(sets), half), progress=True)
+    cal.save(collected, out)
+    click.echo(f"{len(collected.ids)} questions, {len(collected.y)} candidates ({int(collected.y.sum())} hold the "
+               f"evidence) -> {out}")
+
+
+@calibrate.command("fit")
+@click.argument("collected", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Where to write the decision (JSON).")
+def calibrate_fit(collected: tuple[Path, ...], out: Path) -> None:
+    """Fit the weights and the threshold; print the out-of-fold accuracy."""
+    from .answer import calibrate as cal
+
+    try:
+        decision, report = cal.fit(cal.load_collected(list(collected)))
+    except ImportError as exc:
+        raise Failure("fitting needs scikit-learn: pip install -e '.[test]'") from exc
+    out.write_text(decision.to_json(fitted_on=[p.name for p in collected], report=report), encoding="utf-8")
+    click.echo(json.dumps(report, ensure_ascii=False, indent=1))
+
+
 def _register() -> None:
     """Commands whose modules are heavy (the app, the benchmark): their imports wait until they run."""
     from .bench import bench_command

@@ -77,6 +77,15 @@ def corpus_terms(clauses: list[Clause], notes: list[Responsibility]) -> list[str
     return sorted(t for t in terms if 1 < len(t) <= 12 and not re.search(r"[，,。；;（）()]", t))
 
 
+def lexicon(clauses: list[Clause], targets: list[Target], terms: list[str], tokenizer: Tokenizer) -> list[str]:
+    """The corpus's subject words: those of clause headings and target indicators, and its own terms.
+    Embedded once, they are what an English question's words are paired with (crosslingual.py)."""
+    words = {w for c in clauses for w in tokenizer.words(c.heading)}
+    words |= {w for t in targets for w in tokenizer.words(t.indicator)}
+    words |= set(terms)
+    return sorted(w for w in words if 2 <= len(w) <= 8 and re.fullmatch(r"[\u4e00-\u9fff]+", w))
+
+
 def build_index(settings: Settings, embedder, progress: bool = False) -> BuildReport:
     started = time.perf_counter()
     report = BuildReport()
@@ -90,9 +99,11 @@ def build_index(settings: Settings, embedder, progress: bool = False) -> BuildRe
     terms = corpus_terms(clauses, notes)
     tokenizer = Tokenizer(terms)
     sentences = sentence_rows(chunks)
-    texts = [c.context() for c in chunks] + [chunks[ci].text[s:e] for ci, s, e in sentences]
+    words = lexicon(clauses, found.targets, terms, tokenizer)
+    texts = [c.context() for c in chunks] + [chunks[ci].text[s:e] for ci, s, e in sentences] + words
     all_vectors = _embed(texts, embedder, settings, report, progress)
-    vectors, sentence_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks) :]
+    n_sent = len(chunks) + len(sentences)
+    vectors, sentence_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks):n_sent]
     chunk_tokens = [tokenizer.tokens(c.context()) for c in chunks]
     built = build_store(settings, chunks, vectors, chunk_tokens, embedder.id, previous, progress)
     # idf for answer scoring counts passages, not titles: a title word is in every chunk of a document
@@ -108,7 +119,8 @@ def build_index(settings: Settings, embedder, progress: bool = False) -> BuildRe
         "store": built.manifest,
     }
     data = IndexData(manifest, documents, clauses, chunks, notes, vectors, built.dense, built.bm25, terms, dict(df),
-                     np.array(sentences, dtype=np.int64).reshape(-1, 3), sentence_vectors, found.targets, built.files)
+                     np.array(sentences, dtype=np.int64).reshape(-1, 3), sentence_vectors, found.targets, built.files,
+                     words, all_vectors[n_sent:])
     save_index(settings.index_dir, data)
     built.commit()  # only now, with the new index in place, may the store drop what the old one used
     report.documents, report.clauses, report.chunks, report.notes = len(documents), len(clauses), len(chunks), len(notes)

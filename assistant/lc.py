@@ -18,7 +18,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
 from .pipeline import Assistant
-from .retrieve import Scope
+from .schema import Scope
 from .schema import Hit
 
 
@@ -34,9 +34,9 @@ class PolicyRetriever(BaseRetriever):
     levels: set[str] = Field(default_factory=set)
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        question = self.assistant.understood(query)  # normalised, instructions dropped; QuestionError on bad input
         scope = Scope(doc_ids=set(self.doc_ids), levels=set(self.levels)) if self.doc_ids or self.levels else None
-        return [to_document(hit) for hit in self.assistant.retriever.search(question, k=self.k, scope=scope)]
+        # read as any question is (QuestionError on bad input), then searched
+        return [to_document(hit) for hit in self.assistant.search(query, k=self.k, scope=scope)]
 
 
 def to_document(hit: Hit) -> Document:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .pipeline import Assistant
-from .retrieve import Scope
+from .schema import Scope
 from .schema import Answer, Citation
 from .settings import Settings
 from .text import SENT_END, fold
@@ -158,7 +158,7 @@ class LLMAnswerer:
             yield "", Generated(base, False, NOTICES["unavailable"].format(why=why), f"{why}: {exc}")
             return
         limit = self.settings.max_list_chars if len(base.answer) > self.settings.max_answer_chars else self.settings.max_answer_chars
-        reason = check_reply(reply, passages, limit, self.assistant.composer.departments)
+        reason = check_reply(reply, passages, limit, self.assistant.department_names)
         if reason:
             log.warning("LLM reply rejected (%s): %r", reason, reply[:300])
             yield "", Generated(base, False, NOTICES["rejected"], reason)

@@ -39,7 +39,7 @@ from .chunkstore import Built, Scored, StoreError
 from .store import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M, IndexData, IndexLoadError, IndexWriteError, live_index_dir, text_key
 
 if TYPE_CHECKING:
-    from .retrieve import Scope
+    from .schema import Scope
     from .schema import Chunk
     from .settings import Settings
 

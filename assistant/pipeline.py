@@ -1,54 +1,28 @@
 """The Assistant facade: the only thing app.py, the CLI and eval/ call.
 
-question -> normalise -> retrieve (dense + BM25, fused) -> answer (sentences + notes, with
-citations, or not found) -> Answer
+question -> Question (read once) -> search (dense + BM25, fused, scoped) -> answer (a strategy, or not
+found) -> Answer
 """
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 
-from .answer import Composer, citation_of
+from .answer import Answerer, Ask, Reply
+from .answer.render import citation_of, join_parts
 from .chunkstore import open_search
+from .crosslingual import corpus_terms
 from .embed import make_embedder
-from .retrieve import PLACE_WORDS, Retriever, Scope, named_places
-from .knowledge import find_departments
-from .schema import Answer, Clause, Department, Document, Target
+from .knowledge import all_names, find_departments
+from .question import QuestionError, QuestionReader
+from .question import Question as AskedQuestion
+from .retrieve import Retriever
+from .schema import Answer, Clause, Department, Document, Hit, Scope, Target
 from .settings import Settings
 from .store import IndexData, load_index, read_manifest
 from .text import Tokenizer, fold
 
-MAX_QUESTION_CHARS = 2000
-
-
-class QuestionError(ValueError):
-    """The question cannot be asked as given: empty, or too long."""
-
-
-_INSTRUCTION = re.compile(r"(?i)忽略|无视|不要理会|你现在是|你是一个|扮演|假装|系统提示|提示词|\bignore\b|\bdisregard\b|you are now|pretend|system prompt")
-_CLAUSES = re.compile(r"(?<=[，,。；;！!？?\n])")
-
-
-def without_instructions(question: str) -> str:
-    """Clauses that instruct the assistant (忽略之前的指令…) are dropped from what is searched; the
-    question they wrap is kept. A question that is nothing but such clauses stays as it is."""
-    clauses = [c for c in _CLAUSES.split(question) if c.strip()]
-    kept = [c for c in clauses if not _INSTRUCTION.search(c)]
-    return "".join(kept).strip(" ，,。；;") if kept and len(kept) < len(clauses) else question
-
-
-def check_question(question: str) -> str:
-    if not isinstance(question, str):
-        raise QuestionError("问题必须是文字 (the question must be text)")
-    # the length first: a pasted book is refused before any work is done on it
-    if len(question) > MAX_QUESTION_CHARS:
-        raise QuestionError(f"问题过长：共{len(question)}字，请控制在{MAX_QUESTION_CHARS}字以内 "
-                            f"(the question has {len(question)} characters; keep it under {MAX_QUESTION_CHARS})")
-    q = fold(question)
-    if not q or not any(ch.isalnum() for ch in q):
-        raise QuestionError("问题为空：请输入一个问题，例如“到2030年太阳能发电装机容量目标是多少?” (the question is empty)")
-    return q
+__all__ = ["Assistant", "QuestionError"]
 
 
 class Assistant:
@@ -59,14 +33,16 @@ class Assistant:
         self.tokenizer = Tokenizer(data.terms)
         s = self.settings
         backend = open_search(data, Path(index_dir) if index_dir is not None else s.index_dir, s)
-        self.retriever = Retriever(data, embedder, self.tokenizer, s.fusion, s.dense_weight, s.bm25_weight, s.rrf_k, s.home_place,
-                                   s.approx_k, backend)
-        titles = {d.doc_id: d.meta.title for d in data.documents}
-        self.composer = Composer(self.tokenizer, data, titles, s.max_answer_chars, s.max_list_chars, s.home_place,
-                                 self.retriever.titles)
+        self.retriever = Retriever(data, embedder, self.tokenizer, s.fusion, s.dense_weight, s.bm25_weight, s.rrf_k,
+                                   s.home_place, s.approx_k, backend)
+        self.answerer = Answerer(data, self.tokenizer, s.max_answer_chars, s.max_list_chars, s.home_place)
+        departments = {n for d in self.answerer.registry for n in [d.name, *d.names, *all_names(d.name)]}
+        corpus_text = fold("\n".join(c.text for c in data.chunks)).lower()
+        self.reader = QuestionReader(self.tokenizer, self.retriever.titles, self.retriever.doc_place, departments,
+                                     data.df, corpus_text, {d.doc_id: d.meta.title for d in data.documents})
 
     @classmethod
-    def load(cls, index_dir: str | Path | None = None, settings: Settings | None = None, embedder=None) -> "Assistant":
+    def load(cls, index_dir: str | Path | None = None, settings: Settings | None = None, embedder=None) -> Assistant:
         settings = settings or Settings()
         index_dir = Path(index_dir) if index_dir is not None else settings.index_dir
         if embedder is None:
@@ -74,40 +50,79 @@ class Assistant:
             embedder = make_embedder(settings.embedder if not built_with else _spec_of(built_with, settings.embedder))
         return cls(load_index(index_dir, embedder.id), embedder, settings, index_dir)
 
+    def read(self, question: str, previous: str | None = None) -> AskedQuestion:
+        """The question as it is answered: normalised, instructions dropped, typos mapped to corpus
+        terms, and a follow-up read in the context of `previous` (QuestionError when it cannot be asked)."""
+        return self.reader.read(question, previous)
+
     def understood(self, question: str, previous: str | None = None) -> str:
-        """The question as it is answered: normalised, instructions dropped, and a follow-up read in the
-        context of `previous`. A conversation passes this on as the next question's `previous`, so that
-        after 2025年…目标是多少?, 那2030年呢?, then 江苏呢? asks of 江苏 in 2030."""
-        q = without_instructions(check_question(question))
-        return follow_up(q, fold(previous)) if previous else q
+        """The question as understood, as text: a conversation passes it on as the next question's
+        `previous`, so that after 2025年…目标是多少?, 那2030年呢? then 江苏呢? asks of 江苏 in 2030."""
+        return self.read(question, previous).asked
+
+    def search(self, question: str, k: int | None = None, scope: Scope | None = None) -> list[Hit]:
+        """The passages retrieval finds for a question, best first (no answer composed)."""
+        return self.retriever.search(self.read(question), k=k or self.settings.top_k, scope=scope)
+
+    @property
+    def department_names(self) -> list[str]:
+        """Every name of a department the responsibility notes use, longest first."""
+        return self.reader.departments
 
     def ask(self, question: str, k: int | None = None, scope: Scope | None = None, qid: str | None = None,
             previous: str | None = None) -> Answer:
-        """Answer a question; `previous`, the question before it in a conversation, lets a
-        follow-up such as 那2030年呢? be understood in its context."""
+        """Answer a question; `previous`, the question before it in a conversation, lets a follow-up
+        such as 那2030年呢? be understood in its context; `scope` limits the documents or levels searched."""
         started = time.perf_counter()
-        q = self.understood(question, previous)
+        q = self.read(question, previous)
         k = max(5, k or self.settings.top_k)
-        query = self.retriever.embed_query(q)
-        hits = self.retriever.search(q, k=k, scope=scope, query=query)
-        places = named_places(q) & {p for p in self.retriever.doc_place.values() if p}
-        if len(places) >= 2:  # 江阴和江苏…分别: each place answers from its own documents, in the question's order
-            order = sorted(places, key=lambda p: min(q.lower().find(w) for w in PLACE_WORDS[p] if w in q.lower()))
-            per_place = {p: self.retriever.search(q, k, _narrow(scope, self.retriever.docs_of_place(p)), query) for p in order}
-            found, text, citations = self.composer.compare(q, per_place, query)
-            hits = _interleave(list(per_place.values()), k)
+        if len(q.parts) > 1:
+            replies, hits = [], []
+            for part in q.parts:
+                reply, part_hits = self._answer(self.read(part), k, scope, context=q)
+                replies.append((part, reply))
+                hits += part_hits
+            reply, hits = join_parts(replies, self.settings.max_list_chars), _dedupe(hits)[:k]
         else:
-            found, text, citations = self.composer.compose(q, hits, query, self.retriever.preferred_docs(q))
+            reply, hits = self._answer(q, k, scope)
         return Answer(
-            id=qid,
-            question=question,
-            found=found,
-            answer=text,
-            citations=citations,
-            retrieved=[citation_of(h.chunk, h.score) for h in hits],
+            id=qid, question=question, found=reply.found, answer=reply.text, citations=reply.citations,
+            retrieved=[citation_of(h.chunk, h.score) for h in hits], strategy=reply.strategy,
+            scope=f"检索范围：{scope.label}" if scope is not None else "",
             latency_ms=round((time.perf_counter() - started) * 1000, 2),
         )
 
+    def _answer(self, q: AskedQuestion, k: int, scope: Scope | None,
+                context: AskedQuestion | None = None) -> tuple[Reply, list[Hit]]:
+        query = self.retriever.embed_query(q)
+        hits = self.retriever.search(q, k=k, scope=scope, query=query)
+        if q.english:  # read again in the corpus's own terms, which the dense model pairs with its words
+            words = corpus_terms(q.search, self.data.lexicon, self.data.lexicon_vectors, self.embedder)
+            terms = self.tokenizer.tokens(" ".join(words))
+            if terms:
+                q = q.model_copy(update={"content": q.content + terms, "tokens": q.tokens + terms})
+                hits = self.retriever.search(q, k=k, scope=scope, query=query)
+        if context is not None:  # a part of a longer question: what the whole asks is context for it
+            hits = _dedupe(hits + self.retriever.search(context, k=k, scope=scope))[:k]
+        sides = self._sides(q)
+        if len(sides) >= 2:  # 江阴和江苏…分别, 《A》和《B》分别: each answers from its own documents, in order
+            per_side = {name: self.retriever.search(q, k, _narrow(scope, docs), query) for name, docs in sides.items()}
+            return self.answerer.compare(q, per_side, query), _interleave(list(per_side.values()), k)
+        label = scope.label if scope is not None else ""
+        ask = Ask(q, hits, query, self.retriever.preferred_docs(q), scope, label)
+        return self.answerer.answer(ask), hits
+
+    def _sides(self, q: AskedQuestion) -> dict[str, set[str]]:
+        """The documents of each place (or, failing that, each title) a question compares, in the
+        question's order; one side or none when it compares nothing."""
+        places = {p: self.retriever.docs_of_place(p) for p in q.places if self.retriever.docs_of_place(p)}
+        if len(places) >= 2:
+            return dict(sorted(places.items(), key=lambda kv: q.search.find(kv[0]) % (len(q.search) + 1)))
+        if len(q.title_docs) >= 2 and len(q.title_part.split("|")) >= 2:
+            return {d: {d} for d in q.title_docs}
+        return {}
+
+    # ---- the index's contents ---------------------------------------------------------------------
 
     def documents(self) -> list[Document]:
         """The indexed documents (with their full text), in index order."""
@@ -121,10 +136,18 @@ class Assistant:
         """The clause at a path label such as 三、(三)2. (what a citation's `clause` names)."""
         return next((c for c in self.data.clauses if c.doc_id == doc_id and c.path == path), None)
 
-    def departments(self, name: str | None = None) -> list[Department]:
-        """Departments named in responsibility notes, with their tasks; `name` may be short or full."""
-        registry = self.composer.registry
-        return find_departments(registry, name) if name else list(registry)
+    def departments(self, name: str | None = None, scope: Scope | None = None) -> list[Department]:
+        """Departments named in responsibility notes, with their tasks; `name` may be short or full;
+        `scope` keeps the tasks of the documents it admits."""
+        registry = self.answerer.registry
+        found = find_departments(registry, name) if name else list(registry)
+        if scope is None:
+            return found
+        levels = {d.doc_id: d.meta.level for d in self.data.documents}
+        kept = [d.model_copy(update={"tasks": [t for t in d.tasks if (not scope.doc_ids or t.doc_id in scope.doc_ids)
+                                               and (not scope.levels or levels.get(t.doc_id) in scope.levels)]})
+                for d in found]
+        return [d for d in kept if d.tasks]
 
     def targets(self, year: str | None = None, doc: str | None = None) -> list[Target]:
         """Quantified targets, filtered by deadline year (2025) and document (id or a part of its title)."""
@@ -137,30 +160,15 @@ class Assistant:
         return rows
 
 
-_FOLLOW = re.compile(r"^(那么?|还有|另外|同样|再问|如果是)")
-_YEAR = re.compile(r"20\d\d")
+def _dedupe(hits: list[Hit]) -> list[Hit]:
+    best: dict[str, Hit] = {}
+    for h in hits:
+        if h.chunk.chunk_id not in best or h.score > best[h.chunk.chunk_id].score:
+            best[h.chunk.chunk_id] = h
+    return sorted(best.values(), key=lambda h: -h.score)
 
 
-def follow_up(question: str, previous: str) -> str:
-    """A short follow-up read in the context of the previous question: after
-    2025年非化石能源消费比重目标是多少?, 那2030年呢? asks the same of 2030; 江苏呢? the same of 江苏."""
-    bare = _FOLLOW.sub("", question).strip(" ?？呢吗的")
-    if not (_FOLLOW.match(question) or question.rstrip("?？ ").endswith("呢")) or len(bare) > 12 or not previous:
-        return question
-    years = _YEAR.findall(bare)
-    if years and _YEAR.search(previous):
-        return _YEAR.sub(years[0], previous, count=1)
-    place = next(iter(named_places(bare)), None)
-    if place:
-        for other, words in PLACE_WORDS.items():
-            for w in words:
-                if other != place and w in previous:
-                    return previous.replace(w, bare.replace("呢", ""), 1)
-        return f"{bare}{previous}"
-    return f"{previous} {bare}"
-
-
-def _interleave(lists: list[list], k: int) -> list:
+def _interleave(lists: list[list[Hit]], k: int) -> list[Hit]:
     """Best of each list in turn: a comparison shows every side's passages."""
     out, seen = [], set()
     for row in zip(*lists):

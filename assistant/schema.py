@@ -149,6 +149,23 @@ class Chunk(BaseModel):
         return " ".join([self.doc_title, self.path, *self.heading_path, self.text])
 
 
+class Scope(BaseModel):
+    """Limits a search to some documents or levels (市/省/国家/区县); empty means everything."""
+
+    doc_ids: set[str] = Field(default_factory=set)
+    levels: set[str] = Field(default_factory=set)
+
+    def admits(self, chunk: Chunk) -> bool:
+        return (not self.doc_ids or chunk.doc_id in self.doc_ids) and (not self.levels or chunk.level in self.levels)
+
+    @property
+    def label(self) -> str:
+        """How an answer says where it looked: 省级文件, 2份文件, 市级文件中的1份."""
+        levels = "、".join(f"{lv}级" if lv != "国家" else "国家级" for lv in sorted(self.levels))
+        docs = f"{len(self.doc_ids)}份文件" if self.doc_ids else ""
+        return (f"{levels}文件" if levels and not docs else f"{levels}{'中的' if levels else ''}{docs}") or "全部文件"
+
+
 class Hit(BaseModel):
     chunk: Chunk
     score: float
@@ -174,6 +191,8 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     retrieved: list[Citation] = Field(default_factory=list)
     latency_ms: float = 0.0
+    strategy: str = ""  # the strategy that answered (sentence, department, …) or not_found:<rule>
+    scope: str = ""  # where it looked, when a scope was chosen: 检索范围：省级文件
 
     @field_validator("id", "question")
     @classmethod

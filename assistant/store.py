@@ -30,7 +30,7 @@ from pydantic import BaseModel
 
 from .schema import Chunk, Clause, Document, Responsibility, Target
 
-FORMAT_VERSION = 2  # 2: pages, reflowed PDF text, articles and bullets as clauses
+FORMAT_VERSION = 2  # 2: pages, reflowed PDF text, articles and bullets as clauses, a lexicon for English questions
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -76,6 +76,8 @@ class IndexData:
     sentence_vectors: np.ndarray  # (n_sentences, dim) float32
     targets: list[Target]
     files: dict[str, str] = field(default_factory=dict)  # a store's own files (name -> text), listed in manifest["store"]
+    lexicon: list[str] = field(default_factory=list)  # the corpus's subject words (indexer.lexicon)
+    lexicon_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
 
 
 def _write_jsonl(path: Path, rows: list[BaseModel]) -> None:
@@ -162,6 +164,8 @@ def _write_and_swap(index_dir: Path, data: IndexData) -> None:
         (tmp / "df.json").write_text(json.dumps(data.df, ensure_ascii=False), encoding="utf-8")
         np.save(tmp / "sentences.npy", data.sentences.astype(np.int64))
         np.save(tmp / "sentence_vectors.npy", data.sentence_vectors.astype(np.float32))
+        (tmp / "lexicon.txt").write_text("\n".join(data.lexicon), encoding="utf-8")
+        np.save(tmp / "lexicon_vectors.npy", data.lexicon_vectors.astype(np.float32))
         manifest = dict(data.manifest, files=_file_hashes(tmp))
         # the manifest goes last: its presence marks a complete index
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -330,6 +334,8 @@ def _read_parts(folder: Path, manifest: dict) -> IndexData:
         df=json.loads((folder / "df.json").read_text(encoding="utf-8")),
         sentences=np.load(folder / "sentences.npy"),
         sentence_vectors=np.load(folder / "sentence_vectors.npy"),
+        lexicon=[w for w in (folder / "lexicon.txt").read_text(encoding="utf-8").split("\n") if w],
+        lexicon_vectors=np.load(folder / "lexicon_vectors.npy"),
         files={name: (folder / name).read_text(encoding="utf-8") for name in store.get("files", [])},
     )
 
@@ -360,6 +366,9 @@ def previous_vectors(index_dir: Path, embedder_id: str) -> dict[str, np.ndarray]
         sent_vectors = np.load(folder / "sentence_vectors.npy")
         for (ci, s, e), v in zip(rows, sent_vectors):
             known[text_key(chunks[ci].text[s:e])] = v
+        words = (folder / "lexicon.txt").read_text(encoding="utf-8").split("\n")
+        for word, v in zip(words, np.load(folder / "lexicon_vectors.npy")):
+            known[text_key(word)] = v
     except Exception:
         pass
     return known

@@ -177,7 +177,7 @@ def test_outline_of_an_action_lists_items_and_boxes(default_chunks):
     lines = outline_of(default_chunks, "三、(七)")
     assert lines[1:] == [
         "1.强化绿色技术创新能力。", "专栏2绿色低碳技术载体建设行动", "2.加强绿色低碳技术攻关和应用推广。",
-        "专栏3 绿色低碳技术研究方向", "3.营造绿色创新生态环境。",
+        "专栏3绿色低碳技术研究方向", "3.营造绿色创新生态环境。",
     ]
 
 

@@ -53,7 +53,8 @@ def test_lead_is_marked_or_first_listed(jiangyin):
     registry = registry_of(*jiangyin)
     ndrc = find_departments(registry, "发改委")[0]
     roles = {t.path: t.role for t in ndrc.tasks}
-    assert roles["三、(三)2."] == "牵头" and roles["三、(二)2."] == "参与"  # 三、(二)2. opens with 工信局
+    # (发改委、工信局…等部门按职责分工负责) names no lead: 发改委 is listed first, not the lead
+    assert roles["三、(三)2."] == "列首位" and roles["三、(二)2."] == "参与"  # 三、(二)2. opens with 工信局
     group = find_departments(registry, "市碳达峰碳中和工作领导小组")[0]
     assert {t.role for t in group.tasks} == {"牵头"} and len(group.tasks) == 4
 
@@ -61,7 +62,8 @@ def test_lead_is_marked_or_first_listed(jiangyin):
 def test_names_not_in_the_table_are_kept_as_written(jiangyin):
     registry = registry_of(*jiangyin)
     written = {n for d in registry for n in d.names}
-    assert {"宣传部", "邮政管理局", "各相关部门(单位)", "市碳达峰碳中和工作领导小组"} <= written
+    assert {"宣传部", "邮政管理局", "市碳达峰碳中和工作领导小组"} <= written
+    assert not any(n.startswith("各") for n in written)  # 各相关部门(单位) is many bodies, not a department
 
 
 @pytest.mark.shared
@@ -116,7 +118,7 @@ def test_cli_departments_table_json_csv(plan_index):
     records = json.loads(one.stdout)
     assert records[0]["name"] == "统计局" and records[0]["tasks"][0]["path"] == "四、(二)"
     rows = list(csv.DictReader(io.StringIO(cli("departments", "住建局", "--index", str(plan_index), "--csv").stdout)))
-    assert len(rows) == 11 and {r["role"] for r in rows} == {"牵头", "参与"}
+    assert len(rows) == 11 and {r["role"] for r in rows} == {"列首位", "参与"}
     missing = cli("departments", "不存在的局", "--index", str(plan_index))
     assert missing.returncode == 1 and "no department" in missing.stderr
 

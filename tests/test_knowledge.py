@@ -227,7 +227,6 @@ def test_jiangsu_plan_notes(shared_parsed):
         "cpc_sc_opinions_carbon_peak_neutrality_2021",
         "sc_action_plan_carbon_peak_before_2030",
         "jiangsu_cpc_gov_opinions_high_quality_carbon_peak_neutrality",
-        "jiangsu_eco_env_dept_2022_carbon_work_plan",
         "jiangsu_gov_green_lowcarbon_circular_economy_opinions_2022",
         "jiangsu_housing_dept_green_urban_rural_construction_opinions_2021",
         "nanjing_jiangbei_new_area_carbon_peak_neutrality_action_plan_trial",
@@ -237,3 +236,33 @@ def test_documents_without_notes(shared_parsed, stem):
     doc, clauses = shared_parsed(stem)
     assert "按职责分工负责" not in doc.text
     assert notes_of(clauses) == []
+
+
+@pytest.mark.parametrize(
+    ("note", "departments", "lead", "marked", "deadline"),
+    [
+        ("（责任单位：市发改委、市经信局、市生态环境局，各区人民政府〈含开发区、风景区管委会，以下工作任务均需各区人民政府落实，不再列出〉）",
+         ["市发改委", "市经信局", "市生态环境局", "各区人民政府"], "市发改委", False, ""),
+        ("（责任单位：市发改委、市经信局、各县（市）区、开发区）", ["市发改委", "市经信局", "各县（市）区", "开发区"], "市发改委", False, ""),
+        ("（牵头单位：市发改委；配合单位：市财政局、市税务局）", ["市发改委", "市财政局", "市税务局"], "市发改委", True, ""),
+        ("（责任部门：自然处，完成期限：12 月底）", ["自然处"], "自然处", False, "12 月底"),
+    ],
+)
+def test_labelled_note_forms(note, departments, lead, marked, deadline):
+    from assistant.knowledge import lead_is_marked, note_deadline
+
+    assert parse_note(note) == (departments, lead)
+    assert (lead_is_marked(note), note_deadline(note)) == (marked, deadline)
+    text = f"推进节能降碳。{note}下一项。"
+    assert find_notes(text) == [(7, 7 + len(note))]
+
+
+@pytest.mark.shared
+def test_a_labelled_note_with_a_deadline_is_a_target(shared_parsed):
+    from assistant.targets import deadline_targets
+
+    doc, clauses = shared_parsed("jiangsu_eco_env_dept_2022_carbon_work_plan")
+    notes = notes_of(clauses)
+    assert [(n.departments, n.deadline, n.lead_marked) for n in notes] == [(["自然处"], "12月底", False)]
+    rows = deadline_targets(notes, {c.clause_id: c for c in clauses})
+    assert [(r.deadline, r.value, r.path) for r in rows] == [("12月底", "完成", notes[0].clause_id.split("#", 1)[1])]

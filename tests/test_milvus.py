@@ -14,7 +14,7 @@ import pytest
 from assistant.embed import KeywordEmbedder
 from assistant.indexer import build_index
 from assistant.pipeline import Assistant
-from assistant.retrieve import Scope
+from assistant.schema import Scope
 from assistant.settings import Settings
 from assistant.store import IndexLoadError, IndexWriteError, read_manifest
 from conftest import plan_corpus
@@ -132,20 +132,20 @@ def test_scope_filters_run_in_the_engine(corpus, tmp_path, monkeypatch):
     search = backend.client.search
     monkeypatch.setattr(backend.client, "search", lambda *a, **kw: filters.append(kw["filter"]) or search(*a, **kw))
 
-    hits = assistant.retriever.search("光伏装机达到多少?", k=8, scope=Scope(levels={"省"}))
+    hits = assistant.search("光伏装机达到多少?", k=8, scope=Scope(levels={"省"}))
     assert hits and {h.chunk.level for h in hits} == {"省"}
     assert 'level in ["省"]' in filters
     # the scoped candidates all come from the engine already filtered: the province has only a few chunks
-    scored = backend.scores(assistant.retriever.embed_query("光伏装机"), ["光伏"], Scope(levels={"省"}), 8)
+    scored = backend.scores(assistant.retriever.embed_query(assistant.read("光伏装机")), ["光伏"], Scope(levels={"省"}), 8)
     assert {assistant.data.chunks[i].level for i in scored.rows} == {"省"}
 
     filters.clear()
-    hits = assistant.retriever.search(QUESTION, k=8, scope=Scope(doc_ids={"province"}))
+    hits = assistant.search(QUESTION, k=8, scope=Scope(doc_ids={"province"}))
     assert hits and {h.chunk.doc_id for h in hits} == {"province"}
     assert 'doc_id in ["province"]' in filters
 
     filters.clear()
-    assert assistant.retriever.search(QUESTION, k=8, scope=Scope(doc_ids={'x"] or doc_id != "'})) == []
+    assert assistant.search(QUESTION, k=8, scope=Scope(doc_ids={'x"] or doc_id != "'})) == []
     assert filters == []  # ids that are not indexed never reach the engine
 
 

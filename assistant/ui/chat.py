@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from ..pipeline import Assistant, QuestionError
-from ..retrieve import Scope
+from ..schema import Scope
 from ..schema import Answer, Citation
 from . import render
 from .theme import SCROLL_TO_MARK

@@ -1,0 +1,209 @@
+"""Answers from what retrieval found: a registered strategy (strategies.py) picks what answers, the
+calibrated decision (decision.py) says whether anything does, render.py writes the reply.
+
+question (Question) + hits -> Ask -> the first strategy that applies -> Reply (found, text, citations,
+the strategy's name, or `not_found:<rule>`).
+"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..knowledge import department_registry
+from ..schema import Chunk, Citation, Hit, Responsibility, Target, Task
+from ..store import IndexData
+from ..text import Tokenizer, fold, split_sentences
+from . import decision as decisions
+from . import render
+from .abstain import RULES, SENTENCE_RULES
+from .candidates import Candidate, Scorer, is_heading, strip_notes
+from .render import Reply
+from .strategies import STRATEGIES, Ask
+
+if TYPE_CHECKING:
+    from ..question import Question
+
+__all__ = ["Answerer", "Ask", "Reply", "STRATEGIES", "RULES"]
+
+
+class Answerer:
+    def __init__(self, data: IndexData, tokenizer: Tokenizer, max_chars: int = 300, max_list_chars: int = 600,
+                 home_place: str = "", decision: decisions.Decision | None = None):
+        """`decision` defaults to the one fitted for the index's embedder (decision.for_embedder)."""
+        self.data = data
+        self.scorer = Scorer(data, tokenizer, home_place)
+        self.decision = decision or decisions.for_embedder(data.manifest.get("embedder", {}).get("id", ""))
+        self.max_chars, self.max_list_chars = max_chars, max_list_chars
+        self.home_place = home_place
+        self.titles = {d.doc_id: d.meta.title for d in data.documents}
+        self.many = len(self.titles) > 1
+        self.clauses = {c.clause_id: c for c in data.clauses}
+        self.clause_chunks: dict[str, list[Chunk]] = {}
+        for c in data.chunks:
+            if c.kind == "text":
+                self.clause_chunks.setdefault(c.clause_id, []).append(c)
+        self.outlines = {c.clause_id: c for c in data.chunks if c.kind == "outline"}
+        self.notes_of: dict[str, list[Responsibility]] = {}
+        for n in data.notes:
+            self.notes_of.setdefault(n.clause_id, []).append(n)
+        self.targets: dict[str, list[Target]] = {}
+        for t in data.targets:
+            self.targets.setdefault(t.clause_id, []).append(t)
+        self.registry = department_registry(data.notes, {d.doc_id: d for d in data.documents}, self.clauses)
+        self.doc_scope = {d.doc_id: (d.doc_id, d.meta.level) for d in data.documents}
+        self.doc_text = {d.doc_id: fold(d.text).lower() for d in data.documents}
+
+    # ---- the decision ---------------------------------------------------------------------------
+
+    def answer(self, ask: Ask) -> Reply:
+        import os
+        off = set(os.environ.get("POLICYQA_RULES_OFF", "").split(","))
+        for name, rule in RULES:
+            if name in off:
+                continue
+            why = rule(self, ask)
+            if why:
+                return Reply(False, why, [], f"not_found:{name}")
+        for name, fn in STRATEGIES:
+            reply = fn(self, ask)
+            if reply is not None:
+                reply.strategy = reply.strategy or name
+                return reply
+        return Reply(False, render.not_found(ask.hits, self.titles, ask.scope_label), [], "not_found:none")
+
+    def ranked(self, ask: Ask) -> list[Candidate]:
+        """The question's candidate sentences, scored by the decision, best first (computed once)."""
+        if ask._cands is None:
+            cands = self.scorer.candidates(ask.q, ask.hits, ask.query, ask.preferred)
+            self.decision.score(cands)
+            cands.sort(key=lambda c: (-c.p, c.rank))
+            ask._cands = cands
+        return ask._cands
+
+    def answers(self, ask: Ask, ranked: list[Candidate]) -> bool:
+        """Whether the first of the ranked candidates answers the question: the calibrated decision, and
+        no sentence rule (abstain.SENTENCE_RULES) against it."""
+        if not ranked or self.decision.answerable(ranked, ask.q.english, ask.q.intent.kind) < self.decision.threshold:
+            ask.declined_by = ask.declined_by or "calibrated"
+            return False
+        import os
+
+        off = set(os.environ.get("POLICYQA_RULES_OFF", "").split(","))
+        for name, rule in SENTENCE_RULES:
+            if name not in off and rule(ranked[0]):
+                ask.declined_by = ask.declined_by or name
+                return False
+        return True
+
+    def in_scope_doc(self, doc_id: str, ask: Ask) -> bool:
+        scope = ask.scope
+        if scope is None:
+            return True
+        doc, level = self.doc_scope.get(doc_id, (doc_id, ""))
+        return (not scope.doc_ids or doc in scope.doc_ids) and (not scope.levels or level in scope.levels)
+
+    # ---- notes, tasks, targets --------------------------------------------------------------------
+
+    def note_for(self, chunk: Chunk, sentence: str = "") -> Responsibility | None:
+        """The note that closes the text of this chunk (after the sentence, when given): the first note
+        of its clause that ends after it."""
+        at = chunk.start + max(0, chunk.text.find(sentence[:12])) if sentence else chunk.start
+        notes = [n for n in self.notes_of.get(chunk.clause_id, []) if n.end >= at + 1 and n.span_start <= chunk.end]
+        return min(notes, key=lambda n: n.end) if notes else None
+
+    def note_chunk(self, task: Task) -> Chunk | None:
+        note = next((n for n in self.notes_of.get(task.clause_id, []) if n.note == task.note), None)
+        if note is None:
+            return None
+        return next((c for c in self.clause_chunks.get(task.clause_id, []) if c.start <= note.start < c.end), None)
+
+    def task_detail(self, task: Task, department: str) -> str:
+        """For a department with few tasks: the sentence of the task that names its field
+        (税务局 -> 税收优惠政策), else the task's first sentence."""
+        stem = re.sub(r"(管理)?(局|委|厅|部|办|公司|中心|委员会)$", "", department)
+        sentences = [t for c in self.clause_chunks.get(task.clause_id, []) for t in plain_sentences(c)]
+        if not sentences:
+            return ""
+        best = max(sentences, key=lambda t: (2 * (stem in t) + sum(ch in t for ch in stem) / max(1, len(stem)),
+                                             -sentences.index(t)))
+        return "：" + render.window(best, list(stem), lambda q, t: sum(ch in t for ch in q), 80).rstrip("。；;，, ")
+
+    def target_chunk(self, row: Target) -> Chunk | None:
+        return next((c for c in self.clause_chunks.get(row.clause_id, []) if row.segment and row.segment in c.text), None)
+
+    def target_of(self, cand: Candidate, q: Question) -> Target | None:
+        """The target row the chosen sentence states about what the question asks (its indicator)."""
+        rows = [t for t in self.targets.get(cand.chunk.clause_id, []) if render.same_sentence(t.sentence, cand.text)]
+        if not rows:
+            return None
+        cov = self.scorer.coverage
+        best = max(rows, key=lambda t: (cov(q.content, t.indicator) + cov(q.content, t.segment), -rows.index(t)))
+        fit = max(cov(q.content, best.indicator), cov(q.content, best.segment))
+        return best if fit >= ROW_FIT else None
+
+    def also_asked(self, cand: Candidate, row: Target, q: Question) -> list[Target]:
+        """The row, and the other rows of its sentence whose indicator the question also names
+        (森林覆盖率和森林蓄积量), in the sentence's order."""
+        rows = [t for t in self.targets.get(cand.chunk.clause_id, []) if t.sentence == row.sentence]
+        asked = "".join(q.content)
+        named = [t for t in rows if t is row or (t.indicator != row.indicator and t.indicator in asked
+                                                   or self.scorer.coverage(q.content, t.indicator) >= 0.9)]
+        return [t for t in named if t.deadline == row.deadline][:3] or [row]
+
+    # ---- writing ---------------------------------------------------------------------------------
+
+    def render_sentences(self, picked: list[Candidate], ask: Ask, limit: int) -> Reply:
+        q = ask.q
+        cov = self.scorer.coverage
+        citations: list[Citation] = []
+        parts = []
+        for cand in picked:
+            n = render.cite(citations, cand.chunk, cand.hit.score)
+            row = self.target_of(cand, q) if q.intent.kind == "target" else None
+            if row is not None:
+                text = "，".join(render.target_text(r, with_deadline=i == 0) for i, r in enumerate(self.also_asked(cand, row, q)))
+                whole = render.target_text(row.model_copy(update={"segment": render.shorten(cand.text, q.content, cov)}))
+                if not q.intent.yes_no and cov(q.content, whole) - cov(q.content, text) >= render.MORE_ASKED:
+                    text = whole  # the question asks more than the rows state (几个项目?总投资多少?)
+            elif q.intent.kind == "target":
+                text = render.shorten(cand.text, q.content, cov)
+            else:
+                text = render.window(cand.text, q.content, cov)
+            text = strip_notes(text).rstrip("。；;，, ")
+            verdict = render.premise_verdict(q.intent, q.years, row) if row is not None else ""
+            parts.append(f"{verdict}{render.doc_prefix(cand.chunk.doc_title, self.many)}{text}[{n}]。")
+        return Reply(True, render.clip("".join(parts), limit), citations)
+
+    def compare(self, q: Question, per_place: dict[str, list[Hit]], query: np.ndarray) -> Reply:
+        """One sentence from each place's documents, each naming its document."""
+        citations: list[Citation] = []
+        parts = []
+        for hits in per_place.values():
+            ask = Ask(q, hits, query, {h.chunk.doc_id for h in hits})
+            cands = self.ranked(ask)
+            if not cands or not self.answers(ask, cands):
+                continue
+            c = cands[0]
+            n = render.cite(citations, c.chunk, c.hit.score)
+            row = self.target_of(c, q)
+            text = render.target_text(row) if row is not None else render.shorten(c.text, q.content, self.scorer.coverage)
+            parts.append(f"《{c.chunk.doc_title}》：{strip_notes(text).rstrip('。；;，, ')}[{n}]。")
+        if not parts:
+            every = sorted((h for hits in per_place.values() for h in hits), key=lambda h: -h.score)
+            return Reply(False, render.not_found(every, self.titles), [], "not_found:calibrated")
+        return Reply(True, render.clip("".join(parts), self.max_chars), citations, "compare")
+
+
+ROW_FIT = 0.3  # share of the question's weight a target row must carry to state the answer
+
+
+def plain_sentences(chunk: Chunk) -> list[str]:
+    """The chunk's sentences without its heading line or notes."""
+    out = []
+    for s, e in split_sentences(chunk.text):
+        sent = strip_notes(chunk.text[s:e])
+        if len(sent) >= 10 and not is_heading(sent, chunk):
+            out.append(sent)
+    return out

@@ -1,0 +1,51 @@
+"""Abstention rules, each a named, registered unit. The calibrated decision (decision.py) does the
+declining; a rule stays here only where, measured on the tune halves of the labelled sets, it declines
+better than the decision alone (README, "How answers are chosen", gives the table).
+
+Before any strategy (RULES: return the not-found reply, or ""):
+    empty             nothing was found in the scope searched
+Against the best candidate once the decision has ranked them (SENTENCE_RULES: True declines):
+    attribute_absent  the passage never names what a value question asks about (…的利率是多少)
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from . import render
+
+if TYPE_CHECKING:
+    from . import Answerer
+    from .candidates import Candidate
+    from .strategies import Ask
+
+Rule = Callable[["Answerer", "Ask"], str]
+RULES: list[tuple[str, Rule]] = []
+SentenceRule = Callable[["Candidate"], bool]
+SENTENCE_RULES: list[tuple[str, SentenceRule]] = []  # against the best candidate, after the decision ranked them
+
+def rule(name: str) -> Callable[[Rule], Rule]:
+    def register(fn: Rule) -> Rule:
+        RULES.append((name, fn))
+        return fn
+    return register
+
+
+@rule("empty")
+def empty(kb: Answerer, ask: Ask) -> str:
+    return "" if ask.hits else render.not_found([], kb.titles, ask.scope_label)
+
+
+def sentence_rule(name: str) -> Callable[[SentenceRule], SentenceRule]:
+    def register(fn: SentenceRule) -> SentenceRule:
+        SENTENCE_RULES.append((name, fn))
+        return fn
+    return register
+
+
+@sentence_rule("attribute_absent")
+def attribute_absent(best: Candidate) -> bool:
+    """The best passage never names what the question asks the value of (…的利率是多少)."""
+    return bool(best.features.get("attribute_absent"))
+
+

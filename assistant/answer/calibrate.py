@@ -1,0 +1,224 @@
+"""Fitting the decision (decision.py) on labelled questions.
+
+    policyqa calibrate collect --index IDX --set A.jsonl [--set B.jsonl] [--half tune] --out feats.npz
+    policyqa calibrate fit feats.npz [more.npz] --out assistant/data/decision.json
+
+`collect` runs each question through the real reader and retrieval of an index and keeps every
+candidate sentence's features, labelled 1 when the sentence holds the question's evidence (for a
+responsibility question, when the note that closes it does). Out-of-scope questions label every
+candidate 0. `fit` fits a logistic regression (scikit-learn) on them, scores each question's candidates
+out of fold (5 folds, grouped by question, so no question is scored by weights that saw it), picks the
+threshold at which the question-level decision is right most often, and reports that out-of-fold
+accuracy. A question counts as right when it is out of scope and its best candidate falls below the
+threshold, or in scope and its best candidate clears it and holds the evidence.
+
+A set with a `<name>.split.json` beside it (`{"tune": [ids], "test": [ids]}`) gives only the half
+asked for with --half; the other half is never read here.
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sklearn.model_selection import GroupKFold
+
+from .candidates import FEATURES
+from .decision import QUESTION_FEATURES, model_of
+
+FOLDS = 5
+
+
+@dataclass
+class Collected:
+    x: np.ndarray  # candidates × features
+    y: np.ndarray  # 1: the candidate holds the evidence
+    group: np.ndarray  # question number of each candidate
+    abstain: np.ndarray  # per question: out of scope
+    answerable: np.ndarray  # per question: in scope and some candidate holds the evidence
+    english: np.ndarray  # per question
+    kind: np.ndarray  # per question: the intent's kind
+    ids: list[str]
+    embedder: str = ""  # the model whose similarities the features hold
+
+
+def norm(text: str) -> str:
+    """score.py's matching: white space out, full/half width of digits and a few marks folded."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+
+
+def questions_of(paths: list[Path], half: str | None) -> list[dict]:
+    out = []
+    for path in paths:
+        rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+        split = Path(path).with_name(Path(path).stem + ".split.json")
+        if half and split.is_file():
+            keep = set(json.loads(split.read_text(encoding="utf-8"))[half])
+            rows = [r for r in rows if r["id"] in keep]
+        out += rows
+    return out
+
+
+def collect(assistant, questions: list[dict], progress: bool = False) -> Collected:
+    """Candidates and labels of each single-part question that names at most one place."""
+    from tqdm import tqdm
+
+    from .strategies import Ask
+
+    xs, ys, groups, abstain, answerable, english, kinds, ids = [], [], [], [], [], [], [], []
+    for row in tqdm(questions, desc="collecting", unit="q", disable=not progress, leave=False):
+        q = assistant.read(row["question"])
+        if len(q.parts) > 1 or len(q.places) > 1 or row.get("evidence_all"):
+            continue  # several parts or places: answered piece by piece, each judged with the whole
+        query = assistant.retriever.embed_query(q)
+        hits = assistant.retriever.search(q, k=assistant.settings.top_k, query=query)
+        ask = Ask(q, hits, query, assistant.retriever.preferred_docs(q))
+        cands = assistant.answerer.scorer.candidates(q, hits, query, ask.preferred)
+        evidence = [norm(e) for e in row.get("evidence", [])] if not row.get("abstain") else []
+        labels = [_holds(assistant, c, evidence) for c in cands]
+        for cand, label in zip(cands, labels):
+            xs.append([cand.features.get(f, 0.0) for f in FEATURES])
+            ys.append(label)
+            groups.append(len(ids))
+        abstain.append(bool(row.get("abstain")))
+        answerable.append(any(labels))
+        english.append(q.english)
+        kinds.append(q.intent.kind)
+        ids.append(row["id"])
+    return Collected(np.array(xs, dtype=np.float64).reshape(-1, len(FEATURES)), np.array(ys, dtype=np.int8),
+                     np.array(groups, dtype=np.int32), np.array(abstain), np.array(answerable), np.array(english),
+                     np.array(kinds), ids, model_of(assistant.embedder.id))
+
+
+def _holds(assistant, cand, evidence: list[str]) -> bool:
+    """Whether the candidate's sentence (its note included), or the note that closes it, holds evidence."""
+    if not evidence:
+        return False
+    sentence = norm(cand.chunk.text[cand.span[0]:cand.span[1]])
+    note = assistant.answerer.note_for(cand.chunk, cand.text)
+    closing = norm(note.note) if note is not None else ""
+    return any(e in sentence or (closing and e in closing) for e in evidence)
+
+
+def save(collected: Collected, path: Path) -> None:
+    np.savez_compressed(path, x=collected.x, y=collected.y, group=collected.group, abstain=collected.abstain,
+                        answerable=collected.answerable, english=collected.english, kind=collected.kind,
+                        ids=np.array(collected.ids), features=np.array(FEATURES), embedder=np.array(collected.embedder))
+
+
+def load_collected(paths: list[Path]) -> Collected:
+    parts = []
+    offset = 0
+    for path in paths:
+        data = np.load(path)
+        if tuple(data["features"]) != FEATURES:
+            raise ValueError(f"{path} was collected with other features: collect it again")
+        parts.append((data, offset))
+        offset += len(data["ids"])
+    return Collected(
+        np.concatenate([d["x"] for d, _ in parts]), np.concatenate([d["y"] for d, _ in parts]),
+        np.concatenate([d["group"] + o for d, o in parts]), np.concatenate([d["abstain"] for d, _ in parts]),
+        np.concatenate([d["answerable"] for d, _ in parts]), np.concatenate([d["english"] for d, _ in parts]),
+        np.concatenate([d["kind"] for d, _ in parts]), [str(i) for d, _ in parts for i in d["ids"]],
+        embedder=_one_embedder({str(d["embedder"]) for d, _ in parts}),
+    )
+
+
+def _one_embedder(models: set[str]) -> str:
+    if len(models) > 1:
+        raise ValueError(f"features collected with different embedders ({', '.join(sorted(models))}) cannot be fitted together")
+    return models.pop() if models else ""
+
+
+def fit(data: Collected, regularisation: float = 1.0):
+    """(Decision fitted on everything, report with the out-of-fold figures).
+
+    Step 1 (which sentence) is scored out of fold; step 2 (does the best one answer) is fitted on those
+    out-of-fold scores, as it will meet scores of questions the weights did not see, and is itself
+    scored out of fold for the report and the threshold."""
+    from .decision import Decision, Logistic
+
+    groups = GroupKFold(FOLDS)
+    oof = np.zeros(len(data.y))
+    for train, test in groups.split(data.x, data.y, data.group):
+        model = _logistic(data.x[train], data.y[train], FEATURES, regularisation)
+        oof[test] = model([_row(x) for x in data.x[test]])
+    rows, target, best = _question_rows(data, oof)
+    q_oof = np.zeros(len(rows))
+    qx = np.array([[r[f] for f in QUESTION_FEATURES] for r in rows])
+    qgroups = np.arange(len(rows))
+    for train, test in groups.split(qx, target, qgroups):
+        model = _logistic(qx[train], target[train], QUESTION_FEATURES, regularisation)
+        q_oof[test] = model([rows[i] for i in test])
+    threshold, accuracy, table = best_threshold(data, q_oof, best)
+    decision = Decision(_logistic(data.x, data.y, FEATURES, regularisation),
+                        _logistic(qx, target, QUESTION_FEATURES, regularisation), threshold, data.embedder)
+    report = {"questions": int(len(data.ids)), "candidates": int(len(data.y)), "out_of_fold_accuracy": accuracy,
+              "threshold": round(threshold, 3), "by_kind": table,
+              "sentence_weights": _weights(decision.sentence), "answer_weights": _weights(decision.answer)}
+    return decision, report
+
+
+def _row(x: np.ndarray) -> dict[str, float]:
+    return dict(zip(FEATURES, x))
+
+
+def _weights(model) -> dict[str, float]:
+    pairs = sorted(zip(model.features, model.weights), key=lambda fw: -abs(fw[1]))
+    return {f: round(float(w), 3) for f, w in pairs}
+
+
+def _logistic(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], c: float):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    from .decision import Logistic
+
+    scaler = StandardScaler().fit(x)
+    scale = np.where(scaler.scale_ == 0, 1.0, scaler.scale_)
+    model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit((x - scaler.mean_) / scale, y)
+    return Logistic(features, scaler.mean_, scale, model.coef_[0], float(model.intercept_[0]))
+
+
+def _question_rows(data: Collected, p: np.ndarray) -> tuple[list[dict], np.ndarray, np.ndarray]:
+    """Per question: step 2's features from its candidates ranked by p, whether the best one answers it,
+    and that best candidate's row."""
+    from .decision import question_row
+
+    rows, target, best = [], [], []
+    for g in range(len(data.ids)):
+        idx = np.flatnonzero(data.group == g)
+        if not len(idx):
+            rows.append(question_row([0.0], {}, bool(data.english[g]), str(data.kind[g])))
+            target.append(0)
+            best.append(-1)
+            continue
+        order = idx[np.argsort(-p[idx], kind="stable")]
+        rows.append(question_row([float(p[i]) for i in order[:2]], _row(data.x[order[0]]), bool(data.english[g]),
+                                 str(data.kind[g])))
+        target.append(int(bool(data.y[order[0]]) and not data.abstain[g]))
+        best.append(int(order[0]))
+    return rows, np.array(target), np.array(best)
+
+
+def best_threshold(data: Collected, q: np.ndarray, best: np.ndarray) -> tuple[float, float, dict]:
+    """The threshold on step 2's probability at which the question-level decision is right most often,
+    that accuracy, and the accuracy on in-scope and out-of-scope questions there."""
+    right = np.array([b >= 0 and bool(data.y[b]) for b in best])
+    top = (0.5, -1.0)
+    for t in np.unique(np.concatenate([[0.0, 1.0], q])):
+        correct = np.where(data.abstain, q < t, (q >= t) & right)
+        if correct.mean() > top[1]:
+            top = (float(t), float(correct.mean()))
+    t = top[0]
+    inscope = ~data.abstain
+    table = {
+        "in_scope": round(float(((q >= t) & right)[inscope].mean()), 3) if inscope.any() else None,
+        "in_scope_ranked_right": round(float(right[inscope].mean()), 3) if inscope.any() else None,
+        "out_of_scope": round(float((q < t)[data.abstain].mean()), 3) if data.abstain.any() else None,
+    }
+    return t, round(top[1], 3), table

@@ -1,0 +1,212 @@
+"""The sentences that could answer a question, each with the features the calibrated decision reads.
+
+A candidate is a sentence of one of the best passages. Its features say how well it meets the question
+(dense similarity of question and sentence, the share of the question's content it covers, what its
+heading says), how well its passage ranked, whether it carries what the intent wants (a figure, a date,
+the asked year, unit, or a responsibility note), and whether it is about the place the question names.
+Each feature is computed the same way for every question; their weights are fitted (decision.py).
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..knowledge import find_notes
+from ..parse import is_lead, match_marker, split_heading
+from ..schema import Chunk, Hit
+from ..text import fold, split_sentences
+
+if TYPE_CHECKING:
+    from ..question import Question
+
+CANDIDATE_HITS = 8  # passages whose sentences are considered
+MIN_SENTENCE = 6
+FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(%|％|‰|[万亿千百]?(?:千瓦时|千瓦|兆瓦|吨|元|立方米|平方米|公里|亩|辆|个|家|座|项|户|人|倍|小时|天|年)|个百分点)")
+DATE = re.compile(r"20\d\d\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*月底|十[四五]五")
+YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+
+FEATURES = (
+    "dense", "dense_gap", "coverage", "coverage_gap", "context", "passage", "hit", "first_hit", "rare_missing",
+    "figure_wanted", "time_wanted", "day_wanted", "year_match", "year_other", "year_absent", "unit_match",
+    "unit_absent", "attribute_absent", "claim_match", "quoted_match", "place_match", "place_other", "foreign_place", "home",
+    "title_match", "note", "headline", "headline_dept", "meta_line", "first_sentence", "length", "english_dense",
+)
+DAY = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*月(底|末|中旬|上旬|下旬)")
+_TITLED = re.compile(r"《[^》]*》")
+
+
+@dataclass
+class Candidate:
+    rank: int  # of its passage among the hits
+    hit: Hit
+    text: str  # the sentence, verbatim, without a responsibility note
+    row: int  # its row in the index's sentence vectors
+    span: tuple[int, int] = (0, 0)  # where the sentence (note included) is in its chunk's text
+    features: dict[str, float] = field(default_factory=dict)
+    p: float = 0.0  # the decision's probability that it answers
+
+    @property
+    def chunk(self) -> Chunk:
+        return self.hit.chunk
+
+
+class Scorer:
+    """Computes candidates and their features against one index."""
+
+    def __init__(self, data, tokenizer, home_place: str):
+        self.tokenizer = tokenizer
+        self.df = data.df
+        self.n = max(1, len(data.chunks))
+        self.sentence_vectors = data.sentence_vectors
+        self.home_place = home_place
+        self.doc_place = {d.doc_id: d.meta.place for d in data.documents}
+        self.sentences: dict[str, list[tuple[int, int, int]]] = {}
+        for row, (ci, s, e) in enumerate(data.sentences.tolist()):
+            self.sentences.setdefault(data.chunks[ci].chunk_id, []).append((row, s, e))
+        notes_of: dict[str, list[int]] = {}
+        for n in data.notes:
+            notes_of.setdefault(n.clause_id, []).append(n.start)
+        self.noted = {c.chunk_id for c in data.chunks if any(c.start <= s < c.end + 2 for s in notes_of.get(c.clause_id, ()))}
+
+    # ---- lexical --------------------------------------------------------------------------------
+
+    def idf(self, token: str) -> float:
+        df = self.df.get(token, 0)
+        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+
+    def coverage(self, tokens: list[str] | set[str], text: str) -> float:
+        """The idf-weighted share of the tokens the text contains."""
+        if not tokens:
+            return 0.0
+        folded = fold(text).lower()
+        ordered = sorted(set(tokens))  # a set's order follows the hash seed: float sums must not
+        total = sum(self.idf(t) for t in ordered)
+        return sum(self.idf(t) for t in ordered if t in folded) / total if total else 0.0
+
+    def rare_missing(self, tokens: list[str], text: str) -> float:
+        """How rare the rarest asked word is that neither the sentence nor its passage contains (0 when
+        all are there): a question about a detail the passage never mentions. A word the corpus never
+        uses counts as rare as the rarest it does."""
+        folded = fold(text).lower()
+        words = [t for t in set(tokens) if len(t) >= 2 and t not in folded]
+        top = math.log(1 + self.n)
+        return max((min(self.idf(t), top) / top for t in words), default=0.0)
+
+    # ---- candidates -----------------------------------------------------------------------------
+
+    def candidates(self, question: Question, hits: list[Hit], query: np.ndarray,
+                   preferred: set[str] = frozenset()) -> list[Candidate]:
+        if not hits:
+            return []
+        top = max(h.score for h in hits[:CANDIDATE_HITS]) or 1.0
+        out: list[Candidate] = []
+        for rank, hit in enumerate(hits[:CANDIDATE_HITS]):
+            if hit.chunk.kind != "text":
+                continue
+            spans = self.sentences.get(hit.chunk.chunk_id, [])
+            for index, (row, s, e) in enumerate(spans):
+                text = strip_notes(hit.chunk.text[s:e])
+                if len(text) < MIN_SENTENCE or is_heading(text, hit.chunk):
+                    continue
+                cand = Candidate(rank, hit, text, row, (s, e))
+                cand.features = self._features(question, cand, index, hit.score / top, query, preferred)
+                out.append(cand)
+        _relative(out, "dense", "dense_gap")
+        _relative(out, "coverage", "coverage_gap")
+        return out
+
+    def _features(self, q: Question, cand: Candidate, index: int, hit: float, query: np.ndarray,
+                  preferred: set[str]) -> dict[str, float]:
+        chunk, text = cand.chunk, cand.text
+        dense = float(self.sentence_vectors[cand.row] @ query.reshape(-1))
+        context = " ".join([chunk.doc_title, *chunk.heading_path, topic_lead(chunk)])
+        plain = _TITLED.sub(" ", text)  # 《2030年前碳达峰行动方案》 names a document: not a date or a figure
+        years = YEAR.findall(plain)
+        intent = q.intent
+        place = self.doc_place.get(chunk.doc_id, "")
+        named = set(q.places)
+        f = {
+            "dense": dense,
+            "coverage": self.coverage(q.content, text),
+            "context": self.coverage(q.content, context),
+            "passage": self.coverage(q.content, f"{context} {chunk.text}"),
+            "hit": hit,
+            "first_hit": float(cand.rank == 0),
+            "rare_missing": self.rare_missing(q.content, f"{context} {chunk.text}"),
+            "figure_wanted": float(intent.kind == "target") * (1.0 if FIGURE.search(plain) else -1.0),
+            "time_wanted": float(intent.asks_time) * (1.0 if DATE.search(plain) else -1.0),
+            "day_wanted": float(intent.asks_day) * (1.0 if DAY.search(plain) else -1.0),
+            "year_match": float(bool(q.years) and any(y in years for y in q.years)),
+            "year_other": float(bool(q.years) and bool(years) and not any(y in years for y in q.years)),
+            "year_absent": float(bool(q.years) and not any(y in f"{chunk.text}" for y in q.years)),
+            "unit_match": float(bool(intent.unit) and _has_unit(text, intent.unit)),
+            "unit_absent": float(bool(intent.unit) and not _has_unit(chunk.text, intent.unit)),
+            "attribute_absent": float(bool(q.attribute) and q.attribute not in fold(f"{context} {chunk.text}").lower()),
+            "claim_match": float(bool(intent.claims) and any(re.search(rf"(?<![\d.]){re.escape(c)}(?![\d.])", text)
+                                                             for c in intent.claims)),
+            "quoted_match": float(any(t in text for t in q.quoted)),
+            "place_match": float(bool(named) and place in named),
+            "place_other": float(bool(named or q.levels) and chunk.doc_id not in preferred),
+            "foreign_place": float(bool(q.foreign_places) and not any(p in text for p in q.foreign_places)),
+            "home": float(not (q.places or q.title_docs) and bool(place) and place == self.home_place),
+            "title_match": float(chunk.doc_id in q.title_docs),
+            "note": float(intent.kind == "dept" and chunk.chunk_id in self.noted),
+            "headline": float(not re.search(r"[，,。；;：:]", text.rstrip("。"))),
+            "headline_dept": float(intent.kind == "dept" and not re.search(r"[，,。；;：:]", text.rstrip("。"))),
+            "meta_line": float("｜" in text or "|" in text),
+            "first_sentence": float(index == 0),
+            "length": math.log(1 + len(text)) / 6.0,
+            "english_dense": dense * float(q.english),
+        }
+        return f
+
+
+def _relative(cands: list[Candidate], name: str, gap: str) -> None:
+    """Each candidate's feature against the best of its question's candidates (0 for the best)."""
+    if not cands:
+        return
+    best = max(c.features[name] for c in cands)
+    for c in cands:
+        c.features[gap] = c.features[name] - best
+
+
+def _has_unit(text: str, unit: str) -> bool:
+    return bool(re.search(rf"\d\s*[万亿千百]?\s*{re.escape(unit)}", text))
+
+
+def strip_notes(text: str) -> str:
+    for s, e in reversed(find_notes(text)):
+        text = text[:s] + text[e:]
+    return text.strip()
+
+
+def strip_label(line: str) -> str:
+    marker = match_marker(line)
+    return line.lstrip()[len(marker[2]):].strip() if marker else line.strip().lstrip("—- ")
+
+
+def is_heading(sentence: str, chunk: Chunk) -> bool:
+    """The clause's own numbering and heading (1.实施节能和能效提升计划。), or the document's title."""
+    bare = strip_label(sentence).rstrip("。")
+    return bare in {chunk.heading, chunk.doc_title} - {""}
+
+
+def topic_lead(chunk: Chunk) -> str:
+    """The lead sentence that opens the chunk's topic (严格控制煤炭消费增长), or ""."""
+    body = after_heading(chunk.text.split("\n")[0]) if chunk.text else ""
+    spans = split_sentences(body)
+    first = body[spans[0][0]:spans[0][1]].strip() if spans else ""
+    return first.rstrip("。") if first and is_lead(first, 2) else ""
+
+
+def after_heading(line: str) -> str:
+    marker = match_marker(line)
+    if not marker:
+        return line
+    rest = line.lstrip()[len(marker[2]):]
+    heading, body = split_heading(rest)
+    return rest[body:] if heading else rest

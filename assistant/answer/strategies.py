@@ -1,0 +1,282 @@
+"""The answer strategies, each a named, registered unit: given the question and what was found, a strategy
+returns a Reply or None (it does not apply). `STRATEGIES` lists them in the order they are tried.
+
+    quote        a clause pasted whole: where it comes from
+    dept_tasks   发改委负责哪些工作?  the tasks the responsibility notes give a department
+    year_targets 2025年有哪些目标?    the targets due that year, from the document asked about
+    outline      有哪几项?            the items of the list the question names
+    department   谁负责…?             the note that closes the sentence about what is asked
+    sentence     anything else       the sentence(s) the calibrated decision picks, or not found
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..knowledge import find_departments
+from ..schema import Chunk, Citation, Hit, Scope, Target
+from ..text import fold
+from . import render
+from .candidates import Candidate, strip_label
+from .render import Reply
+
+if TYPE_CHECKING:
+    from ..question import Question
+    from . import Answerer
+
+OUTLINE_FIT = 0.5  # share of the question's weight an outline's heading must carry to be the list asked for
+ROW_FIT = 0.3  # share a target row's indicator must carry to state the answer rather than the sentence
+QUOTE_MIN = 40  # characters: shorter text is a question even when a clause holds it verbatim
+QUOTE_SLACK = 8  # letters or digits of its own a quotation may add (请问, 出处?)
+MAX_SENTENCES = 2
+
+
+@dataclass
+class Ask:
+    """One question (or part) being answered: what every strategy reads."""
+
+    q: Question
+    hits: list[Hit]
+    query: np.ndarray
+    preferred: set[str]
+    scope: Scope | None = None
+    scope_label: str = ""
+    declined_by: str = ""  # the first rule (or "calibrated") that found a candidate does not answer
+    _cands: list[Candidate] | None = field(default=None, repr=False)
+
+
+Strategy = Callable[["Answerer", Ask], "Reply | None"]
+STRATEGIES: list[tuple[str, Strategy]] = []
+
+
+def strategy(name: str) -> Callable[[Strategy], Strategy]:
+    def register(fn: Strategy) -> Strategy:
+        STRATEGIES.append((name, fn))
+        return fn
+    return register
+
+
+# ---- quote --------------------------------------------------------------------------------------
+
+
+@strategy("quote")
+def quote(kb: Answerer, ask: Ask) -> Reply | None:
+    """A question that is nothing but a clause pasted whole (or part of one): answered by where the
+    text comes from. Read as a question, a pasted clause's note would make it a department question."""
+    q = _bare(ask.q.asked)
+    if len(q) < QUOTE_MIN:
+        return None
+    quoted, rest = [], q
+    for clause_id in dict.fromkeys(h.chunk.clause_id for h in ask.hits if h.chunk.clause_id in kb.clauses):
+        clause = kb.clauses[clause_id]
+        text = _bare(clause.text)
+        if q in text:
+            quoted = [clause]
+            rest = ""
+            break
+        if len(text) >= QUOTE_MIN // 4 and text in rest:
+            quoted.append(clause)
+            rest = rest.replace(text, "")
+    if not quoted:
+        return None
+    if sum(ch.isalnum() for ch in rest) > QUOTE_SLACK:
+        return _quoted_duty(kb, ask, quoted)  # a pasted clause with a question of its own: 这项工作由谁负责?
+    citations: list[Citation] = []
+    where = []
+    for clause in quoted:
+        chunk = kb.clause_chunks.get(clause.clause_id, [None])[0]
+        marker = f"[{render.cite(citations, chunk)}]" if chunk is not None else ""
+        where.append(f"《{kb.titles.get(clause.doc_id, '')}》{clause.path}「{clause.heading}」{marker}".replace("「」", ""))
+    return Reply(True, f"这段文字出自{'、'.join(where)}。", citations)
+
+
+def _quoted_duty(kb: Answerer, ask: Ask, quoted: list) -> Reply | None:
+    """Who is responsible for the clause the question quotes: the notes the clause itself holds."""
+    if ask.q.intent.kind != "dept":
+        return None
+    citations: list[Citation] = []
+    parts = []
+    for clause in quoted:
+        for note in kb.notes_of.get(clause.clause_id, []):
+            chunk = next((c for c in kb.clause_chunks.get(clause.clause_id, []) if c.start <= note.start < c.end), None)
+            marker = f"[{render.cite(citations, chunk)}]" if chunk is not None else ""
+            lead = "" if note.lead_marked or len(note.departments) < 2 else f"，{note.lead}列首位"
+            parts.append(f"「{clause.heading or clause.path}」（{clause.path}）：{note.note[1:-1].split('。')[0]}{lead}{marker}。")
+    return Reply(True, "".join(parts), citations) if parts else None
+
+
+def _bare(text: str) -> str:
+    return "".join(fold(text).split())
+
+
+# ---- a department's tasks --------------------------------------------------------------------------
+
+
+@strategy("dept_tasks")
+def dept_tasks(kb: Answerer, ask: Ask) -> Reply | None:
+    """A department's tasks from the notes that name it (in the scope and the place asked about), lead
+    tasks first, each with its clause."""
+    intent = ask.q.intent
+    if intent.kind != "dept_tasks":
+        return None
+    depts = [d for d in find_departments(kb.registry, intent.department) if kb.in_scope_doc(d.tasks[0].doc_id, ask)]
+    places = set(ask.q.places) or {kb.home_place}
+    depts = [d for d in depts if d.place in places] or depts
+    if not depts:
+        return None
+    dept = max(depts, key=lambda d: len(d.tasks))
+    tasks = sorted(dept.tasks, key=lambda t: t.role != "牵头")
+    lead = sum(t.role == "牵头" for t in tasks)
+    head = (f"{intent.department}（{dept.place}）在{len(tasks)}项任务的责任单位之列"
+            + (f"，其中牵头{lead}项" if lead else "") + "：")
+    citations: list[Citation] = []
+    items: list[str] = []
+    for task in tasks:
+        detail = kb.task_detail(task, dept.name) if len(tasks) <= 3 else ""
+        item = f"{task.path}{task.heading}" + ("（牵头）" if task.role == "牵头" else "") + detail
+        chunk = kb.note_chunk(task)
+        if chunk is not None:
+            item += f"[{render.cite(citations, chunk)}]"
+        if len(head) + len("；".join([*items, item])) + 8 > kb.max_list_chars:
+            items.append(f"等{len(tasks)}项")
+            break
+        items.append(item)
+    return Reply(True, head + "；".join(items) + "。", citations)
+
+
+# ---- targets of a year ------------------------------------------------------------------------------
+
+
+@strategy("year_targets")
+def year_targets(kb: Answerer, ask: Ask) -> Reply | None:
+    """2025年有哪些目标: the targets due that year in the document the question points to (by title,
+    place, or else the home plan), else in the best-ranked document that has some; within the scope."""
+    q = ask.q
+    if q.intent.kind != "list" or len(q.years) != 1 or not re.search(r"目标|指标|target", q.asked, re.I) or not ask.hits:
+        return None
+    year = q.years[0]
+    due: dict[str, list[Target]] = {}
+    for rows in kb.targets.values():
+        for t in rows:
+            if year in t.deadline and kb.in_scope_doc(t.doc_id, ask):
+                due.setdefault(t.doc_id, []).append(t)
+    ranked = list(dict.fromkeys(h.chunk.doc_id for h in ask.hits))
+    choices = ([d for d in ranked if d in ask.preferred and d in due] or sorted(d for d in ask.preferred if d in due)
+               or [d for d in ranked if d in due])
+    if not choices:
+        return None
+    rows = due[choices[0]]
+    head = f"{render.doc_prefix(kb.titles.get(choices[0], ''), kb.many)}到{year}年的目标有{len(rows)}项："
+    citations: list[Citation] = []
+    items: list[str] = []
+    for row in rows:
+        chunk = kb.target_chunk(row)
+        item = render.target_text(row, with_deadline=False)
+        if len(head) + len("；".join([*items, item])) + 12 > kb.max_list_chars:
+            items.append(f"等{len(rows)}项")
+            break
+        items.append(item + (f"[{render.cite(citations, chunk)}]" if chunk else ""))
+    return Reply(True, head + "；".join(items) + "。", citations)
+
+
+# ---- outline ----------------------------------------------------------------------------------------
+
+
+@strategy("outline")
+def outline(kb: Answerer, ask: Ask) -> Reply | None:
+    """The entries of the list the question names: an outline among the best passages (the documents it
+    points to first) whose heading carries what is asked."""
+    q = ask.q
+    if q.intent.kind != "list":
+        return None
+    ranked = kb.ranked(ask)
+    if ranked and ranked[0].features.get("quoted_match") and "、" in ranked[0].text and kb.answers(ask, ranked):
+        return None  # a sentence that names the quoted list and enumerates it: the sentence strategy quotes it
+    asked = asked_count(q.asked)
+    best: tuple[float, Chunk, float] | None = None
+    for hit in sorted(ask.hits[:5], key=lambda h: h.chunk.doc_id not in ask.preferred):
+        chunk = hit.chunk if hit.chunk.kind == "outline" else kb.outlines.get(hit.chunk.clause_id)
+        if chunk is None or len(chunk.items) < 2:
+            continue
+        header = chunk.text.split("\n")[: len(chunk.text.split("\n")) - len(chunk.items)]
+        fit = kb.scorer.coverage(q.content, " ".join([chunk.doc_title, *header]))
+        fit = max(fit, kb.scorer.coverage(q.content, " ".join(header + chunk.items)))
+        if asked and asked == len(chunk.items):
+            fit += 1.0  # 七大行动 and a list of seven
+        elif asked:
+            fit -= 1.0
+        if fit >= OUTLINE_FIT and (best is None or fit > best[0]):
+            best = (fit, chunk, hit.score)
+    if best is None:
+        return None  # the list asked for is none of these clauses' lists of items
+    _, chunk, score = best
+    citations: list[Citation] = []
+    n = render.cite(citations, chunk, score)
+    title = strip_label(chunk.text.split("\n")[0]).split("。")[0]
+    text = f"{render.doc_prefix(chunk.doc_title, kb.many)}{title}共{len(chunk.items)}项：" + "；".join(chunk.items) + f"[{n}]。"
+    return Reply(True, render.clip(text, kb.max_list_chars), citations)
+
+
+_CN_COUNT = {c: i for i, c in enumerate("零一二三四五六七八九十", 0)} | {"两": 2}
+_COUNT = re.compile(r"(?:哪|这)?([一二两三四五六七八九十]|\d{1,2})\s*(?:大|条|项|个|类|种|方面|点|件)")
+
+
+def asked_count(text: str) -> int:
+    """七大行动 / 哪五条 / 三个角色 -> 7 / 5 / 3: how many items the question expects, or 0."""
+    m = _COUNT.search(text)
+    if not m:
+        return 0
+    word = m.group(1)
+    return int(word) if word.isdigit() else _CN_COUNT.get(word, 0)
+
+
+# ---- who is responsible ----------------------------------------------------------------------------
+
+
+@strategy("department")
+def department(kb: Answerer, ask: Ask) -> Reply | None:
+    """The note that closes the sentence the question is about: the task named by that sentence (the
+    one that carries the asked term), then the departments as the note lists them."""
+    if ask.q.intent.kind != "dept":
+        return None
+    cands = kb.ranked(ask)
+    noted = [c for c in cands if kb.note_for(c.chunk, c.text) is not None]
+    if not noted or not kb.answers(ask, noted):
+        return None  # nothing fits well enough: the sentence strategy decides, or says not found
+    best = noted[0]
+    note = kb.note_for(best.chunk, best.text)
+    assert note is not None
+    citations: list[Citation] = []
+    markers = f"[{render.cite(citations, best.chunk, best.hit.score)}]"
+    if not (best.chunk.start <= note.start < best.chunk.end):
+        markers += f"[{render.cite_note(citations, note, kb.titles.get(note.doc_id, ''))}]"
+    task = render.window(best.text, ask.q.content, kb.scorer.coverage, 60).rstrip("。；;，, ")
+    duty = note.note[1:-1].split("。")[0]
+    lead = "" if note.lead_marked or len(note.departments) < 2 else f"，{note.lead}列首位"
+    text = f"{render.doc_prefix(best.chunk.doc_title, kb.many)}「{task}」（{best.chunk.path}）：{duty}{lead}{markers}。"
+    return Reply(True, text, citations)
+
+
+# ---- the sentence ------------------------------------------------------------------------------------
+
+
+@strategy("sentence")
+def sentence(kb: Answerer, ask: Ask) -> Reply | None:
+    """The sentence the calibrated decision ranks first, if it clears the threshold, and a second one
+    that clears it too; targets stated through their rows. Below the threshold: not found."""
+    cands = kb.ranked(ask)
+    if not cands or not kb.answers(ask, cands):
+        return Reply(False, render.not_found(ask.hits, kb.titles, ask.scope_label), [], f"not_found:{ask.declined_by}")
+    picked = [cands[0]]
+    if ask.q.intent.kind != "target":
+        for c in cands[1:]:
+            if len(picked) >= MAX_SENTENCES or not kb.answers(ask, [c, *cands[len(picked) + 1:]]):
+                break
+            if not any(render.same_sentence(c.text, p.text) for p in picked):
+                picked.append(c)
+    limit = kb.max_list_chars if ask.q.intent.kind in ("list", "general") else kb.max_chars
+    return kb.render_sentences(picked, ask, limit)

@@ -1,0 +1,43 @@
+"""An English question read in the corpus's own Chinese terms, through the multilingual dense model.
+
+Each English word or two-word phrase of the question (function words aside) is embedded as a query; the
+index holds the corpus's subject words (headings, target indicators, its own terms) embedded once at
+build time (indexer.lexicon). A phrase takes the word it is closest to, when that is clearly closer than
+the rest. The words found give BM25 and the answer's coverage features something to match, as a Chinese
+question's own words would. No word list is written for this: the words come from the corpus, the
+pairing from the model.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+MARGIN = 3.0  # how many standard deviations above the phrase's mean similarity its word must stand
+# English function words: the closed class that carries no subject matter
+_FUNCTION = frozenset("""a an the of in on at to for by with from into and or but is are was were be been being
+will would shall should can could may might must do does did what which who whom whose when where why how much many
+there their its it this that these those have has had get gets set sets reach reached achieve plan plans planned
+under per than as about any all each other such more most new also so if not no yes please tell me we our us you
+your they them he she his her i my by until before after over s percent""".split())
+
+
+def english_phrases(text: str) -> list[str]:
+    """Content words of an English question, and each pair of neighbouring ones."""
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z\-']*", text.lower()) if w not in _FUNCTION and len(w) > 1]
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+
+
+def corpus_terms(text: str, lexicon: list[str], vectors: np.ndarray, embedder) -> list[str]:
+    """The corpus words the English question's phrases stand for."""
+    phrases = english_phrases(text)
+    if not phrases or not lexicon or len(vectors) != len(lexicon):
+        return []
+    sims = embedder.embed_queries(phrases) @ vectors.T
+    found = []
+    for row in sims:
+        j = int(np.argmax(row))
+        spread = float(row.std()) or 1.0
+        if (row[j] - row.mean()) / spread >= MARGIN:
+            found.append(lexicon[j])
+    return list(dict.fromkeys(found))

@@ -1,0 +1,304 @@
+"""The question, read once into a `Question` that retrieval and answering both read.
+
+raw text -> normalised (繁→简, full/half width, invisible characters and stray spaces out)
+         -> instructions dropped (忽略之前的指令…), a follow-up resolved against the previous question
+         -> typos mapped to the corpus's own terms (same pinyin, one character apart)
+         -> places, levels, years and document titles it names; its intent; its tokens; its parts.
+
+Everything that needs the corpus (its vocabulary, titles, places, departments) comes from the index,
+through a `QuestionReader` built once per index.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from pydantic import BaseModel, Field
+
+from .answer.intent import Intent, asks_something, classify
+from .ingest.meta import PROVINCES
+from .text import Tokenizer, fold, has_cjk
+
+MAX_QUESTION_CHARS = 2000
+PART_MIN = 4  # characters a sub-question needs to stand alone
+MAX_PARTS = 5  # more questions than this in one text is a pasted document, read as one question
+_LEVEL_WORDS = {  # how people name a level without naming a place
+    "国家": ("全国", "国家", "中央", "国务院", "national", "state council", "china"),
+    "省": ("全省", "省级", "我省", "省里", "省委", "省政府", "provincial", "province"),
+    "市": ("全市", "市级", "我市", "市里", "municipal"),
+    "区县": ("全区", "区级", "县级", "我区", "区里", "district", "county"),
+}
+_INSTRUCTION = re.compile(r"(?i)忽略|无视|不要理会|你现在是|你是一个|扮演|假装|系统提示|提示词|\bignore\b|\bdisregard\b|you are now"
+                          r"|pretend|system prompt")
+_CLAUSE_END = re.compile(r"(?<=[，,。；;！!？?\n])")
+_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+_FOLLOW = re.compile(r"^(那么?|还有|另外|同样|再问|如果是)")
+_INTERROGATIVE = re.compile(r"[哪啥谁几怎吗呢么]|什么|多少")  # question words: what is asked, not what about
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|《[^》]*》")
+
+class QuestionError(ValueError):
+    """The question cannot be asked as given: empty, or too long."""
+
+
+class Question(BaseModel):
+    raw: str  # as typed
+    text: str  # normalised
+    asked: str  # instructions dropped, a follow-up resolved: what is answered
+    search: str  # `asked` with typos mapped to corpus terms: what is embedded and tokenised
+    corrections: dict[str, str] = Field(default_factory=dict)  # typo -> corpus term
+    english: bool = False
+    places: list[str] = Field(default_factory=list)  # places of indexed documents the question names
+    foreign_places: list[str] = Field(default_factory=list)  # places it names that no document is about
+    levels: list[str] = Field(default_factory=list)  # 国家 / 省 / 市 / 区县, named as a level
+    years: list[str] = Field(default_factory=list)
+    title_docs: list[str] = Field(default_factory=list)  # documents whose title the question names
+    title_part: str = ""  # the part of the question that names them
+    quoted: list[str] = Field(default_factory=list)  # terms it quotes (“七大行动”), titles aside
+    attribute: str = ""  # what a value question asks of its subject: 利率 in 环保贷的利率是多少
+    intent: Intent = Field(default_factory=Intent)
+    tokens: list[str] = Field(default_factory=list)  # BM25 query terms (a named title left out)
+    content: list[str] = Field(default_factory=list)  # what is asked about: tokens less places and titles
+    parts: list[str] = Field(default_factory=list)  # the sub-questions of a question asking several things
+
+    @property
+    def names_scope(self) -> bool:
+        """Whether it says where to look: a place, a level or a document."""
+        return bool(self.places or self.levels or self.title_docs)
+
+
+def check(raw: object) -> str:
+    """The question normalised, or QuestionError saying why it cannot be asked."""
+    if not isinstance(raw, str):
+        raise QuestionError("问题必须是文字 (the question must be text)")
+    if len(raw) > MAX_QUESTION_CHARS:  # the length first: a pasted book is refused before any work on it
+        raise QuestionError(f"问题过长：共{len(raw)}字，请控制在{MAX_QUESTION_CHARS}字以内 "
+                            f"(the question has {len(raw)} characters; keep it under {MAX_QUESTION_CHARS})")
+    text = normalise(raw)
+    if not text or not any(ch.isalnum() for ch in text):
+        raise QuestionError("问题为空：请输入一个问题，例如“到2030年太阳能发电装机容量目标是多少?” (the question is empty)")
+    return text
+
+
+def normalise(raw: str) -> str:
+    """繁→简, full/half width, invisible and control characters out, spaces inside Chinese out."""
+    from .ingest.reflow import squeeze_spaces
+
+    return squeeze_spaces(re.sub(r"\s+", " ", fold(raw)))  # fold drops lone surrogates and control characters
+
+
+def without_instructions(text: str) -> str:
+    """Clauses that instruct the assistant (忽略之前的指令…) are dropped; the question they wrap is kept.
+    A question that is nothing but such clauses stays as it is."""
+    clauses = [c for c in _CLAUSE_END.split(text) if c.strip()]
+    kept = [c for c in clauses if not _INSTRUCTION.search(c)]
+    return "".join(kept).strip(" ，,。；;") if kept and len(kept) < len(clauses) else text
+
+
+class QuestionReader:
+    """Reads questions against one index's corpus."""
+
+    def __init__(self, tokenizer: Tokenizer, titles, doc_places: dict[str, str], departments: Iterable[str],
+                 vocabulary: dict[str, int], corpus_text: str, doc_titles: dict[str, str] | None = None):
+        self.tokenizer = tokenizer
+        self.titles = titles  # retrieve.Titles
+        self.doc_places = doc_places
+        self.places = sorted({p for p in doc_places.values() if p}, key=len, reverse=True)
+        # the smaller areas titles name after their place (南京江北新区 -> 江北新区), as names of that place
+        self.areas = {area: doc_places[d] for d, title in (doc_titles or {}).items() if doc_places.get(d)
+                      for area in areas_of(title)}
+        self.departments = sorted({d for d in departments if d}, key=len, reverse=True)
+        self.vocabulary = vocabulary  # corpus word -> in how many passages it occurs
+        self.corpus_text = corpus_text  # folded, lower case
+
+    def read(self, raw: str, previous: str | None = None) -> Question:
+        text = check(raw)
+        asked = without_instructions(text)
+        if previous:
+            asked = self.follow_up(asked, normalise(previous))
+        search, corrections = self.correct(asked)
+        english = not has_cjk(search)
+        places, levels, foreign = self.named_places(search)
+        titled, part = self.titles.named(search)
+        without_title = self.titles.without(search)
+        years = _YEAR.findall(_QUOTED.sub(" ", without_title))  # 《2030年前碳达峰行动方案》 names a document, not a year
+        tokens = self.tokenizer.tokens(without_title)  # an English question's own words: crosslingual.py adds corpus terms
+        return Question(
+            raw=raw, text=text, asked=asked, search=search, corrections=corrections, english=english,
+            places=places, foreign_places=foreign, levels=levels, years=years,
+            title_docs=sorted(titled), title_part=part, intent=classify(without_title, self.departments),
+            attribute=asked_attribute(without_title),
+            quoted=[t for t in re.findall(r"“([^”]{2,20})”|\"([^\"]{2,20})\"", without_title) for t in t if t],
+            tokens=tokens, content=self.content_tokens(without_title, places), parts=split_parts(asked),
+        )
+
+    # ---- what it names ---------------------------------------------------------------------------
+
+    def named_places(self, text: str) -> tuple[list[str], list[str], list[str]]:
+        """(places of indexed documents, levels, places no document is about) the text names."""
+        low = text.lower()
+        places = [p for p in self.places if (p in text or self._pinyin_of(p) in low) and p != "全国"]
+        places += [p for area, p in self.areas.items() if area in text and p not in places]
+        levels = [lv for lv, words in _LEVEL_WORDS.items() if any(w in low for w in words)]
+        if "国家" in levels and "全国" in self.places:
+            places.append("全国")
+        unquoted = _QUOTED.sub(" ", text)
+        foreign = [p for p in place_names(unquoted) if self._foreign(p, unquoted)]
+        return places, levels, foreign
+
+    def _pinyin_of(self, place: str) -> str:
+        """江苏 -> jiangsu: how an English question writes a Chinese place."""
+        return "".join(pinyin_key(place)).lower() if re.fullmatch(r"[\u4e00-\u9fff]+", place) else "\0"
+
+    def _foreign(self, place: str, text: str) -> bool:
+        """A place no document is about: the corpus never names it, or the question names it as a
+        province or city (无锡市, 浙江省) and no document is that place's."""
+        if any(place in p or p in place for p in self.places):
+            return False
+        named_as_area = bool(re.search(re.escape(place) + "(省|市|自治区)", text)) or place in PROVINCES
+        return named_as_area or place not in self.corpus_text
+
+    def content_tokens(self, text: str, places: list[str]) -> list[str]:
+        """What is asked about: the tokens less the place and level words (they route the search)."""
+        for word in sorted([*places, *(w for ws in _LEVEL_WORDS.values() for w in ws)], key=len, reverse=True):
+            text = re.sub(re.escape(word) + "(市|省|区|县)?", " ", text, flags=re.I)
+        tokens = self.tokenizer.tokens(text)
+        return [t for t in tokens if not _INTERROGATIVE.search(t)]
+
+    # ---- typos ----------------------------------------------------------------------------------
+
+    def correct(self, text: str) -> tuple[str, dict[str, str]]:
+        """Runs of 2-4 Chinese characters the corpus never uses, replaced by a corpus word with the same
+        pinyin that differs in one character (天然汽 -> 天然气, 拉圾 -> 垃圾). The candidates are the
+        corpus's own words; a run that is a common word elsewhere (jieba knows it) is left alone."""
+        corrections: dict[str, str] = {}
+        known = [(a, a + n) for n in (2, 3, 4) for a in range(len(text) - n + 1)
+                 if text[a:a + n] in self.vocabulary or _common_word(text[a:a + n])]
+        for size in (4, 3, 2):
+            for start in range(len(text) - size + 1):
+                run = text[start:start + size]
+                if run in corrections or not re.fullmatch(r"[\u4e00-\u9fff]+", run) or run in self.corpus_text:
+                    continue
+                end = start + size
+                if _common_word(run) or any(a < start < b or a < end < b for a, b in known):
+                    continue  # a word of general Chinese, or a run across two corpus words (光伏|装机)
+                better = self._homophone(run)
+                if better:
+                    corrections[run] = better
+        for typo, word in sorted(corrections.items(), key=lambda kv: -len(kv[0])):
+            text = text.replace(typo, word)
+        return text, corrections
+
+    def _homophone(self, run: str) -> str:
+        key = pinyin_key(run)
+        candidates = [w for w in self._by_pinyin().get(key, ())
+                      if len(w) == len(run) and sum(a != b for a, b in zip(w, run)) == 1]
+        return max(candidates, key=lambda w: self.vocabulary.get(w, 0), default="")
+
+    @functools.cache  # noqa: B019 - one reader per index, kept for the index's life
+    def _by_pinyin(self) -> dict[tuple[str, ...], list[str]]:
+        index: dict[tuple[str, ...], list[str]] = {}
+        for word in self.vocabulary:
+            if 2 <= len(word) <= 4 and re.fullmatch(r"[\u4e00-\u9fff]+", word):
+                index.setdefault(pinyin_key(word), []).append(word)
+        return index
+
+    # ---- follow-ups -----------------------------------------------------------------------------
+
+    def follow_up(self, question: str, previous: str) -> str:
+        """A short follow-up read in the context of the previous question: after
+        2025年非化石能源消费比重目标是多少?, 那2030年呢? asks the same of 2030; 江苏呢? the same of 江苏."""
+        bare = _FOLLOW.sub("", question).strip(" ?？呢吗的")
+        if not (_FOLLOW.match(question) or question.rstrip("?？ ").endswith("呢")) or len(bare) > 12 or not previous:
+            return question
+        years = _YEAR.findall(bare)
+        if years and _YEAR.search(previous):
+            return _YEAR.sub(years[0], previous, count=1)
+        places, _, _ = self.named_places(bare)
+        if places:
+            before, _, _ = self.named_places(previous)
+            for old in before:
+                if old not in places:
+                    return previous.replace(old, places[0], 1)
+            return f"{bare}{previous}"
+        return f"{previous} {bare}"
+
+
+_GENERIC_AREAS = ("新区", "开发区", "高新区", "园区", "城区")
+
+
+def areas_of(title: str) -> list[str]:
+    """The areas a title opens with, below its first place: 南京江北新区碳达峰… -> [江北新区]."""
+    import jieba.posseg as pseg
+
+    from .text import quiet_jieba
+
+    quiet_jieba()
+    words: list[str] = []
+    for word, flag in pseg.lcut(title[:20]):
+        if flag != "ns":
+            break
+        words.append(word)
+    suffixes = ["".join(words[i:]) for i in range(1, len(words))]
+    return [s for s in suffixes if len(s) >= 3 and s not in _GENERIC_AREAS]
+
+
+_VALUE_ASKED = re.compile(r"(是)?(多少|多大|多高|多长|几|什么(?!时候))")
+_NOUNISH = ("n", "nz", "vn", "eng", "j", "an", "nt", "ng")
+
+
+def asked_attribute(text: str) -> str:
+    """The noun a value question asks about, the word before its question word (环保贷的利率是多少 ->
+    利率, GDP是多少 -> gdp); "" when that word is not a noun (压下去多少) or says nothing (目标是多少)."""
+    import jieba.posseg as pseg
+
+    from .text import STOPWORDS, quiet_jieba
+
+    m = _VALUE_ASKED.search(text)
+    if not m or m.start() == 0:
+        return ""
+    quiet_jieba()
+    words = [(w, f) for w, f in pseg.lcut(text[:m.start()].rstrip("的要将会能为了到至")) if w.strip()]
+    if not words:
+        return ""
+    word, flag = words[-1]
+    return word.lower() if flag in _NOUNISH and word not in STOPWORDS and len(word) >= 2 else ""
+
+
+def split_parts(text: str) -> list[str]:
+    """The sub-questions of a question that asks several things (几个项目?总投资多少?), each at least
+    PART_MIN characters and asking something; one part for a plain question."""
+    pieces = [p.strip() for p in re.split(r"(?<=[？?；;。！!])", text) if p.strip()]
+    asking = list(dict.fromkeys(p for p in pieces if sum(ch.isalnum() for ch in p) >= PART_MIN and asks_something(p)))
+    return asking if 2 <= len(asking) <= MAX_PARTS else [text]
+
+
+@functools.cache
+def _jieba_words() -> dict[str, int]:
+    import jieba
+
+    from .text import quiet_jieba
+
+    quiet_jieba()
+    jieba.initialize()
+    return jieba.dt.FREQ
+
+
+def _common_word(run: str) -> bool:
+    """A word of general Chinese (jieba's dictionary, frequent enough): not a typo, whatever the corpus says."""
+    return _jieba_words().get(run, 0) >= 20
+
+
+@functools.lru_cache(maxsize=65536)
+def pinyin_key(word: str) -> tuple[str, ...]:
+    from pypinyin import lazy_pinyin
+
+    return tuple(lazy_pinyin(word))
+
+
+def place_names(text: str) -> list[str]:
+    """Place names in a text, as jieba's part-of-speech tagger finds them (ns), without 省/市/区/县."""
+    from .text import place_names as names
+
+    return names(text)
+
+
