@@ -48,6 +48,7 @@ def _make(doc: Document, clause: Clause, chunk_id: str, kind: str, text: str, s:
         end=e,
         level=doc.meta.level,
         page=doc.page_at(s),
+        doc_status=doc.meta.status,
     )
 
 

@@ -143,6 +143,7 @@ class Chunk(BaseModel):
     end: int
     level: Level = ""
     page: int = 0  # the page of a paginated file the passage starts on; 0 when the file has no pages
+    doc_status: str = ""  # 征求意见稿 / 试行: the document's status, shown beside its title
 
     def context(self) -> str:
         """What retrieval sees: title and heading path before the passage."""
@@ -181,6 +182,7 @@ class Citation(BaseModel):
     text: str
     score: float
     page: int | None = None  # the page the passage starts on, for a paginated file
+    doc_status: str = ""  # 征求意见稿 / 试行, when the document says so
 
 
 class Answer(BaseModel):

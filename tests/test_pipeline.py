@@ -114,7 +114,7 @@ def test_cli_json_prints_exactly_the_answer_contract(plan_index):
     contract = {"id", "question", "found", "answer", "citations", "retrieved", "latency_ms"}
     assert contract <= set(obj) and set(obj) - contract <= {"strategy", "scope"}  # the two documented additions
     assert {"doc_id", "doc_title", "clause", "heading", "text", "score"} <= set(obj["citations"][0])
-    assert set(obj["citations"][0]) - {"doc_id", "doc_title", "clause", "heading", "text", "score"} <= {"page"}
+    assert set(obj["citations"][0]) - {"doc_id", "doc_title", "clause", "heading", "text", "score"} <= {"page", "doc_status"}
     assert obj["found"] and "2023" in obj["answer"]
 
 

@@ -32,7 +32,7 @@ class Reply:
 
 def citation_of(chunk: Chunk, score: float) -> Citation:
     return Citation(doc_id=chunk.doc_id, doc_title=chunk.doc_title, clause=chunk.path, heading=chunk.heading,
-                    text=chunk.text, score=round(float(score), 4), page=chunk.page or None)
+                    text=chunk.text, score=round(float(score), 4), page=chunk.page or None, doc_status=chunk.doc_status)
 
 
 def cite(citations: list[Citation], chunk: Chunk, score: float = 1.0) -> int:
