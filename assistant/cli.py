@@ -315,15 +315,19 @@ def calibrate_collect(index_dir: Path, sets: tuple[Path, ...], half: str | None,
 
 @calibrate.command("fit")
 @click.argument("collected", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--out", type=click.Path(path_type=Path), required=True, help="Where to write the decision (JSON).")
-def calibrate_fit(collected: tuple[Path, ...], out: Path) -> None:
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Where to write the decision (JSON). Default: the project's own, for the embedder collected with.")
+def calibrate_fit(collected: tuple[Path, ...], out: Path | None) -> None:
     """Fit the weights and the threshold; print the out-of-fold accuracy."""
     from .answer import calibrate as cal
+    from .answer.decision import path_for
 
     try:
         decision, report = cal.fit(cal.load_collected(list(collected)))
     except ImportError as exc:
         raise Failure("fitting needs scikit-learn: pip install -e '.[test]'") from exc
+    out = out or path_for(decision.embedder)
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(decision.to_json(fitted_on=[p.name for p in collected], report=report), encoding="utf-8")
     click.echo(json.dumps(report, ensure_ascii=False, indent=1))
 

@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 
-MARGIN = 3.0  # how many standard deviations above the phrase's mean similarity its word must stand
+MARGIN = 4.0  # how many standard deviations above the phrase's mean similarity its word must stand
 # English function words: the closed class that carries no subject matter
 _FUNCTION = frozenset("""a an the of in on at to for by with from into and or but is are was were be been being
 will would shall should can could may might must do does did what which who whom whose when where why how much many

@@ -96,7 +96,8 @@ class Assistant:
                 context: AskedQuestion | None = None) -> tuple[Reply, list[Hit]]:
         query = self.retriever.embed_query(q)
         hits = self.retriever.search(q, k=k, scope=scope, query=query)
-        if q.english:  # read again in the corpus's own terms, which the dense model pairs with its words
+        if q.english and getattr(self.embedder, "crosslingual", False):
+            # read again in the corpus's own terms, which the multilingual model pairs with its words
             words = corpus_terms(q.search, self.data.lexicon, self.data.lexicon_vectors, self.embedder)
             terms = self.tokenizer.tokens(" ".join(words))
             if terms:

@@ -154,9 +154,10 @@ def test_typo_still_finds_the_clause(assistant):
 
 
 def test_english_questions_are_read_in_the_corpus_terms(assistant):
-    assert "50%" in assistant.ask("What is the coal power share target for 2025?").answer
-    duty = assistant.ask("Who is responsible for scattered coal control?")
-    assert "发改委" in duty.answer and "三、(三)1." in duty.answer
+    q = assistant.read("By 2025, what share of newly added or replaced city buses should run on new energy?")
+    assert q.english and q.intent.kind == "target"
+    assert "90%" in assistant.ask(q.raw).answer
+    assert "1400兆瓦" in assistant.ask("What is the solar power installed capacity target for 2030?").answer
     assert not assistant.ask("What is the GDP of Jiangyin in 2022?").found
 
 

@@ -4,11 +4,13 @@ better than the decision alone (README, "How answers are chosen", gives the tabl
 
 Before any strategy (RULES: return the not-found reply, or ""):
     empty             nothing was found in the scope searched
+    not_understood    an English question none of whose words pairs with a corpus word
 Against the best candidate once the decision has ranked them (SENTENCE_RULES: True declines):
     attribute_absent  the passage never names what a value question asks about (…的利率是多少)
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -36,6 +38,14 @@ def empty(kb: Answerer, ask: Ask) -> str:
     return "" if ask.hits else render.not_found([], kb.titles, ask.scope_label)
 
 
+@rule("not_understood")
+def not_understood(kb: Answerer, ask: Ask) -> str:
+    """An English question none of whose words stands for a word of the corpus (crosslingual.py)."""
+    if ask.q.english and not any(re.search(r"[\u4e00-\u9fff]", t) for t in ask.q.content):
+        return render.NOT_FOUND + "问题中的词语在文件里找不到对应的内容。"
+    return ""
+
+
 def sentence_rule(name: str) -> Callable[[SentenceRule], SentenceRule]:
     def register(fn: SentenceRule) -> SentenceRule:
         SENTENCE_RULES.append((name, fn))
@@ -47,5 +57,6 @@ def sentence_rule(name: str) -> Callable[[SentenceRule], SentenceRule]:
 def attribute_absent(best: Candidate) -> bool:
     """The best passage never names what the question asks the value of (…的利率是多少)."""
     return bool(best.features.get("attribute_absent"))
+
 
 

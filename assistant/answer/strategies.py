@@ -204,7 +204,6 @@ def outline(kb: Answerer, ask: Ask) -> Reply | None:
             continue
         header = chunk.text.split("\n")[: len(chunk.text.split("\n")) - len(chunk.items)]
         fit = kb.scorer.coverage(q.content, " ".join([chunk.doc_title, *header]))
-        fit = max(fit, kb.scorer.coverage(q.content, " ".join(header + chunk.items)))
         if asked and asked == len(chunk.items):
             fit += 1.0  # 七大行动 and a list of seven
         elif asked:
