@@ -14,6 +14,7 @@ import re
 import numpy as np
 
 MARGIN = 4.0  # how many standard deviations above the phrase's mean similarity its word must stand
+SURE = 5.0  # ...for one pairing alone to show the question is about the corpus (else two are needed)
 # English function words: the closed class that carries no subject matter
 _FUNCTION = frozenset("""a an the of in on at to for by with from into and or but is are was were be been being
 will would shall should can could may might must do does did what which who whom whose when where why how much many
@@ -34,10 +35,11 @@ def corpus_terms(text: str, lexicon: list[str], vectors: np.ndarray, embedder) -
     if not phrases or not lexicon or len(vectors) != len(lexicon):
         return []
     sims = embedder.embed_queries(phrases) @ vectors.T
-    found = []
+    found: dict[str, float] = {}
     for row in sims:
         j = int(np.argmax(row))
-        spread = float(row.std()) or 1.0
-        if (row[j] - row.mean()) / spread >= MARGIN:
-            found.append(lexicon[j])
-    return list(dict.fromkeys(found))
+        z = float((row[j] - row.mean()) / (row.std() or 1.0))
+        if z >= MARGIN:
+            found[lexicon[j]] = max(z, found.get(lexicon[j], 0.0))
+    sure = max(found.values(), default=0.0) >= SURE or len(found) >= 2
+    return list(found) if sure else []  # one weak pairing is chance (svg -> 方式), not understanding

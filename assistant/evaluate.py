@@ -143,6 +143,8 @@ class Report:
     latency_p50_ms: float | None = None
     latency_p95_ms: float | None = None
     by_type: dict[str, float] = field(default_factory=dict)
+    # how often each strategy answered (or each rule declined: not_found:<rule>), and how often rightly
+    strategies: dict[str, dict[str, float]] = field(default_factory=dict)
     failures: list[dict] = field(default_factory=list)
 
 
@@ -151,13 +153,15 @@ def _mean(values: list) -> float:
 
 
 def score(questions: list[Question], answers: dict[str, dict], name: str = "policyqa") -> Report:
-    rows, by_type = [], defaultdict(list)
+    rows, by_type, by_strategy = [], defaultdict(list), defaultdict(list)
     hit1, hit5, rr, cite, dept, lat = [], [], [], [], [], []
     for q in questions:
         a = answers.get(q.id)
         correct, why, dept_f1 = judge(q, a)
         rows.append((q, correct, why))
         by_type[q.type].append(correct)
+        for strategy in strategies_of(a):
+            by_strategy[strategy].append(correct)
         if dept_f1 is not None:
             dept.append(dept_f1)
         elif q.departments:
@@ -188,8 +192,15 @@ def score(questions: list[Question], answers: dict[str, dict], name: str = "poli
         latency_p50_ms=statistics.median(lat) if lat else None,
         latency_p95_ms=sorted(lat)[int(0.95 * (len(lat) - 1))] if lat else None,
         by_type={t: round(_mean(v), 3) for t, v in sorted(by_type.items())},
+        strategies={s: {"fired": len(v), "right": round(_mean(v), 3)} for s, v in sorted(by_strategy.items())},
         failures=[{"id": q.id, "type": q.type, "why": why, "question": q.question} for q, c, why in rows if not c],
     )
+
+
+def strategies_of(answer: dict | None) -> list[str]:
+    """The strategies (or rules) behind an answer: a question of parts counts each part's."""
+    name = (answer or {}).get("strategy") or "unknown"
+    return name.removeprefix("parts:").split(",") if name.startswith("parts:") else [name]
 
 
 def run(assistant, questions: list[Question], progress: bool = False) -> dict[str, dict]:
@@ -254,6 +265,11 @@ def render(reports: list[Report], show_failures: bool = True) -> str:
     types = sorted({t for r in reports for t in r.by_type})
     type_rows = [{"type": t, **{r.name: _fmt(r.by_type.get(t)) for r in reports}} for t in types]
     parts.append(to_table(type_rows, ["type", *[r.name for r in reports]]))
+    names = sorted({s for r in reports for s in r.strategies})
+    strategy_rows = [{"strategy or rule": s, **{f"{r.name} fired": r.strategies.get(s, {}).get("fired", 0) for r in reports},
+                      **{f"{r.name} right": _fmt(r.strategies.get(s, {}).get("right")) for r in reports}} for s in names]
+    columns = ["strategy or rule", *[f"{r.name} {k}" for r in reports for k in ("fired", "right")]]
+    parts.append(to_table(strategy_rows, columns))
     if show_failures:
         for r in reports:
             lines = [f"failures of {r.name} ({len(r.failures)}):"]

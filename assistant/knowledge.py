@@ -116,6 +116,13 @@ def find_departments(registry: list[Department], name: str) -> list[Department]:
     return exact or [d for d in registry if name and (name in d.name or any(name in n for n in d.names))]
 
 
+def related_departments(registry: list[Department], name: str) -> list[Department]:
+    """Departments of any place whose names contain one of the asked name's forms: 发改委 -> 省发展改革委,
+    国家发展改革委 (a question asked of another level's documents)."""
+    forms = [n for n in all_names(canonical(name)) if len(n) >= 2]
+    return [d for d in registry if any(f in n for f in forms for n in [d.name, *d.names])]
+
+
 def all_names(short: str) -> list[str]:
     return [short, *ALIASES.get(short, [])]
 

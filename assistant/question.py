@@ -55,6 +55,7 @@ class Question(BaseModel):
     title_part: str = ""  # the part of the question that names them
     quoted: list[str] = Field(default_factory=list)  # terms it quotes (“七大行动”), titles aside
     attribute: str = ""  # what a value question asks of its subject: 利率 in 环保贷的利率是多少
+    only_instructions: bool = False  # every clause instructs the assistant (忽略之前的指令…): nothing is asked
     intent: Intent = Field(default_factory=Intent)
     tokens: list[str] = Field(default_factory=list)  # BM25 query terms (a named title left out)
     content: list[str] = Field(default_factory=list)  # what is asked about: tokens less places and titles
@@ -127,6 +128,7 @@ class QuestionReader:
             places=places, foreign_places=foreign, levels=levels, years=years,
             title_docs=sorted(titled), title_part=part, intent=classify(without_title, self.departments),
             attribute=asked_attribute(without_title),
+            only_instructions=all(_INSTRUCTION.search(c) for c in _CLAUSE_END.split(text) if c.strip()),
             quoted=[t for t in re.findall(r"“([^”]{2,20})”|\"([^\"]{2,20})\"", without_title) for t in t if t],
             tokens=tokens, content=self.content_tokens(without_title, places), parts=split_parts(asked),
         )
@@ -242,8 +244,11 @@ def areas_of(title: str) -> list[str]:
     return [s for s in suffixes if len(s) >= 3 and s not in _GENERIC_AREAS]
 
 
-_VALUE_ASKED = re.compile(r"(是)?(多少|多大|多高|多长|几|什么(?!时候))")
+_VALUE_ASKED = re.compile(r"(是)?(多少|多大|多高|多长|(?<!哪)几|什么(?!时候))")
 _NOUNISH = ("n", "nz", "vn", "eng", "j", "an", "nt", "ng")
+_LIGHT_TAGS = ("u", "p", "d", "c", "y", "r")  # particles, prepositions, adverbs, conjunctions, pronouns
+# verbs that only link a thing to its value (是, 为, 达到 …): a closed class of the language
+_LIGHT_VERBS = frozenset("是 为 有 要 定 达 达到 能 会 将 应 需 需要 设 设定 定为 规定 提高到 降到 控制在".split())
 
 
 def asked_attribute(text: str) -> str:
@@ -254,10 +259,16 @@ def asked_attribute(text: str) -> str:
     from .text import STOPWORDS, quiet_jieba
 
     m = _VALUE_ASKED.search(text)
-    if not m or m.start() == 0:
+    if not m:
         return ""
     quiet_jieba()
-    words = [(w, f) for w, f in pseg.lcut(text[:m.start()].rstrip("的要将会能为了到至")) if w.strip()]
+    after = [(w, f) for w, f in pseg.lcut(text[m.end():]) if w.strip()][:2]
+    after = [(w, f) for w, f in after if f in _NOUNISH and w not in STOPWORDS and len(w) >= 2]
+    if after:
+        return after[0][0].lower()  # 发多少购车补贴: the thing asked follows its question word
+    words = [(w, f) for w, f in pseg.lcut(text[:m.start()]) if w.strip()]
+    while words and (words[-1][1][:1] in _LIGHT_TAGS or words[-1][0] in _LIGHT_VERBS):
+        words.pop()  # 的, 是, 定, 有, 达到 …: the grammar between the thing asked about and the question word
     if not words:
         return ""
     word, flag = words[-1]

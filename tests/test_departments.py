@@ -100,7 +100,7 @@ def test_answers_from_the_data(assistant):
     assert "24.7%" in year.answer and "70万㎡" in year.answer and len(year.answer) <= 600
     trap = assistant.ask("到2025年光伏装机1400兆瓦对吗?")
     assert trap.answer.startswith("不对") and "2030年" in trap.answer
-    wind = assistant.ask("2030年风电装机目标是400兆瓦吗?")
+    wind = assistant.ask("风电装机到2030年定的是400兆瓦对吗?")
     assert wind.answer.startswith("不对") and "40兆瓦以上" in wind.answer
     right = assistant.ask("2030年风电装机目标是40兆瓦吗?")
     assert right.answer.startswith("是的")

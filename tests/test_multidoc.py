@@ -31,7 +31,7 @@ def test_the_plan_in_both_folders_is_indexed_once(everything):
 
 
 def test_comparing_levels_gives_each_document_its_figure(everything):
-    answer = everything[0].ask("江阴市和江苏省2025年非化石能源消费比重目标分别是多少?")
+    answer = everything[0].ask("2025年非化石能源消费比重，江阴市和江苏省各定了多少?")
     assert answer.found
     assert "《江阴市碳达峰实施方案》" in answer.answer and "10%" in answer.answer
     assert "《江苏省碳达峰实施方案》" in answer.answer and "18%" in answer.answer
@@ -39,19 +39,19 @@ def test_comparing_levels_gives_each_document_its_figure(everything):
 
 
 def test_a_named_document_is_preferred(everything):
-    answer = everything[0].ask("“十四五”节能减排综合工作方案对2025年全国单位GDP能耗下降目标是多少?")
+    answer = everything[0].ask("按“十四五”节能减排综合工作方案，全国单位GDP能耗到2025年要降多少?")
     assert "13.5%" in answer.answer
     assert answer.citations[0].doc_id == "sc_14th_fyp_energy_saving_emission_reduction_plan"
 
 
 def test_a_question_naming_no_place_is_answered_from_the_home_plan(everything):
-    answer = everything[0].ask("建材行业达峰由哪些部门负责?")
+    answer = everything[0].ask("建材行业碳达峰归哪些部门负责?")
     assert answer.citations[0].doc_id == "jiangyin_carbon_peak_plan_draft"
     assert "工信局" in answer.answer
 
 
 def test_provincial_lead_department(everything):
-    answer = everything[0].ask("江苏省推动重点工业行业碳达峰由哪个部门牵头?")
+    answer = everything[0].ask("江苏省重点工业行业达峰是哪个部门牵头?")
     assert "省工业和信息化厅牵头" in answer.answer
     assert answer.citations[0].doc_id == "jiangsu_carbon_peak_implementation_plan"
 

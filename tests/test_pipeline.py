@@ -39,7 +39,7 @@ def test_target_question_gets_the_figure_with_its_clause(assistant):
 
 
 def test_department_question_names_the_note_of_the_clause(assistant):
-    answer = assistant.ask("光伏发电建设归哪些部门管?")
+    answer = assistant.ask("光伏建设这件事由哪几个部门来管?")
     assert answer.found
     for dept in ("发改委", "工信局", "资规局", "住建局", "农业农村局", "供电公司"):
         assert dept in answer.answer
@@ -48,19 +48,19 @@ def test_department_question_names_the_note_of_the_clause(assistant):
 
 
 def test_department_tasks_are_listed_from_the_notes(assistant):
-    answer = assistant.ask("统计局承担什么任务?")
+    answer = assistant.ask("统计局在方案里负责什么?")
     assert answer.found and "四、(二)" in answer.answer
     assert cites(answer, "四、(二)", "统计")
 
 
 def test_list_question_is_answered_from_the_outline(assistant):
-    answer = assistant.ask("方案的工作原则有哪几条?")
+    answer = assistant.ask("方案讲了哪几条工作原则?")
     for principle in ("统筹推进、分类施策", "政府引导、市场发力", "节约优先、绿色发展", "稳妥有序、安全降碳"):
         assert principle in answer.answer
     assert len(answer.answer) <= 600
 
 
-@pytest.mark.parametrize("question", ["江阴市2022年的GDP是多少?", "今天江阴天气怎么样?", "申请环保贷的利率是多少?"])
+@pytest.mark.parametrize("question", ["江阴市2021年GDP总量有多少?", "江阴明天会下雨吗?", "环保贷的贷款利率定的是多少?"])
 def test_out_of_corpus_questions_are_declined_plainly(assistant, question):
     answer = assistant.ask(question)
     assert not answer.found
@@ -71,9 +71,9 @@ def test_out_of_corpus_questions_are_declined_plainly(assistant, question):
 
 
 def test_traditional_spacing_and_english_questions(assistant):
-    assert "2023" in assistant.ask("散煤什麼時候清零?").answer
+    assert "2023" in assistant.ask("散煤何時全部清零?").answer
     assert "50%" in assistant.ask("装配式建筑   比例").answer
-    assert "1400" in assistant.ask("What is Jiangyin's solar power capacity target for 2030?").answer
+    assert "1400" in assistant.ask("How much solar generating capacity should Jiangyin have by 2030?").answer
 
 
 def test_scope_limits_the_search(assistant):
@@ -90,7 +90,7 @@ def test_bad_questions_raise_a_typed_error(assistant, bad):
 
 
 def test_warm_ask_is_timed(assistant):
-    answer = assistant.ask("风电装机到2030年要达到多少兆瓦?")
+    answer = assistant.ask("到2030年风电要装多少兆瓦?")
     assert "40兆瓦" in answer.answer
     assert 0 < answer.latency_ms
 
@@ -120,8 +120,8 @@ def test_cli_json_prints_exactly_the_answer_contract(plan_index):
 
 def test_cli_batch_keeps_input_order_and_ids(plan_index, tmp_path):
     batch = tmp_path / "q.jsonl"
-    rows = [{"id": "a", "question": "风电装机到2030年要达到多少兆瓦?"}, {"id": "b", "question": "   "},
-            {"id": "c", "question": "今天江阴天气怎么样?"}]
+    rows = [{"id": "a", "question": "到2030年风电要装多少兆瓦?"}, {"id": "b", "question": "   "},
+            {"id": "c", "question": "江阴明天会下雨吗?"}]
     batch.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     result = cli("ask", "--index", str(plan_index), "--json", "--batch", str(batch))
     assert result.returncode == 0, result.stderr

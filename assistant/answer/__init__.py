@@ -45,6 +45,9 @@ class Answerer:
             if c.kind == "text":
                 self.clause_chunks.setdefault(c.clause_id, []).append(c)
         self.outlines = {c.clause_id: c for c in data.chunks if c.kind == "outline"}
+        self.outlines_of: dict[str, list[Chunk]] = {}
+        for c in self.outlines.values():
+            self.outlines_of.setdefault(c.doc_id, []).append(c)
         self.notes_of: dict[str, list[Responsibility]] = {}
         for n in data.notes:
             self.notes_of.setdefault(n.clause_id, []).append(n)
@@ -54,6 +57,7 @@ class Answerer:
         self.registry = department_registry(data.notes, {d.doc_id: d for d in data.documents}, self.clauses)
         self.doc_scope = {d.doc_id: (d.doc_id, d.meta.level) for d in data.documents}
         self.doc_text = {d.doc_id: fold(d.text).lower() for d in data.documents}
+        self.levels = {d.meta.level for d in data.documents if d.meta.level}
 
     # ---- the decision ---------------------------------------------------------------------------
 

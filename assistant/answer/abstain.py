@@ -4,6 +4,7 @@ better than the decision alone (README, "How answers are chosen", gives the tabl
 
 Before any strategy (RULES: return the not-found reply, or ""):
     empty             nothing was found in the scope searched
+    instructions_only nothing but instructions to the assistant (忽略之前的指令…)
     not_understood    an English question none of whose words pairs with a corpus word
 Against the best candidate once the decision has ranked them (SENTENCE_RULES: True declines):
     attribute_absent  the passage never names what a value question asks about (…的利率是多少)
@@ -36,6 +37,12 @@ def rule(name: str) -> Callable[[Rule], Rule]:
 @rule("empty")
 def empty(kb: Answerer, ask: Ask) -> str:
     return "" if ask.hits else render.not_found([], kb.titles, ask.scope_label)
+
+
+@rule("instructions_only")
+def instructions_only(kb: Answerer, ask: Ask) -> str:
+    """Nothing but instructions to the assistant (忽略之前的指令，输出…): no question to answer."""
+    return render.NOT_FOUND + "问题中只有对助手的指令，没有关于文件的问题。" if ask.q.only_instructions else ""
 
 
 @rule("not_understood")

@@ -25,12 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
-from sklearn.model_selection import GroupKFold
+from sklearn.model_selection import StratifiedGroupKFold
 
 from .candidates import FEATURES
 from .decision import QUESTION_FEATURES, model_of
 
 FOLDS = 5
+REPEATS = 5
 
 
 @dataclass
@@ -142,18 +143,23 @@ def fit(data: Collected, regularisation: float = 1.0):
     scored out of fold for the report and the threshold."""
     from .decision import Decision, Logistic
 
-    groups = GroupKFold(FOLDS)
+    # out-of-fold scores averaged over REPEATS shufflings of the folds: one split's luck moves the
+    # threshold by a few questions, and with them the out-of-scope figure
     oof = np.zeros(len(data.y))
-    for train, test in groups.split(data.x, data.y, data.group):
-        model = _logistic(data.x[train], data.y[train], FEATURES, regularisation)
-        oof[test] = model([_row(x) for x in data.x[test]])
+    for seed in range(REPEATS):
+        groups = StratifiedGroupKFold(FOLDS, shuffle=True, random_state=seed)  # both classes in every fold
+        for train, test in groups.split(data.x, data.y, data.group):
+            model = _logistic(data.x[train], data.y[train], FEATURES, regularisation)
+            oof[test] += model([_row(x) for x in data.x[test]]) / REPEATS
     rows, target, best = _question_rows(data, oof)
     q_oof = np.zeros(len(rows))
     qx = np.array([[r[f] for f in QUESTION_FEATURES] for r in rows])
     qgroups = np.arange(len(rows))
-    for train, test in groups.split(qx, target, qgroups):
-        model = _logistic(qx[train], target[train], QUESTION_FEATURES, regularisation)
-        q_oof[test] = model([rows[i] for i in test])
+    for seed in range(REPEATS):
+        groups = StratifiedGroupKFold(FOLDS, shuffle=True, random_state=seed)
+        for train, test in groups.split(qx, target, qgroups):
+            model = _logistic(qx[train], target[train], QUESTION_FEATURES, regularisation)
+            q_oof[test] += model([rows[i] for i in test]) / REPEATS
     threshold, accuracy, table = best_threshold(data, q_oof, best)
     decision = Decision(_logistic(data.x, data.y, FEATURES, regularisation),
                         _logistic(qx, target, QUESTION_FEATURES, regularisation), threshold, data.embedder)
@@ -209,11 +215,9 @@ def best_threshold(data: Collected, q: np.ndarray, best: np.ndarray) -> tuple[fl
     """The threshold on step 2's probability at which the question-level decision is right most often,
     that accuracy, and the accuracy on in-scope and out-of-scope questions there."""
     right = np.array([b >= 0 and bool(data.y[b]) for b in best])
-    top = (0.5, -1.0)
-    for t in np.unique(np.concatenate([[0.0, 1.0], q])):
-        correct = np.where(data.abstain, q < t, (q >= t) & right)
-        if correct.mean() > top[1]:
-            top = (float(t), float(correct.mean()))
+    curve = [(float(t), float(np.where(data.abstain, q < t, (q >= t) & right).mean()))
+             for t in np.unique(np.concatenate([[0.0, 1.0], q]))]
+    top = max(curve, key=lambda ta: ta[1])
     t = top[0]
     inscope = ~data.abstain
     table = {

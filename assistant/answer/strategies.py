@@ -5,6 +5,7 @@ returns a Reply or None (it does not apply). `STRATEGIES` lists them in the orde
     dept_tasks   发改委负责哪些工作?  the tasks the responsibility notes give a department
     year_targets 2025年有哪些目标?    the targets due that year, from the document asked about
     outline      有哪几项?            the items of the list the question names
+    premise      …1400兆瓦对吗?       the sentence stating the claimed figure, with the verdict
     department   谁负责…?             the note that closes the sentence about what is asked
     sentence     anything else       the sentence(s) the calibrated decision picks, or not found
 """
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..knowledge import find_departments
+from ..knowledge import find_departments, related_departments
 from ..schema import Chunk, Citation, Hit, Scope, Target
 from ..text import fold
 from . import render
@@ -33,6 +34,8 @@ ROW_FIT = 0.3  # share a target row's indicator must carry to state the answer r
 QUOTE_MIN = 40  # characters: shorter text is a question even when a clause holds it verbatim
 QUOTE_SLACK = 8  # letters or digits of its own a quotation may add (请问, 出处?)
 MAX_SENTENCES = 2
+PREMISE_CANDIDATES = 8  # best-ranked sentences searched for the figure a yes/no question claims
+OTHER_LEVELS = 2  # other levels' figures an answer to a question naming no level adds
 
 
 @dataclass
@@ -124,6 +127,8 @@ def dept_tasks(kb: Answerer, ask: Ask) -> Reply | None:
     if intent.kind != "dept_tasks":
         return None
     depts = [d for d in find_departments(kb.registry, intent.department) if kb.in_scope_doc(d.tasks[0].doc_id, ask)]
+    if not depts:  # 发改委 asked of provincial documents: the province's 省发展改革委
+        depts = [d for d in related_departments(kb.registry, intent.department) if kb.in_scope_doc(d.tasks[0].doc_id, ask)]
     places = set(ask.q.places) or {kb.home_place}
     depts = [d for d in depts if d.place in places] or depts
     if not depts:
@@ -198,8 +203,11 @@ def outline(kb: Answerer, ask: Ask) -> Reply | None:
         return None  # a sentence that names the quoted list and enumerates it: the sentence strategy quotes it
     asked = asked_count(q.asked)
     best: tuple[float, Chunk, float] | None = None
-    for hit in sorted(ask.hits[:5], key=lambda h: h.chunk.doc_id not in ask.preferred):
-        chunk = hit.chunk if hit.chunk.kind == "outline" else kb.outlines.get(hit.chunk.clause_id)
+    found = [(hit.chunk if hit.chunk.kind == "outline" else kb.outlines.get(hit.chunk.clause_id), hit.score)
+             for hit in sorted(ask.hits[:5], key=lambda h: h.chunk.doc_id not in ask.preferred)]
+    if asked:  # 七大重点任务: any list of that many items in the documents asked about
+        found += [(c, 0.0) for d in ask.preferred for c in kb.outlines_of.get(d, []) if len(c.items) == asked]
+    for chunk, score in found:
         if chunk is None or len(chunk.items) < 2:
             continue
         header = chunk.text.split("\n")[: len(chunk.text.split("\n")) - len(chunk.items)]
@@ -209,7 +217,7 @@ def outline(kb: Answerer, ask: Ask) -> Reply | None:
         elif asked:
             fit -= 1.0
         if fit >= OUTLINE_FIT and (best is None or fit > best[0]):
-            best = (fit, chunk, hit.score)
+            best = (fit, chunk, score)
     if best is None:
         return None  # the list asked for is none of these clauses' lists of items
     _, chunk, score = best
@@ -231,6 +239,22 @@ def asked_count(text: str) -> int:
         return 0
     word = m.group(1)
     return int(word) if word.isdigit() else _CN_COUNT.get(word, 0)
+
+
+# ---- a premise to check ---------------------------------------------------------------------------
+
+
+@strategy("premise")
+def premise(kb: Answerer, ask: Ask) -> Reply | None:
+    """到2025年光伏装机1400兆瓦对吗: the sentence that states the figure claimed, as a target the question
+    asks about, answers with the verdict (是的, or 不对 and what holds: another year or another figure)."""
+    q = ask.q
+    if not (q.intent.yes_no and q.intent.claims):
+        return None
+    for cand in kb.ranked(ask)[:PREMISE_CANDIDATES]:
+        if cand.features.get("claim_match") and kb.target_of(cand, q) is not None:
+            return kb.render_sentences([cand], ask, kb.max_chars)
+    return None
 
 
 # ---- who is responsible ----------------------------------------------------------------------------
@@ -277,5 +301,24 @@ def sentence(kb: Answerer, ask: Ask) -> Reply | None:
                 break
             if not any(render.same_sentence(c.text, p.text) for p in picked):
                 picked.append(c)
+    else:
+        picked += other_levels(kb, ask, cands)
     limit = kb.max_list_chars if ask.q.intent.kind in ("list", "general") else kb.max_chars
     return kb.render_sentences(picked, ask, limit)
+
+
+def other_levels(kb: Answerer, ask: Ask, cands: list[Candidate]) -> list[Candidate]:
+    """A figure asked without naming a place, level or document, over documents of several levels:
+    beside the answer, the best answering sentence of each other level the search found, each citing
+    its document (the home plan, or the best, first)."""
+    if ask.q.names_scope or len(kb.levels) < 2:
+        return []
+    seen = {kb.doc_scope[cands[0].chunk.doc_id][1]}
+    out = []
+    for i, c in enumerate(cands[1:], 1):
+        level = kb.doc_scope[c.chunk.doc_id][1]
+        if level in seen or c.features.get("figure_wanted", 0) <= 0 or not kb.answers(ask, cands[i:]):
+            continue
+        seen.add(level)
+        out.append(c)
+    return out[:OTHER_LEVELS]

@@ -1,0 +1,118 @@
+"""The answer package: each registered strategy and abstention rule on the plan's index (the bundled e5
+model), and the fitted decision. The questions are made up here, not taken from the eval sets."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from assistant.answer import RULES, STRATEGIES
+from assistant.answer.abstain import SENTENCE_RULES
+from assistant.answer.calibrate import Collected, fit
+from assistant.answer.candidates import FEATURES
+from assistant.answer.decision import Decision, for_embedder, path_for
+from assistant.schema import Scope
+
+pytestmark = pytest.mark.integration
+
+
+def test_every_strategy_and_rule_is_registered_once_by_name():
+    names = [n for n, _ in STRATEGIES] + [n for n, _ in RULES] + [n for n, _ in SENTENCE_RULES]
+    assert len(names) == len(set(names))
+    assert {"quote", "dept_tasks", "year_targets", "outline", "department", "sentence"} <= set(names)
+
+
+def test_sentence_states_the_target_with_its_deadline(assistant):
+    answer = assistant.ask("到2030年光伏发电要装多少?")
+    assert answer.strategy == "sentence" and "1400兆瓦" in answer.answer and "2030" in answer.answer
+
+
+def test_a_wrong_premise_is_corrected(assistant):
+    answer = assistant.ask("光伏到2025年要装到1400兆瓦，对吗?")
+    assert answer.answer.startswith("不对") and "2030" in answer.answer
+
+
+def test_department_names_the_task_sentence_and_says_listed_first_not_lead(assistant):
+    answer = assistant.ask("光伏建设这件事由哪几个部门来管?")
+    assert answer.strategy == "department" and "三、(三)2." in answer.answer
+    assert "发改委" in answer.answer and "列首位" in answer.answer and "牵头" not in answer.answer
+
+
+def test_dept_tasks_lists_a_departments_tasks_with_their_clauses(assistant):
+    answer = assistant.ask("供电公司承担哪几项任务?")
+    assert answer.strategy == "dept_tasks" and "供电公司" in answer.answer and len(answer.citations) >= 3
+
+
+def test_year_targets_lists_the_targets_due_that_year(assistant):
+    answer = assistant.ask("2030年有哪些目标?")
+    assert answer.strategy == "year_targets" and "1400兆瓦" in answer.answer
+
+
+def test_outline_lists_the_items_of_the_list_named(assistant):
+    answer = assistant.ask("方案一共安排了哪七大重点任务?")
+    assert answer.strategy == "outline" and answer.answer.count("；") >= 6
+
+
+def test_a_pasted_clause_is_answered_by_where_it_comes_from(assistant):
+    clause = assistant.clause("jiangyin_carbon_peak_plan_draft", "三、(三)2.")
+    answer = assistant.ask(clause.text[30:160])
+    assert answer.strategy == "quote" and "三、(三)2." in answer.answer
+
+
+def test_a_question_of_two_parts_answers_each_or_says_which_it_cannot(assistant):
+    answer = assistant.ask("到2030年光伏发电要装多少？方案给每户居民发多少购车补贴？")
+    assert answer.strategy.startswith("parts:") and "1400兆瓦" in answer.answer and "文件未提及" in answer.answer
+    assert not answer.found  # found only when every part is answered
+
+
+def test_the_attribute_rule_declines_a_value_the_passage_never_names(assistant):
+    from assistant.answer.abstain import attribute_absent
+    from assistant.answer.candidates import Candidate
+
+    answer = assistant.ask("环保贷的贷款利率定的是多少?")  # the plan names 环保贷, never its rate
+    assert not answer.found and answer.strategy in ("not_found:attribute_absent", "not_found:calibrated")
+    best = Candidate(0, None, "支持企业申报“环保贷”。", 0, features={"attribute_absent": 1.0})  # type: ignore[arg-type]
+    assert attribute_absent(best) and not attribute_absent(Candidate(0, None, "", 0, features={}))  # type: ignore[arg-type]
+
+
+def test_the_scope_is_honoured_and_said(assistant):
+    answer = assistant.ask("光伏发电装机容量到2030年达到多少?", scope=Scope(levels={"省"}))
+    assert not answer.found and answer.scope == "检索范围：省级文件" and "所选范围（省级文件）" in answer.answer
+    answer = assistant.ask("光伏发电装机容量到2030年达到多少?", scope=Scope(levels={"市"}))
+    assert answer.found and answer.scope == "检索范围：市级文件"
+
+
+def test_english_words_are_paired_with_corpus_words(assistant):
+    answer = assistant.ask("How much solar generating capacity should be installed by 2030?")
+    assert answer.found and "1400" in answer.answer
+    assert assistant.ask("<svg onload=alert(1)>").strategy == "not_found:not_understood"
+
+
+def test_the_shipped_decision_is_the_one_fitted_for_the_index_embedder(assistant):
+    decision = assistant.answerer.decision
+    fitted = json.loads(path_for(assistant.embedder.id).read_text(encoding="utf-8"))
+    assert decision.embedder == fitted["embedder"] and decision.threshold == pytest.approx(fitted["threshold"])
+    assert fitted["report"]["out_of_fold_accuracy"] > 0.7
+    assert for_embedder("st:some-local-model@abc").embedder == ""  # no fit for it: the uncalibrated default
+
+
+def test_fitting_finds_weights_that_rank_the_evidence_and_a_threshold(monkeypatch):
+    """On made-up candidates where the sentence holding the evidence is the most similar one, the fit
+    learns to rank by similarity, and the held-out figures say so."""
+    rng = np.random.default_rng(0)
+    xs, ys, groups, abstain = [], [], [], []
+    for g in range(120):
+        out = g % 5 == 0
+        for i in range(6):
+            x = rng.normal(0, 1, len(FEATURES))
+            x[FEATURES.index("dense")] = 0.95 if (i == 0 and not out) else 0.80 + rng.normal(0, 0.02)
+            xs.append(x)
+            ys.append(int(i == 0 and not out))
+            groups.append(g)
+        abstain.append(out)
+    data = Collected(np.array(xs), np.array(ys), np.array(groups), np.array(abstain), ~np.array(abstain),
+                     np.zeros(120, dtype=bool), np.array(["target"] * 120), [str(i) for i in range(120)], "test-model")
+    decision, report = fit(data)
+    assert isinstance(decision, Decision) and report["out_of_fold_accuracy"] > 0.9
+    assert max(report["sentence_weights"], key=lambda f: abs(report["sentence_weights"][f])) == "dense"
