@@ -10,11 +10,11 @@ from pathlib import Path
 
 from .answer import Answerer, Ask, Reply
 from .answer.render import citation_of, join_parts
-from .chunkstore import open_search
+from .search import open_search
 from .crosslingual import corpus_terms
 from .embed import make_embedder
 from .knowledge import all_names, find_departments
-from .question import QuestionError, QuestionReader
+from .question import QuestionError, QuestionReader, Titles
 from .question import Question as AskedQuestion
 from .retrieve import Retriever
 from .schema import Answer, Clause, Department, Document, Hit, Scope, Target
@@ -33,12 +33,12 @@ class Assistant:
         self.tokenizer = Tokenizer(data.terms)
         s = self.settings
         backend = open_search(data, Path(index_dir) if index_dir is not None else s.index_dir, s)
-        self.retriever = Retriever(data, embedder, self.tokenizer, s.fusion, s.dense_weight, s.bm25_weight, s.rrf_k,
-                                   s.home_place, s.approx_k, backend)
+        self.retriever = Retriever(data, embedder, backend, s)
+        self.titles = Titles({d.doc_id: d.meta.title for d in data.documents})
         self.answerer = Answerer(data, self.tokenizer, s.max_answer_chars, s.max_list_chars, s.home_place)
         departments = {n for d in self.answerer.registry for n in [d.name, *d.names, *all_names(d.name)]}
         corpus_text = fold("\n".join(c.text for c in data.chunks)).lower()
-        self.reader = QuestionReader(self.tokenizer, self.retriever.titles, self.retriever.doc_place, departments,
+        self.reader = QuestionReader(self.tokenizer, self.titles, self.retriever.doc_place, departments,
                                      data.df, corpus_text, {d.doc_id: d.meta.title for d in data.documents})
 
     @classmethod

@@ -1,5 +1,5 @@
 """Saves and loads index/: vectors (FAISS), BM25, documents, clauses, chunks, notes, targets and a manifest.
-When the chunks are searched in Milvus (chunkstore, milvus), the folder holds no FAISS or BM25 files but
+When the chunks are searched in Milvus (search/milvus.py), the folder holds no FAISS or BM25 files but
 the row keys and BM25 statistics that store needs; vectors.npy stays as the next build's embedding cache.
 
 Writes are atomic: a build writes a sibling folder and swaps it in only when complete, so a killed
@@ -30,7 +30,8 @@ from pydantic import BaseModel
 
 from .schema import Chunk, Clause, Document, Responsibility, Target
 
-FORMAT_VERSION = 2  # 2: pages, reflowed PDF text, articles and bullets as clauses, a lexicon for English questions
+FORMAT_VERSION = 3  # 2: pages, reflowed PDF text, articles and bullets as clauses, a lexicon for English questions;
+# 3: every text embedded once (units), chunk vectors pooled from them
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -76,6 +77,8 @@ class IndexData:
     sentence_vectors: np.ndarray  # (n_sentences, dim) float32
     targets: list[Target]
     files: dict[str, str] = field(default_factory=dict)  # a store's own files (name -> text), listed in manifest["store"]
+    units: list[str] = field(default_factory=list)  # every text embedded once (indexer.embedding_units)
+    unit_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     lexicon: list[str] = field(default_factory=list)  # the corpus's subject words (indexer.lexicon)
     lexicon_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
 
@@ -89,47 +92,6 @@ def _write_jsonl(path: Path, rows: list[BaseModel]) -> None:
 def _read_jsonl(path: Path, model: type[M]) -> list[M]:
     with path.open(encoding="utf-8") as f:
         return [model.model_validate_json(line) for line in f if line.strip()]
-
-
-# HNSW parameters: on the 100x benchmark corpus (59,300 vectors) efSearch 128 kept 0.64 of exact search's
-# top 10, 512 keeps about 0.9 at under 2 ms a query, far below exact search's tens of ms.
-HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 200, 512
-
-
-def build_faiss(vectors: np.ndarray, approximate_over: int = 50_000):
-    """Exact inner product up to `approximate_over` vectors, HNSW (inner product) past it."""
-    import faiss
-
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    if len(vectors) > approximate_over:
-        index = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        index.hnsw.efSearch = HNSW_EF_SEARCH  # saved with the index
-    else:
-        index = faiss.IndexFlatIP(vectors.shape[1])
-    if len(vectors):
-        index.add(vectors)
-    return index
-
-
-def is_exact(index) -> bool:
-    import faiss
-
-    return isinstance(index, faiss.IndexFlat)
-
-
-def dense_scores(index, query: np.ndarray, approx_k: int = 100) -> np.ndarray:
-    """A score for every chunk: an exact index scores them all; an approximate one returns its best
-    approx_k and the rest get the lowest score it returned."""
-    n = index.ntotal
-    k = n if is_exact(index) else min(n, approx_k)
-    if n == 0:
-        return np.zeros(0, dtype=np.float64)
-    scores, ids = index.search(np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1), k)
-    valid = ids[0] >= 0
-    out = np.full(n, float(scores[0][valid].min()) if valid.any() else 0.0, dtype=np.float64)
-    out[ids[0][valid]] = scores[0][valid]
-    return out
 
 
 def save_index(index_dir: Path, data: IndexData) -> None:
@@ -163,7 +125,8 @@ def _write_and_swap(index_dir: Path, data: IndexData) -> None:
         (tmp / "terms.txt").write_text("\n".join(data.terms), encoding="utf-8")
         (tmp / "df.json").write_text(json.dumps(data.df, ensure_ascii=False), encoding="utf-8")
         np.save(tmp / "sentences.npy", data.sentences.astype(np.int64))
-        np.save(tmp / "sentence_vectors.npy", data.sentence_vectors.astype(np.float32))
+        (tmp / "units.json").write_text(json.dumps(data.units, ensure_ascii=False), encoding="utf-8")
+        np.save(tmp / "unit_vectors.npy", data.unit_vectors.astype(np.float32))
         (tmp / "lexicon.txt").write_text("\n".join(data.lexicon), encoding="utf-8")
         np.save(tmp / "lexicon_vectors.npy", data.lexicon_vectors.astype(np.float32))
         manifest = dict(data.manifest, files=_file_hashes(tmp))
@@ -319,7 +282,7 @@ def _read_parts(folder: Path, manifest: dict) -> IndexData:
 
     store = manifest.get("store", {})
     in_folder = store.get("kind", "faiss") == "faiss"  # else the chunks are searched in Milvus
-    return IndexData(
+    data = IndexData(
         manifest=manifest,
         documents=_read_jsonl(folder / "documents.jsonl", Document),
         clauses=_read_jsonl(folder / "clauses.jsonl", Clause),
@@ -333,11 +296,23 @@ def _read_parts(folder: Path, manifest: dict) -> IndexData:
         terms=(folder / "terms.txt").read_text(encoding="utf-8").split("\n"),
         df=json.loads((folder / "df.json").read_text(encoding="utf-8")),
         sentences=np.load(folder / "sentences.npy"),
-        sentence_vectors=np.load(folder / "sentence_vectors.npy"),
+        sentence_vectors=np.zeros((0, 0), dtype=np.float32),  # set below, from the units
         lexicon=[w for w in (folder / "lexicon.txt").read_text(encoding="utf-8").split("\n") if w],
         lexicon_vectors=np.load(folder / "lexicon_vectors.npy"),
         files={name: (folder / name).read_text(encoding="utf-8") for name in store.get("files", [])},
     )
+    data.units = json.loads((folder / "units.json").read_text(encoding="utf-8"))
+    data.unit_vectors = np.load(folder / "unit_vectors.npy")
+    data.sentence_vectors = sentence_vectors(data)
+    return data
+
+
+def sentence_vectors(data: IndexData) -> np.ndarray:
+    """Each answerable sentence's vector: that of the unit holding its text (each text is embedded once)."""
+    row_of = {u: i for i, u in enumerate(data.units)}
+    rows = [row_of[data.chunks[ci].text[s:e].strip()] for ci, s, e in data.sentences.tolist()]
+    dim = data.unit_vectors.shape[1] if data.unit_vectors.ndim == 2 else 0
+    return data.unit_vectors[rows] if rows else np.zeros((0, dim), dtype=np.float32)
 
 
 def _verify_files(folder: Path, manifest: dict, index_dir: Path) -> None:
@@ -348,27 +323,20 @@ def _verify_files(folder: Path, manifest: dict, index_dir: Path) -> None:
 
 
 def previous_vectors(index_dir: Path, embedder_id: str) -> dict[str, np.ndarray]:
-    """Vectors of the index already at index_dir, by the hash of their embedded text: unchanged
-    passages are not embedded twice. An unusable previous index simply contributes nothing."""
+    """Vectors of the index already at index_dir, by the hash of their embedded text (a lexicon word's
+    as a query: "query: " before it): unchanged text is not embedded twice. An unusable previous
+    index simply contributes nothing."""
     folder = live_index_dir(index_dir)
     try:
         manifest = read_manifest(index_dir)
         check_compatible(manifest, embedder_id, index_dir)
-        chunks = _read_jsonl(folder / "chunks.jsonl", Chunk)
-        vectors = np.load(folder / "vectors.npy")
-    except Exception:
-        return {}
-    if len(chunks) != len(vectors):
-        return {}
-    known = {text_key(c.context()): v for c, v in zip(chunks, vectors)}
-    try:
-        rows = np.load(folder / "sentences.npy")
-        sent_vectors = np.load(folder / "sentence_vectors.npy")
-        for (ci, s, e), v in zip(rows, sent_vectors):
-            known[text_key(chunks[ci].text[s:e])] = v
+        units = json.loads((folder / "units.json").read_text(encoding="utf-8"))
+        vectors = np.load(folder / "unit_vectors.npy")
         words = (folder / "lexicon.txt").read_text(encoding="utf-8").split("\n")
-        for word, v in zip(words, np.load(folder / "lexicon_vectors.npy")):
-            known[text_key(word)] = v
+        word_vectors = np.load(folder / "lexicon_vectors.npy")
     except Exception:
-        pass
+        return {}
+    known = {text_key(u): v for u, v in zip(units, vectors)} if len(units) == len(vectors) else {}
+    if len(words) == len(word_vectors):
+        known.update({text_key("query: " + w): v for w, v in zip(words, word_vectors)})
     return known

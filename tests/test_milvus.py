@@ -22,7 +22,7 @@ from conftest import plan_corpus
 pytest.importorskip("pymilvus", reason="pymilvus is not installed: pip install -e '.[milvus]'")
 pytest.importorskip("milvus_lite", reason="milvus-lite is not installed: pip install -e '.[milvus]'")
 
-from assistant.milvus import BM25Stats, lite_path, public_uri  # noqa: E402
+from assistant.search.milvus import BM25Stats, lite_path, public_uri  # noqa: E402
 
 PLAN = Path(__file__).resolve().parents[1] / "corpus" / "jiangyin_carbon_peak_plan_draft.txt"
 SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
@@ -136,7 +136,7 @@ def test_scope_filters_run_in_the_engine(corpus, tmp_path, monkeypatch):
     assert hits and {h.chunk.level for h in hits} == {"省"}
     assert 'level in ["省"]' in filters
     # the scoped candidates all come from the engine already filtered: the province has only a few chunks
-    scored = backend.scores(assistant.retriever.embed_query(assistant.read("光伏装机")), ["光伏"], Scope(levels={"省"}), 8)
+    scored = backend.candidates(assistant.retriever.embed_query(assistant.read("光伏装机")), ["光伏"], Scope(levels={"省"}), 8)
     assert {assistant.data.chunks[i].level for i in scored.rows} == {"省"}
 
     filters.clear()

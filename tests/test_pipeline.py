@@ -178,7 +178,7 @@ def test_follow_ups_chain_through_the_question_as_understood(assistant):
 
 
 def test_titles_named_in_a_question_route_it_and_are_not_what_is_asked():
-    from assistant.retrieve import Titles
+    from assistant.question import Titles
 
     titles = Titles({"a": "江苏省政府关于加快建立健全绿色低碳循环发展经济体系的实施意见",
                      "b": "南京江北新区碳达峰、碳中和行动计划（试行）", "c": "江阴市碳达峰实施方案"})

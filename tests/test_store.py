@@ -123,16 +123,18 @@ def test_past_approx_over_the_saved_index_is_hnsw_and_answers_as_the_exact_one(c
     settings = settings_for(corpus, tmp_path / "exact")
     build_index(settings, KeywordEmbedder())
     exact = Assistant.load(tmp_path / "exact", settings, KeywordEmbedder())
-    approx_settings = Settings(corpus=[corpus], index_dir=tmp_path / "approx", approx_over=10, approx_k=50)
+    approx_settings = Settings(corpus=[corpus], index_dir=tmp_path / "approx", approx_over=10, candidates=50)
     build_index(approx_settings, KeywordEmbedder())
     approx = Assistant.load(tmp_path / "approx", approx_settings, KeywordEmbedder())
     assert type(exact.data.dense).__name__ == "IndexFlatIP"
     assert type(approx.data.dense).__name__ == "IndexHNSWFlat" and approx.data.dense.hnsw.efSearch == 512
     question = "到2030年太阳能发电装机容量目标是多少?"
-    from assistant.store import dense_scores
+    from assistant.search.faiss import FaissSearch
 
-    dense = dense_scores(approx.data.dense, approx.retriever.embed_query(approx.read(question)), 50)
-    assert dense.shape == (len(approx.data.chunks),) and np.count_nonzero(dense > dense.min()) < 50
-    # the dense scores past the approximate top 50 are floored, so lower ranks may move; the top and the answer do not
+    query = approx.retriever.embed_query(approx.read(question))
+    found = FaissSearch(approx.data).candidates(query, [], None, 50)
+    # every candidate's dense score is exact: the vector's own inner product, not a stand-in
+    assert 0 < len(found.rows) <= 50
+    assert np.allclose(found.dense, approx.data.vectors[found.rows] @ query.reshape(-1), atol=1e-5)
     assert approx.search(question, 1)[0].chunk.chunk_id == exact.search(question, 1)[0].chunk.chunk_id
     assert approx.ask(question).answer == exact.ask(question).answer != ""

@@ -35,13 +35,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .chunkstore import Built, Scored, StoreError
-from .store import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M, IndexData, IndexLoadError, IndexWriteError, live_index_dir, text_key
+from ..store import IndexData, IndexLoadError, IndexWriteError, live_index_dir, text_key
+from .base import Built, Scored, StoreError, empty
+from .faiss import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M
 
 if TYPE_CHECKING:
-    from .schema import Scope
-    from .schema import Chunk
-    from .settings import Settings
+    from ..schema import Chunk, Scope
+    from ..settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +54,6 @@ KEYS_FILE, BM25_FILE = "milvus_keys.txt", "milvus_bm25.json"
 BM25_MODE = ("sparse vectors from policyqa's tokens (jieba + CJK characters, corpus dictionary): "
              f"document rows hold saturated term frequencies (k1={K1}, b={B}), queries idf; inner product")
 DELETE_BATCH = 1000
-# BM25's lowest score is searched for (see _sparse_floor) up to this many chunks: past it the search
-# costs more than it changes (at 5,930 chunks it changed no answer and cost 260 ms a question on Lite)
-FLOOR_SEARCH_MAX = 1_000
 
 
 # --- connecting -------------------------------------------------------------------------------------
@@ -131,11 +128,6 @@ class BM25Stats:
         df = Counter(t for doc in tokens for t in set(doc))
         sparsest = sorted((sorted(set(doc)) for doc in tokens), key=len)[:SPARSEST]
         return cls(len(tokens), float(np.mean([len(doc) for doc in tokens])) if tokens else 1.0, dict(df), sparsest)
-
-    def floor_is_zero(self, tokens: list[str]) -> bool:
-        """Whether some chunk surely shares no term with the question, so scores 0."""
-        terms = {t for t in tokens if t in self.df}
-        return sum(self.df[t] for t in terms) < self.n_docs or any(terms.isdisjoint(doc) for doc in self.sparsest)
 
     def idf(self, term: str) -> float:
         df = self.df[term]
@@ -314,25 +306,19 @@ def _strings(values) -> str:
 
 
 class MilvusSearch:
-    """Dense and BM25 candidates from Milvus, scope filtered in the engine.
+    """Dense and BM25 candidates from Milvus, scope filtered in the engine: each side returns its best n,
+    and a candidate found by one side gets its exact score from the other, from the vector or sparse row
+    returned with it. Fusion then normalises over these candidates, as it does for the FAISS store."""
 
-    Each side returns its best `candidates` (k * 5 when larger); a candidate found by one side gets its
-    exact score from the other, from its vector or sparse row returned with it. Fusion normalises by the
-    whole collection's bounds, as the FAISS store's fusion does over every chunk: the best dense score
-    (a search for the query), the worst (a search for its negation), the best BM25 score and the worst
-    (see _sparse_floor). So a candidate's fused score is what the FAISS store gives it; what differs is
-    only a chunk that neither side ranks among its candidates.
-    """
-
-    def __init__(self, client, uri: str, name: str, keys: list[str], stats: BM25Stats, dense_index: str, candidates: int,
+    def __init__(self, client, uri: str, name: str, keys: list[str], stats: BM25Stats, dense_index: str,
                  documents: set[str], levels: set[str]):
         self.client, self.uri, self.name = client, uri, name
         self.row_of = {key: i for i, key in enumerate(keys)}
-        self.stats, self.dense_index, self.candidates = stats, dense_index, candidates
+        self.stats, self.dense_index = stats, dense_index
         self.documents, self.levels = documents, levels
 
     @classmethod
-    def open(cls, data: IndexData, index_dir: Path, settings: Settings) -> "MilvusSearch":
+    def open(cls, data: IndexData, index_dir: Path, settings: Settings) -> MilvusSearch:
         store = data.manifest.get("store", {})
         uri = settings.milvus_uri or (str(lite_path(index_dir)) if store.get("lite") else store.get("uri", ""))
         name = store.get("collection", "")
@@ -350,47 +336,30 @@ class MilvusSearch:
                                  "run `policyqa index` to rebuild it") from exc
         if len(keys) != len(data.chunks):
             raise IndexLoadError(f"the index at {index_dir} is inconsistent (its chunks and Milvus keys disagree): run `policyqa index`")
-        return cls(client, uri, name, keys, stats, store.get("dense_index", "FLAT"), settings.milvus_candidates,
+        return cls(client, uri, name, keys, stats, store.get("dense_index", "FLAT"),
                    {d.doc_id for d in data.documents}, {c.level for c in data.chunks})
 
     def knows(self, token: str) -> bool:
         return token in self.stats.df
 
-    def scores(self, query: np.ndarray, tokens: list[str], scope: Scope | None, k: int) -> Scored:
+    def candidates(self, query: np.ndarray, tokens: list[str], scope: Scope | None, n: int) -> Scored:
         where = self.filter(scope)
         if where is None:  # the scope names nothing indexed
-            return Scored(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0))
-        q, sq, n = np.asarray(query, dtype=np.float32).reshape(-1), self.stats.query(tokens), max(k * 5, self.candidates)
+            return empty()
+        q, sq = np.asarray(query, dtype=np.float32).reshape(-1), self.stats.query(tokens)
         with _answers(self.uri, StoreError, f"searching {self.name!r}"):
             by_dense = self._search([q.tolist()], "dense", n, where, ["sparse"])[0]
             by_sparse = self._search([sq], "sparse", n, where, ["dense"])[0] if sq else []
-            ends = self._search([q.tolist(), (-q).tolist()], "dense", 1, "", [])
-            best_sparse = by_sparse if not where else self._search([sq], "sparse", 1, "", [])[0] if sq else []
-            found: dict[int, list[float]] = {}
-            for hit in by_dense:
-                if (row := self.row_of.get(hit.id)) is not None:
-                    found[row] = [hit.distance, _dot(sq, hit.entity.get("sparse") or {})]
-            # a candidate sharing no term with the question shows that BM25's lowest score is 0
-            worst_sparse = 0.0 if any(sparse == 0.0 for _, sparse in found.values()) else self._sparse_floor(sq, tokens)
-            for hit in by_sparse:
-                if (row := self.row_of.get(hit.id)) is not None:
-                    dense = found[row][0] if row in found else float(q @ np.asarray(hit.entity.get("dense"), dtype=np.float32))
-                    found[row] = [dense, hit.distance]
+        found: dict[int, tuple[float, float]] = {}
+        for hit in by_dense:
+            if (row := self.row_of.get(hit.id)) is not None:
+                found[row] = (hit.distance, _dot(sq, hit.entity.get("sparse") or {}))
+        for hit in by_sparse:
+            if (row := self.row_of.get(hit.id)) is not None and row not in found:
+                found[row] = (float(q @ np.asarray(hit.entity.get("dense"), dtype=np.float32)), hit.distance)
         rows = np.array(sorted(found), dtype=np.int64)  # in index order, as the FAISS store breaks ties
-        bounds = (-ends[1][0].distance if ends[1] else 0.0, ends[0][0].distance if ends[0] else 0.0,
-                  worst_sparse, best_sparse[0].distance if best_sparse else 0.0)
         return Scored(rows, np.array([found[r][0] for r in rows], dtype=np.float64),
-                      np.array([found[r][1] for r in rows], dtype=np.float64), bounds)
-
-    def _sparse_floor(self, sq: dict[int, float], tokens: list[str]) -> float:
-        """The lowest BM25 score in the index: 0, unless every chunk shares a term with the question (as
-        when all documents' titles do); then a search for every chunk finds it, in an index of up to
-        FLOOR_SEARCH_MAX chunks (past it, 0 stands)."""
-        n = self.stats.n_docs
-        if not sq or self.stats.floor_is_zero(tokens) or n > FLOOR_SEARCH_MAX:
-            return 0.0
-        hits = self._search([sq], "sparse", n, "", [])[0]
-        return hits[-1].distance if len(hits) >= n else 0.0
+                      np.array([found[r][1] for r in rows], dtype=np.float64))
 
     def filter(self, scope: Scope | None) -> str | None:
         """The scope as a Milvus filter ("" for none), over the indexed documents and levels only, so
