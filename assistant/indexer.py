@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from .chunk import chunk_document
-from .chunkstore import build_store
+from .search import build_store
 from .ingest import load_corpus
 from .knowledge import ALIASES, find_notes, responsibilities
 from .parse import parse_document
@@ -100,10 +100,11 @@ def build_index(settings: Settings, embedder, progress: bool = False) -> BuildRe
     tokenizer = Tokenizer(terms)
     sentences = sentence_rows(chunks)
     words = lexicon(clauses, found.targets, terms, tokenizer)
-    texts = [c.context() for c in chunks] + [chunks[ci].text[s:e] for ci, s, e in sentences] + words
-    all_vectors = _embed(texts, embedder, settings, report, progress)
-    n_sent = len(chunks) + len(sentences)
-    vectors, sentence_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks):n_sent]
+    units = embedding_units(documents, clauses, chunks)
+    unit_matrix = _embed(units, embedder, settings, report, progress)
+    unit_vectors = dict(zip(units, unit_matrix))
+    vectors = chunk_vectors(chunks, clauses, documents, unit_vectors)
+    word_vectors = _embed(words, embedder, settings, report, progress, queries=True)
     chunk_tokens = [tokenizer.tokens(c.context()) for c in chunks]
     built = build_store(settings, chunks, vectors, chunk_tokens, embedder.id, previous, progress)
     # idf for answer scoring counts passages, not titles: a title word is in every chunk of a document
@@ -119,8 +120,8 @@ def build_index(settings: Settings, embedder, progress: bool = False) -> BuildRe
         "store": built.manifest,
     }
     data = IndexData(manifest, documents, clauses, chunks, notes, vectors, built.dense, built.bm25, terms, dict(df),
-                     np.array(sentences, dtype=np.int64).reshape(-1, 3), sentence_vectors, found.targets, built.files,
-                     words, all_vectors[n_sent:])
+                     np.array(sentences, dtype=np.int64).reshape(-1, 3), np.zeros((0, 0), dtype=np.float32), found.targets,
+                     built.files, units, unit_matrix, words, word_vectors)
     save_index(settings.index_dir, data)
     built.commit()  # only now, with the new index in place, may the store drop what the old one used
     report.documents, report.clauses, report.chunks, report.notes = len(documents), len(clauses), len(chunks), len(notes)
@@ -145,6 +146,56 @@ def _diff_documents(previous: dict, documents: list[Document], report: BuildRepo
     report.removed = sorted(d for d in before if d not in now)
 
 
+CONTEXT_WEIGHT = 0.5  # how much of a chunk's vector is what it says of itself (title, headings) against its text
+
+
+def spans_of(text: str) -> list[str]:
+    """A text cut into its sentences, every character in exactly one (blank ones dropped)."""
+    return [text[s:e].strip() for s, e in split_sentences(text) if text[s:e].strip()]
+
+
+def embedding_units(documents: list[Document], clauses: list[Clause], chunks: list[Chunk]) -> list[str]:
+    """What a build embeds, each once: every sentence of every text chunk (so every character of the
+    text, once), each clause's heading line, each document's title. A chunk's vector is pooled from
+    these (chunk_vectors), and a sentence's vector is its own."""
+    units: dict[str, None] = {}
+    for chunk in chunks:
+        if chunk.kind == "text":
+            units.update(dict.fromkeys(spans_of(chunk.text)))
+    for clause in clauses:
+        units.update(dict.fromkeys(spans_of(clause.text)[:1]))
+    units.update(dict.fromkeys(d.meta.title for d in documents if d.meta.title))
+    return list(units)
+
+
+def chunk_vectors(chunks: list[Chunk], clauses: list[Clause], documents: list[Document],
+                  unit: dict[str, np.ndarray]) -> np.ndarray:
+    """Each chunk's vector, pooled: the mean of its sentences' vectors (an outline's: of its lines),
+    with CONTEXT_WEIGHT of the mean of its document's title and its clause's and ancestors' heading
+    lines, normalised."""
+    by_id = {c.clause_id: c for c in clauses}
+    titles = {d.doc_id: d.meta.title for d in documents}
+    dim = len(next(iter(unit.values()))) if unit else 0
+    out = np.zeros((len(chunks), dim), dtype=np.float32)
+    for i, chunk in enumerate(chunks):
+        own = [unit[s] for s in spans_of(chunk.text) if s in unit]
+        context = [unit[h] for h in _context_lines(chunk, by_id, titles) if h in unit]
+        v = np.mean(own, axis=0) if own else np.zeros(dim, dtype=np.float32)
+        if context:
+            v = v + CONTEXT_WEIGHT * np.mean(context, axis=0)
+        out[i] = v / (np.linalg.norm(v) or 1.0)
+    return out
+
+
+def _context_lines(chunk: Chunk, by_id: dict[str, Clause], titles: dict[str, str]) -> list[str]:
+    lines = [titles.get(chunk.doc_id, "")]
+    clause = by_id.get(chunk.clause_id)
+    while clause is not None:
+        lines += spans_of(clause.text)[:1]
+        clause = by_id.get(clause.parent_id) if clause.parent_id else None
+    return [line for line in lines if line]
+
+
 def sentence_rows(chunks: list[Chunk]) -> list[tuple[int, int, int]]:
     """(chunk row, start, end) of each answerable sentence of the text chunks; notes are not answers."""
     rows = []
@@ -160,18 +211,29 @@ def sentence_rows(chunks: list[Chunk]) -> list[tuple[int, int, int]]:
     return rows
 
 
-def _embed(texts: list[str], embedder, settings: Settings, report: BuildReport, progress: bool) -> np.ndarray:
-    """Embeds what the previous index does not already hold (by the hash of the text)."""
+def _embed(texts: list[str], embedder, settings: Settings, report: BuildReport, progress: bool,
+           queries: bool = False) -> np.ndarray:
+    """Embeds what the previous index does not already hold (by the hash of the text), as passages, or
+    as queries (the lexicon, paired with the words of questions). Shortest first: a batch of texts of
+    one length pads nothing."""
     known = previous_vectors(settings.index_dir, embedder.id)
-    todo = [i for i, t in enumerate(texts) if text_key(t) not in known]
-    report.embedded, report.reused = len(todo), len(texts) - len(todo)
+    keys = [text_key(("query: " if queries else "") + t) for t in texts]
+    todo = sorted((i for i, k in enumerate(keys) if k not in known), key=lambda i: len(texts[i]))
+    report.embedded += len(todo)
+    report.reused += len(texts) - len(todo)
     vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    for i, t in enumerate(texts):
-        if text_key(t) in known:
-            vectors[i] = known[text_key(t)]
+    for i, k in enumerate(keys):
+        if k in known:
+            vectors[i] = known[k]
     if todo:
         bar = _progress_bar(len(todo), "embedding", progress)
-        fresh = embedder.embed_passages([texts[i] for i in todo], batch_size=settings.embed_batch, progress=bar.update)
+        batch = [texts[i] for i in todo]
+        if queries:
+            fresh = np.vstack([embedder.embed_queries(batch[j:j + settings.embed_batch])
+                               for j in range(0, len(batch), settings.embed_batch)])
+            bar.update(len(batch))
+        else:
+            fresh = embedder.embed_passages(batch, batch_size=settings.embed_batch, progress=bar.update)
         bar.close()
         vectors[todo] = fresh
     return vectors

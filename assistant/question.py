@@ -36,6 +36,93 @@ _FOLLOW = re.compile(r"^(那么?|还有|另外|同样|再问|如果是)")
 _INTERROGATIVE = re.compile(r"[哪啥谁几怎吗呢么]|什么|多少")  # question words: what is asked, not what about
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|《[^》]*》")
 
+# ---- document titles a question names -----------------------------------------------------------
+
+TITLE_MATCH = 6  # characters a question must share with a title to name it
+TITLE_STRIP = 8  # ...and to be read without them: a shorter part (南京江北新区) may be what is asked about
+TITLE_SHARED_BY = 2  # titles a run may be shared by and still name them
+
+
+_DOC_KIND = r"(?:方案|意见|计划|办法|条例|规划|通知|措施|细则|纲要|决定|规定)"
+_NAMING = re.compile(rf"《([^《》]{{2,80}})》|([\u4e00-\u9fff“”\d]{{2,40}}?{_DOC_KIND})")
+NAMED_MIN = 6  # characters of a naming phrase: 碳达峰方案 alone names no one document
+NAMED_SHARE = 0.85  # share of a naming phrase (…方案) that must appear, in order, in a title
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+class Titles:
+    """Which document titles a question names, and the part of the question that names them: a phrase
+    that ends like a document (…实施方案, 《…》) most of whose characters appear in order in a title
+    (省碳达峰方案 names 江苏省碳达峰实施方案), or TITLE_MATCH characters in a row shared with one.
+    Titles sharing too few character pairs with the question are not compared, so a corpus of
+    thousands of documents costs little per question."""
+
+    def __init__(self, titles: dict[str, str]):
+        self.titles = {d: fold(t) for d, t in titles.items() if t}
+        self.grams = {d: _bigrams(t) for d, t in self.titles.items()}
+        self._seen: dict[str, tuple[frozenset[str], str]] = {}
+
+    def named(self, question: str) -> tuple[frozenset[str], str]:
+        """(the doc ids whose title the question names, the part of the question that names them)."""
+        # A memo shared by the app's threads: the result is returned from a local, never read back,
+        # since another thread may clear the memo between the write and a read.
+        found = self._seen.get(question)
+        if found is None:
+            found = self._by_phrase(question) or self._by_run(question)
+            if len(self._seen) > 4096:
+                self._seen.clear()
+            self._seen[question] = found
+        return found
+
+    def _candidates(self, text: str) -> list[str]:
+        grams = _bigrams(text)
+        return [d for d in self.titles if len(grams & self.grams[d]) >= 2]
+
+    def _by_phrase(self, question: str) -> tuple[frozenset[str], str] | None:
+        """Every phrase that names documents (a question may name two: A和B分别…), the documents each
+        names best, and the parts of the question they take (joined by "|")."""
+        from rapidfuzz.distance import LCSseq
+
+        docs: set[str] = set()
+        parts: list[str] = []
+        for m in _NAMING.finditer(question):
+            phrase = (m.group(1) or m.group(2)).strip("“”")
+            if len(phrase) < NAMED_MIN:
+                continue
+            shares = {d: LCSseq.similarity(phrase, self.titles[d]) / len(phrase) for d in self._candidates(phrase)}
+            top = max(shares.values(), default=0.0)
+            if top >= NAMED_SHARE:
+                docs |= {d for d, v in shares.items() if v == top}
+                parts.append(m.group(0))
+        return (frozenset(docs), "|".join(parts)) if docs else None
+
+    def _by_run(self, question: str) -> tuple[frozenset[str], str]:
+        from difflib import SequenceMatcher
+
+        shared: dict[str, str] = {}
+        for d in self._candidates(question):
+            title = self.titles[d]
+            m = SequenceMatcher(None, question, title, autojunk=False).find_longest_match(0, len(question), 0, len(title))
+            shared[d] = question[m.a:m.a + m.size]
+        docs = frozenset(d for d, part in shared.items() if len(part) >= TITLE_MATCH)
+        part = max((shared[d] for d in docs), key=len, default="")
+        if sum(part in t for t in self.titles.values()) > TITLE_SHARED_BY:
+            return frozenset(), ""  # words many titles share (碳达峰碳中和) name no one document
+        return docs, part
+
+    def without(self, question: str) -> str:
+        """The question less the title it names: what is asked, not where to look."""
+        _, named = self.named(question)
+        for part in named.split("|"):
+            if len(part) >= TITLE_STRIP:
+                question = question.replace(part, " ")
+        return question
+
+
+
 class QuestionError(ValueError):
     """The question cannot be asked as given: empty, or too long."""
 
@@ -110,6 +197,7 @@ class QuestionReader:
         self.departments = sorted({d for d in departments if d}, key=len, reverse=True)
         self.vocabulary = vocabulary  # corpus word -> in how many passages it occurs
         self.corpus_text = corpus_text  # folded, lower case
+        self.bigrams = {corpus_text[i:i + 2] for i in range(len(corpus_text) - 1)}
 
     def read(self, raw: str, previous: str | None = None) -> Question:
         text = check(raw)
@@ -178,8 +266,10 @@ class QuestionReader:
         for size in (4, 3, 2):
             for start in range(len(text) - size + 1):
                 run = text[start:start + size]
-                if run in corrections or not re.fullmatch(r"[\u4e00-\u9fff]+", run) or run in self.corpus_text:
+                if run in corrections or not re.fullmatch(r"[\u4e00-\u9fff]+", run):
                     continue
+                if all(run[i:i + 2] in self.bigrams for i in range(size - 1)) and run in self.corpus_text:
+                    continue  # (the set of the corpus's character pairs spares most substring searches)
                 end = start + size
                 if _common_word(run) or any(a < start < b or a < end < b for a, b in known):
                     continue  # a word of general Chinese, or a run across two corpus words (光伏|装机)

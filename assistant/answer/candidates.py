@@ -64,6 +64,7 @@ class Scorer:
         self.sentence_vectors = data.sentence_vectors
         self.home_place = home_place
         self.doc_place = {d.doc_id: d.meta.place for d in data.documents}
+        self._fold_cache: dict[str, tuple[str, str]] = {}  # a dict's single writes are atomic: threads may share it
         self.sentences: dict[str, list[tuple[int, int, int]]] = {}
         for row, (ci, s, e) in enumerate(data.sentences.tolist()):
             self.sentences.setdefault(data.chunks[ci].chunk_id, []).append((row, s, e))
@@ -72,26 +73,35 @@ class Scorer:
             notes_of.setdefault(n.clause_id, []).append(n.start)
         self.noted = {c.chunk_id for c in data.chunks if any(c.start <= s < c.end + 2 for s in notes_of.get(c.clause_id, ()))}
 
+    def _folded(self, chunk: Chunk) -> tuple[str, str]:
+        """(context, context + text) of a chunk, folded once for the index's life: what a passage says
+        of itself (title, heading path, topic lead) and all of it."""
+        found = self._fold_cache.get(chunk.chunk_id)
+        if found is None:
+            context = fold(" ".join([chunk.doc_title, *chunk.heading_path, topic_lead(chunk)])).lower()
+            found = (context, f"{context} {fold(chunk.text).lower()}")
+            self._fold_cache[chunk.chunk_id] = found
+        return found
+
     # ---- lexical --------------------------------------------------------------------------------
 
     def idf(self, token: str) -> float:
         df = self.df.get(token, 0)
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
 
-    def coverage(self, tokens: list[str] | set[str], text: str) -> float:
-        """The idf-weighted share of the tokens the text contains."""
+    def coverage(self, tokens: list[str] | set[str], text: str, folded: bool = False) -> float:
+        """The idf-weighted share of the tokens the text (already folded, when `folded`) contains."""
         if not tokens:
             return 0.0
-        folded = fold(text).lower()
+        plain = text if folded else fold(text).lower()
         ordered = sorted(set(tokens))  # a set's order follows the hash seed: float sums must not
         total = sum(self.idf(t) for t in ordered)
-        return sum(self.idf(t) for t in ordered if t in folded) / total if total else 0.0
+        return sum(self.idf(t) for t in ordered if t in plain) / total if total else 0.0
 
-    def rare_missing(self, tokens: list[str], text: str) -> float:
-        """How rare the rarest asked word is that neither the sentence nor its passage contains (0 when
-        all are there): a question about a detail the passage never mentions. A word the corpus never
-        uses counts as rare as the rarest it does."""
-        folded = fold(text).lower()
+    def rare_missing(self, tokens: list[str], folded: str) -> float:
+        """How rare the rarest asked word is that neither the sentence nor its passage (`folded`)
+        contains (0 when all are there): a question about a detail the passage never mentions. A word
+        the corpus never uses counts as rare as the rarest it does."""
         words = [t for t in set(tokens) if len(t) >= 2 and t not in folded]
         top = math.log(1 + self.n)
         return max((min(self.idf(t), top) / top for t in words), default=0.0)
@@ -123,7 +133,8 @@ class Scorer:
                   preferred: set[str]) -> dict[str, float]:
         chunk, text = cand.chunk, cand.text
         dense = float(self.sentence_vectors[cand.row] @ query.reshape(-1))
-        context = " ".join([chunk.doc_title, *chunk.heading_path, topic_lead(chunk)])
+        context, passage = self._folded(chunk)
+        sentence = fold(text).lower()
         plain = _TITLED.sub(" ", text)  # 《2030年前碳达峰行动方案》 names a document: not a date or a figure
         years = YEAR.findall(plain)
         intent = q.intent
@@ -131,12 +142,12 @@ class Scorer:
         named = set(q.places)
         f = {
             "dense": dense,
-            "coverage": self.coverage(q.content, text),
-            "context": self.coverage(q.content, context),
-            "passage": self.coverage(q.content, f"{context} {chunk.text}"),
+            "coverage": self.coverage(q.content, sentence, folded=True),
+            "context": self.coverage(q.content, context, folded=True),
+            "passage": self.coverage(q.content, passage, folded=True),
             "hit": hit,
             "first_hit": float(cand.rank == 0),
-            "rare_missing": self.rare_missing(q.content, f"{context} {chunk.text}"),
+            "rare_missing": self.rare_missing(q.content, passage),
             "figure_wanted": float(intent.kind == "target") * (1.0 if FIGURE.search(plain) else -1.0),
             "time_wanted": float(intent.asks_time) * (1.0 if DATE.search(plain) else -1.0),
             "day_wanted": float(intent.asks_day) * (1.0 if DAY.search(plain) else -1.0),
@@ -145,7 +156,7 @@ class Scorer:
             "year_absent": float(bool(q.years) and not any(y in f"{chunk.text}" for y in q.years)),
             "unit_match": float(bool(intent.unit) and _has_unit(text, intent.unit)),
             "unit_absent": float(bool(intent.unit) and not _has_unit(chunk.text, intent.unit)),
-            "attribute_absent": float(bool(q.attribute) and q.attribute not in fold(f"{context} {chunk.text}").lower()),
+            "attribute_absent": float(bool(q.attribute) and q.attribute not in passage),
             "claim_match": float(bool(intent.claims) and any(re.search(rf"(?<![\d.]){re.escape(c)}(?![\d.])", text)
                                                              for c in intent.claims)),
             "quoted_match": float(any(t in text for t in q.quoted)),
