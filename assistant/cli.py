@@ -86,7 +86,7 @@ def ask(question: str | None, as_json: bool, batch: Path | None, index_dir: Path
     if use_llm or (use_llm is None and assistant.settings.llm):
         assistant = _with_llm(assistant)
     if batch is not None:
-        from .chunkstore import StoreError
+        from .search import StoreError
 
         try:
             for qid, q in _read_batch(batch):
@@ -94,7 +94,7 @@ def ask(question: str | None, as_json: bool, batch: Path | None, index_dir: Path
         except StoreError as exc:
             raise Failure(str(exc), EXIT_NO_INDEX) from exc
         return
-    from .chunkstore import StoreError
+    from .search import StoreError
     from .pipeline import QuestionError
 
     try:
@@ -245,18 +245,14 @@ def _load(index_dir: Path | None):
 
 
 def _read_batch(path: Path):
+    from .schema import read_questions
+
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise Failure(f"cannot read {path}: {exc}") from exc
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            yield str(row.get("id", n)), str(row["question"])
-        except (ValueError, KeyError, AttributeError) as exc:
-            raise Failure(f"{path}:{n}: expected a JSON object with a 'question' field") from exc
+        records = read_questions([path])
+    except ValueError as exc:
+        raise Failure(str(exc)) from exc
+    for record in records:
+        yield record.id, record.question
 
 
 class _Generative:

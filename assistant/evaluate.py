@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from .schema import QuestionRecord, read_questions
 
 SHORT, LONG = 300, 600
 LONG_TYPES = ("list", "requirement", "dept_tasks", "colloquial")
@@ -41,33 +41,6 @@ ALIASES = {
 _FOLD = str.maketrans("０１２３４５６７８９％，（）：；？　", "0123456789%,():;? ")
 
 
-class Question(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    id: str
-    persona: str = ""
-    type: str
-    question: str
-    evidence: list[str] = []
-    evidence_all: bool = False
-    answer_all: list[str] = []
-    answer_any: list[str] = []
-    departments: list[str] = []
-    abstain: bool = False
-
-
-def load_questions(paths: list[Path]) -> list[Question]:
-    out: list[Question] = []
-    for path in paths:
-        for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-            if line.strip():
-                try:
-                    out.append(Question.model_validate_json(line))
-                except ValueError as exc:
-                    raise ValueError(f"{path}:{n}: not a question record ({exc})") from exc
-    return out
-
-
 def norm(text: str) -> str:
     return re.sub(r"\s+", "", (text or "").translate(_FOLD))
 
@@ -89,7 +62,7 @@ def f1(pred: set[str], gold: set[str]) -> float:
     return 2 * p * r / (p + r)
 
 
-def supports(passages: list[dict], q: Question, k: int) -> bool | None:
+def supports(passages: list[dict], q: QuestionRecord, k: int) -> bool | None:
     if not q.evidence:
         return None
     texts = [norm(p.get("text", "")) for p in (passages or [])[:k]]
@@ -97,7 +70,7 @@ def supports(passages: list[dict], q: Question, k: int) -> bool | None:
     return all(hit) if q.evidence_all else any(hit)
 
 
-def first_rank(passages: list[dict], q: Question) -> int | None:
+def first_rank(passages: list[dict], q: QuestionRecord) -> int | None:
     """1-based rank of the first passage holding the evidence (all of it for evidence_all)."""
     for k in range(1, len(passages or []) + 1):
         if supports(passages, q, k):
@@ -105,7 +78,7 @@ def first_rank(passages: list[dict], q: Question) -> int | None:
     return None
 
 
-def judge(q: Question, a: dict | None) -> tuple[bool, str, float | None]:
+def judge(q: QuestionRecord, a: dict | None) -> tuple[bool, str, float | None]:
     """(correct, why, department F1): the rules of score.py."""
     if a is None:
         return False, "no answer", None
@@ -152,7 +125,7 @@ def _mean(values: list) -> float:
     return sum(values) / max(1, len(values))
 
 
-def score(questions: list[Question], answers: dict[str, dict], name: str = "policyqa") -> Report:
+def score(questions: list[QuestionRecord], answers: dict[str, dict], name: str = "policyqa") -> Report:
     rows, by_type, by_strategy = [], defaultdict(list), defaultdict(list)
     hit1, hit5, rr, cite, dept, lat = [], [], [], [], [], []
     for q in questions:
@@ -203,7 +176,7 @@ def strategies_of(answer: dict | None) -> list[str]:
     return name.removeprefix("parts:").split(",") if name.startswith("parts:") else [name]
 
 
-def run(assistant, questions: list[Question], progress: bool = False) -> dict[str, dict]:
+def run(assistant, questions: list[QuestionRecord], progress: bool = False) -> dict[str, dict]:
     """Each question through `assistant.ask`; answers as the JSON of the answer contract, by id."""
     from tqdm import tqdm
 
@@ -221,7 +194,7 @@ def evaluate_sets(paths: list[Path], settings, baseline: bool = False, progress:
     from .ingest import load_corpus
     from .pipeline import Assistant
 
-    questions = load_questions(paths)
+    questions = read_questions(paths)
     embedder = make_embedder(settings.embedder)
     build_index(settings, embedder, progress=progress)
     assistant = Assistant.load(settings.index_dir, settings, embedder)

@@ -26,17 +26,10 @@ SHOWN_ERRORS = 3
 
 
 def read_questions(paths: list[Path]) -> list[str]:
-    """The `question` of every JSONL line of the sets; lines without one are skipped."""
-    questions = []
-    for path in paths:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                q = json.loads(line).get("question") if line.strip() else None
-            except (ValueError, AttributeError):
-                q = None
-            if isinstance(q, str) and q.strip():
-                questions.append(q)
-    return questions
+    """The `question` of every line of the sets (schema.read_questions)."""
+    from .schema import read_questions as records
+
+    return [r.question for r in records(paths) if r.question.strip()]
 
 
 @dataclass

@@ -87,18 +87,14 @@ def report_command(readme: Path, bench_file: Path | None, sets: tuple[Path, ...]
         " ".join(f"--corpus {_rel(c)}" for c in folders)
     if bench_file is not None:
         measured = json.loads(bench_file.read_text(encoding="utf-8"))
-        store = measured.get("settings", {}).get("store", "faiss")
-        bench_cmd = ("policyqa bench" + (" --quick" if measured.get("corpus", {}).get("quick") else "")
-                     + (f" --store {store}" if store != "faiss" else ""))
     else:
-        config = bench.BenchConfig(corpus=bench.default_corpus(), scales=bench.QUICK_SCALES if quick else bench.DEFAULT_SCALES,
-                                   quick=quick, embedder=settings.embedder, approx_over=bench.APPROX_OVER,
-                                   questions=bench.default_questions(), workdir=None, progress=not quiet)
+        config = bench.BenchConfig(scales=bench.QUICK_SCALES if quick else bench.DEFAULT_SCALES, quick=quick,
+                                   embedder=settings.embedder, progress=not quiet)
         try:
             measured = bench.run_bench(config)
         except (bench.BenchError, EmbedderError) as exc:
             raise ReportError(str(exc)) from exc
-        bench_cmd = "policyqa bench" + (" --quick" if quick else "")
+    bench_cmd = measured.get("command", "policyqa bench")
     section = render_section(eval_text, eval_cmd.strip(), bench.render_table(measured), bench_cmd, measured["machine"])
     readme.write_text(replace_section(text, section), encoding="utf-8")
     click.echo(f"wrote the Quality and speed section of {readme} ({len(questions)} questions, bench of "

@@ -201,3 +201,48 @@ class Answer(BaseModel):
     def _encodable(cls, value: str | None) -> str | None:
         # the question is echoed back as given, and may hold lone surrogates that no JSON could encode
         return scrub(value) if value is not None else None
+
+
+class QuestionRecord(BaseModel):
+    """One line of a question set (JSONL): `question` is all that asking needs; the rest is what eval
+    scores an answer against (eval/score.py's contract). Other fields are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = ""
+    persona: str = ""
+    type: str = ""
+    question: str
+    evidence: list[str] = []
+    evidence_all: bool = False
+    answer_all: list[str] = []
+    answer_any: list[str] = []
+    departments: list[str] = []
+    abstain: bool = False
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_text(cls, value: object) -> str:
+        return "" if value is None else str(value)
+
+
+def read_questions(paths: list) -> list[QuestionRecord]:
+    """Every record of the JSONL files, in order; a line without a `question` string is a ValueError
+    naming its file and line. A record without an id gets its line number."""
+    from pathlib import Path
+
+    out: list[QuestionRecord] = []
+    for path in paths:
+        try:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"cannot read {path}: {exc}") from exc
+        for n, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                record = QuestionRecord.model_validate_json(line)
+            except ValueError as exc:
+                raise ValueError(f"{path}:{n}: expected a JSON object with a 'question' field ({exc.__class__.__name__})") from exc
+            out.append(record if record.id else record.model_copy(update={"id": str(n)}))
+    return out

@@ -13,15 +13,16 @@ from assistant import evaluate
 from assistant.embed import KeywordEmbedder
 from assistant.indexer import build_index
 from assistant.pipeline import Assistant
+from assistant.schema import QuestionRecord, read_questions
 from assistant.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 
 
-def q(**kw) -> evaluate.Question:
+def q(**kw) -> QuestionRecord:
     base = dict(id="q", type="target", question="?", evidence=["太阳能发电装机容量达到1400兆瓦"], answer_all=["1400兆瓦"])
-    return evaluate.Question(**{**base, **kw})
+    return QuestionRecord(**{**base, **kw})
 
 
 def test_judging_rules():
@@ -50,7 +51,7 @@ def test_same_figures_as_score_py(tmp_path, shared_corpus):
     dev = SHARED / "eval" / "dev.jsonl"
     settings = Settings(corpus=[ROOT / "corpus"], index_dir=tmp_path / "index")
     build_index(settings, KeywordEmbedder())
-    questions = evaluate.load_questions([dev])
+    questions = read_questions([dev])
     answers = evaluate.run(Assistant.load(settings.index_dir, settings, KeywordEmbedder()), questions)
     ours = evaluate.score(questions, answers)
     out = tmp_path / "answers.jsonl"
