@@ -96,6 +96,11 @@ def generative(assistant):
 def serve_command(index_dir: Path | None, host: str, port: int, auth: str | None, concurrency: int) -> None:
     """Start the web app: 问答 (cited answers), 部门职责, 目标指标, 文件."""
     login = parse_auth(auth)  # a malformed login fails before the index is loaded
+    from .. import threads
+
+    late = threads.apply(threads.from_env(threads.SERVER))  # before the model and FAISS load
+    if late:
+        click.echo(late, err=True)
     # No usage reports or update checks: the app reaches no host but the one it serves on.
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
