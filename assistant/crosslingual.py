@@ -1,4 +1,5 @@
-"""An English question read in the corpus's own Chinese terms, through the multilingual dense model.
+"""An English question read in the corpus's own Chinese terms, through the multilingual dense model; a
+Chinese word the documents never use read the same way.
 
 Each English word or two-word phrase of the question (function words aside) is embedded as a query; the
 index holds the corpus's subject words (headings, target indicators, its own terms) embedded once at
@@ -29,11 +30,11 @@ def english_phrases(text: str) -> list[str]:
     return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
 
 
-def corpus_terms(text: str, lexicon: list[str], vectors: np.ndarray, embedder) -> list[str]:
-    """The corpus words the English question's phrases stand for."""
-    phrases = english_phrases(text)
+def pairings(phrases: list[str], lexicon: list[str], vectors: np.ndarray, embedder) -> dict[str, float]:
+    """The corpus word each phrase is clearly closest to (MARGIN standard deviations above the phrase's
+    mean similarity to the lexicon), with that margin."""
     if not phrases or not lexicon or len(vectors) != len(lexicon):
-        return []
+        return {}
     sims = embedder.embed_queries(phrases) @ vectors.T
     found: dict[str, float] = {}
     for row in sims:
@@ -41,5 +42,17 @@ def corpus_terms(text: str, lexicon: list[str], vectors: np.ndarray, embedder) -
         z = float((row[j] - row.mean()) / (row.std() or 1.0))
         if z >= MARGIN:
             found[lexicon[j]] = max(z, found.get(lexicon[j], 0.0))
+    return found
+
+
+def corpus_terms(text: str, lexicon: list[str], vectors: np.ndarray, embedder) -> list[str]:
+    """The corpus words the English question's phrases stand for."""
+    found = pairings(english_phrases(text), lexicon, vectors, embedder)
     sure = max(found.values(), default=0.0) >= SURE or len(found) >= 2
     return list(found) if sure else []  # one weak pairing is chance (svg -> 方式), not understanding
+
+
+def stand_ins(words: list[str], lexicon: list[str], vectors: np.ndarray, embedder) -> list[str]:
+    """For Chinese words the documents never use (烧煤), the corpus words they clearly stand for (煤电,
+    散煤); none for words of another subject (明天, 下雨)."""
+    return list(pairings(words, lexicon, vectors, embedder))

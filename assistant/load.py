@@ -20,16 +20,12 @@ from pathlib import Path
 
 import click
 
+from .measure import score_percentile
+from .schema import read_questions
+
 ROOT = Path(__file__).resolve().parents[1]
-QUESTION_SETS = [ROOT / "eval" / "team.jsonl", *sorted((ROOT.parent / "shared" / "eval").glob("*.jsonl"))]
+DEFAULT_SET = ROOT / "eval" / "team.jsonl"  # the project's own questions; other sets come by --questions
 SHOWN_ERRORS = 3
-
-
-def read_questions(paths: list[Path]) -> list[str]:
-    """The `question` of every line of the sets (schema.read_questions)."""
-    from .schema import read_questions as records
-
-    return [r.question for r in records(paths) if r.question.strip()]
 
 
 @dataclass
@@ -95,17 +91,9 @@ def summary(tally: Tally, users: int, elapsed: float) -> dict:
         "users": users, "seconds": round(elapsed, 1), "requests": len(ms), "errors": len(tally.errors),
         "first_errors": list(dict.fromkeys(tally.errors))[:SHOWN_ERRORS],
         "throughput_per_s": round(len(ms) / elapsed, 2) if elapsed else 0.0,
-        "p50_ms": round(percentile(ms, 50)), "p95_ms": round(percentile(ms, 95)), "max_ms": round(ms[-1]) if ms else 0,
+        "p50_ms": round(score_percentile(ms, 50)), "p95_ms": round(score_percentile(ms, 95)), "max_ms": round(ms[-1]) if ms else 0,
         "found": round(tally.found / len(ms), 3) if ms else 0.0,
     }
-
-
-def percentile(sorted_values: list[float], p: float) -> float:
-    """Nearest rank: the smallest value with at least p% of the values at or below it."""
-    if not sorted_values:
-        return 0.0
-    rank = max(1, -(-len(sorted_values) * p // 100))
-    return sorted_values[int(rank) - 1]
 
 
 def report(s: dict, url: str) -> str:
@@ -135,8 +123,11 @@ def main(url: str, users: int, seconds: float, sets: tuple[Path, ...], auth: str
     # gradio_client reports each connection to Hugging Face unless told not to, twice over
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
-    paths = list(sets) or [p for p in QUESTION_SETS if p.is_file()]
-    questions = read_questions(paths)
+    paths = list(sets) or [DEFAULT_SET]
+    try:
+        questions = [r.question for r in read_questions(paths) if r.question.strip()]
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
     if not questions:
         raise click.ClickException(f"no questions in {', '.join(map(str, paths)) or 'eval/team.jsonl'}; give a set with --questions")
     result = run(url, questions, users, seconds, parse_auth(auth))

@@ -11,7 +11,7 @@ from pathlib import Path
 from .answer import Answerer, Ask, Reply
 from .answer.render import citation_of, join_parts
 from .search import open_search
-from .crosslingual import corpus_terms
+from .crosslingual import corpus_terms, stand_ins
 from .embed import make_embedder
 from .knowledge import all_names, find_departments
 from .question import QuestionError, QuestionReader, Titles
@@ -103,6 +103,14 @@ class Assistant:
             if terms:
                 q = q.model_copy(update={"content": q.content + terms, "tokens": q.tokens + terms})
                 hits = self.retriever.search(q, k=k, scope=scope, query=query)
+        elif getattr(self.embedder, "crosslingual", False):
+            # none of its words in the documents (烧煤): read it in the words they use, if it has any
+            words = [t for t in q.content if len(t) >= 2]
+            if words and not any(self.answerer.scorer.in_corpus(w) for w in words):
+                terms = self.tokenizer.tokens(" ".join(stand_ins(words, self.data.lexicon, self.data.lexicon_vectors, self.embedder)))
+                if terms:
+                    q = q.model_copy(update={"content": q.content + terms, "tokens": q.tokens + terms})
+                    hits = self.retriever.search(q, k=k, scope=scope, query=query)
         if context is not None:  # a part of a longer question: what the whole asks is context for it
             hits = _dedupe(hits + self.retriever.search(context, k=k, scope=scope))[:k]
         sides = self._sides(q)

@@ -6,6 +6,7 @@ question -> Hit -> Answer (with Citation)
 from __future__ import annotations
 
 import bisect
+import json
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -241,7 +242,10 @@ def read_questions(paths: list) -> list[QuestionRecord]:
             if not line.strip():
                 continue
             try:
-                record = QuestionRecord.model_validate_json(line)
+                raw = json.loads(line)
+                if isinstance(raw, dict) and isinstance(raw.get("question"), str):
+                    raw["question"] = scrub(raw["question"])  # "\ud800" cannot be encoded
+                record = QuestionRecord.model_validate(raw)
             except ValueError as exc:
                 raise ValueError(f"{path}:{n}: expected a JSON object with a 'question' field ({exc.__class__.__name__})") from exc
             out.append(record if record.id else record.model_copy(update={"id": str(n)}))

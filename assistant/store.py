@@ -18,14 +18,13 @@ import platform
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
+from filelock import FileLock
 from pydantic import BaseModel
 
 from .schema import Chunk, Clause, Document, Responsibility, Target
@@ -138,21 +137,10 @@ def _write_and_swap(index_dir: Path, data: IndexData) -> None:
         raise
 
 
-@contextmanager
-def _build_lock(index_dir: Path) -> Iterator[None]:
-    """One index write at a time in index_dir's folder: an flock on the folder itself (no lock file
-    to leave behind), which the kernel drops when its holder dies."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: no flock; builds there must not overlap
-        yield
-        return
-    folder = os.open(index_dir.parent, os.O_RDONLY)
-    try:
-        fcntl.flock(folder, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(folder)  # closing releases the lock
+def _build_lock(index_dir: Path) -> FileLock:
+    """One index write at a time per index folder: a lock file beside it, which the OS releases when
+    its holder dies (filelock's flock on POSIX, LockFileEx on Windows)."""
+    return FileLock(index_dir.parent / f".{index_dir.name}.lock")
 
 
 def _clear_leftovers(index_dir: Path) -> None:

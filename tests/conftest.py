@@ -200,6 +200,15 @@ def plan_index(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def corpus_index(shared_corpus, tmp_path_factory) -> Path:
+    """The plan and ../shared/corpus indexed once per session with the default embedder (e5)."""
+    index_dir = tmp_path_factory.mktemp("all") / "index"
+    result = cli("index", "--index", str(index_dir), "--corpus", str(ROOT / "corpus"), "--corpus", str(shared_corpus), "--quiet")
+    assert result.returncode == 0, result.stderr
+    return index_dir
+
+
+@pytest.fixture(scope="session")
 def assistant(plan_index):
     from assistant.pipeline import Assistant
 

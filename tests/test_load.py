@@ -9,7 +9,9 @@ import threading
 
 import pytest
 
-from assistant.load import percentile, read_questions
+from assistant.load import DEFAULT_SET
+from assistant.measure import score_percentile
+from assistant.schema import read_questions
 from assistant.ui.chat import ASK_QUEUE
 from assistant.ui.serve import CONCURRENCY
 
@@ -38,14 +40,19 @@ def test_the_load_script_fails_when_requests_fail():
     assert result["errors"] == 2 and result["requests"] == 0 and "connecting" in result["first_errors"][0]
 
 
-def test_questions_come_from_the_sets_and_percentiles_are_nearest_rank(tmp_path):
-    jsonl = tmp_path / "set.jsonl"
-    jsonl.write_text('{"id": "a", "question": "散煤什么时候清零?"}\n\n{"id": "b"}\nnot json\n{"question": "  "}\n', encoding="utf-8")
-    assert read_questions([jsonl]) == ["散煤什么时候清零?"]
-    assert read_questions([ROOT / "eval" / "team.jsonl"])  # the default set is there and readable
+def test_questions_come_from_the_sets_and_a_bad_line_is_named_and_percentiles_are_the_scorers(tmp_path):
+    good = tmp_path / "set.jsonl"
+    good.write_text('{"id": "a", "question": "散煤什么时候清零?"}\n\n{"question": "光伏\\ud800"}\n', encoding="utf-8")
+    assert [(r.id, r.question) for r in read_questions([good])] == [("a", "散煤什么时候清零?"), ("3", "光伏\ufffd")]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "question": "散煤什么时候清零?"}\n{"id": "b"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad.jsonl:2: expected a JSON object with a 'question' field"):
+        read_questions([bad])
+    assert read_questions([DEFAULT_SET])  # the default set is the project's own and readable
     values = [float(v) for v in range(1, 101)]
-    assert (percentile(values, 50), percentile(values, 95), percentile(values, 100)) == (50, 95, 100)
-    assert percentile([], 95) == 0
+    # score.py: p50 is the median, p95 the value at index int(0.95 * (n - 1))
+    assert (score_percentile(values, 50), score_percentile(values, 95), score_percentile(values, 100)) == (50.5, 95, 100)
+    assert score_percentile([], 95) == 0
 
 
 class Gate:

@@ -114,7 +114,7 @@ def test_a_failed_build_leaves_the_previous_index_in_place(corpus, tmp_path):
     with pytest.raises(RuntimeError):
         build_index(settings_for(corpus, index_dir), Broken())
     assert (index_dir / "manifest.json").read_text(encoding="utf-8") == before
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".index.")]  # no half-written folder left
+    assert not [p for p in tmp_path.iterdir() if p.is_dir() and p.name.startswith(".index.")]  # no half-written folder left
     answer = Assistant.load(index_dir, embedder=KeywordEmbedder()).ask("全省光伏装机到2025年达到多少?")
     assert "3000万千瓦" in answer.answer
 

@@ -5,7 +5,8 @@ better than the decision alone (README, "How answers are chosen", gives the tabl
 Before any strategy (RULES: return the not-found reply, or ""):
     empty             nothing was found in the scope searched
     instructions_only nothing but instructions to the assistant (忽略之前的指令…)
-    not_understood    an English question none of whose words pairs with a corpus word
+    not_understood    a question none of whose words occurs in the documents (an English word that
+                      pairs with no corpus word stays English, so it never occurs)
 Against the best candidate once the decision has ranked them (SENTENCE_RULES: True declines):
     attribute_absent  the passage never names what a value question asks about (…的利率是多少)
 """
@@ -47,8 +48,14 @@ def instructions_only(kb: Answerer, ask: Ask) -> str:
 
 @rule("not_understood")
 def not_understood(kb: Answerer, ask: Ask) -> str:
-    """An English question none of whose words stands for a word of the corpus (crosslingual.py)."""
+    """A question none of whose words (two characters or more, places, titles and question words left
+    out) occurs anywhere in the documents, nor clearly stands for a word that does (crosslingual.py):
+    it asks about something they never mention (明天会下雨吗). An English question: none of its words
+    pairs with a corpus word."""
     if ask.q.english and not any(re.search(r"[\u4e00-\u9fff]", t) for t in ask.q.content):
+        return render.NOT_FOUND + "问题中的词语在文件里找不到对应的内容。"
+    words = [t for t in ask.q.content if len(t) >= 2]  # with the corpus words they stand for (pipeline)
+    if not ask.q.english and words and not any(kb.scorer.in_corpus(w) for w in words):
         return render.NOT_FOUND + "问题中的词语在文件里找不到对应的内容。"
     return ""
 
