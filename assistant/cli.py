@@ -211,12 +211,9 @@ def eval_command(sets, corpus, index_dir, baseline, floor, as_json, quiet) -> No
 
     from .embed import EmbedderError
     from .ingest import IngestError
-    from .settings import default_eval_sets, default_eval_corpus
 
-    paths = list(sets) or default_eval_sets()
-    if not paths:
-        raise Failure("no question set: pass --set FILE (none found in eval/ or ../shared/eval)")
-    settings = _settings(tuple(corpus) or tuple(default_eval_corpus()), index_dir or Settings().eval_index_dir)
+    paths = list(sets)
+    settings = _settings(tuple(corpus), index_dir or Settings().eval_index_dir)
     try:
         questions, reports = evaluate.evaluate_sets(paths, settings, baseline, progress=not quiet)
     except (IngestError, EmbedderError, ValueError) as exc:

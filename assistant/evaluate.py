@@ -213,11 +213,12 @@ def eval_inputs(command):
     import click
 
     for option in reversed([
-        click.option("--set", "sets", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     help="A question set (JSONL, the schema of ../shared/eval; repeatable). "
-                          "Default: ../shared/eval/*.jsonl and eval/*.jsonl."),
+        click.option("--set", "sets", multiple=True, required=True,
+                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="A question set (JSONL: id, question, evidence, answer_all/answer_any, departments, "
+                          "abstain; repeatable), e.g. eval/team.jsonl."),
         click.option("--corpus", "corpus", multiple=True, type=click.Path(path_type=Path),
-                     help="Corpus folder (repeatable). Default: corpus/ and ../shared/corpus when present."),
+                     help="Corpus folder (repeatable). Default: the project's corpus/ (POLICYQA_CORPUS)."),
         click.option("--index", "index_dir", type=click.Path(path_type=Path),
                      help="Index to build or reuse. Default: .cache/eval-index."),
     ]):

@@ -196,11 +196,14 @@ def _text_of(piece) -> str:
 
 
 def _failure(exc: Exception) -> str:
-    name = type(exc).__name__
-    if "Timeout" in name:
+    """What went wrong, in the user's words, from the OpenAI client's exception types (langchain-openai
+    raises them as they are)."""
+    import openai  # present whenever a chat model could be made: langchain-openai requires it
+
+    if isinstance(exc, (openai.APITimeoutError, TimeoutError)):  # APITimeoutError first: it is a connection error
         return "请求超时"
-    if "RateLimit" in name:
+    if isinstance(exc, openai.RateLimitError):
         return "请求过于频繁"
-    if "Connection" in name:
+    if isinstance(exc, (openai.APIConnectionError, ConnectionError)):
         return "无法连接"
     return "接口返回异常"

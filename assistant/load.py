@@ -113,7 +113,7 @@ def report(s: dict, url: str) -> str:
 @click.option("--users", type=click.IntRange(1, 500), default=20, show_default=True, help="People asking at once.")
 @click.option("--seconds", type=click.FloatRange(0.1, 3600), default=60, show_default=True, help="How long they keep asking.")
 @click.option("--questions", "sets", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="JSONL question set(s) with a `question` field. Default: eval/team.jsonl and ../shared/eval/*.jsonl.")
+              help="JSONL question set(s) with a `question` field. Default: the project's eval/team.jsonl.")
 @click.option("--auth", envvar="POLICYQA_AUTH", metavar="USER:PASSWORD", help="The app's login, when it has one.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def main(url: str, users: int, seconds: float, sets: tuple[Path, ...], auth: str | None, as_json: bool) -> None:

@@ -35,7 +35,8 @@ class Assistant:
         backend = open_search(data, Path(index_dir) if index_dir is not None else s.index_dir, s)
         self.retriever = Retriever(data, embedder, backend, s)
         self.titles = Titles({d.doc_id: d.meta.title for d in data.documents})
-        self.answerer = Answerer(data, self.tokenizer, s.max_answer_chars, s.max_list_chars, s.home_place)
+        self.answerer = Answerer(data, self.tokenizer, s.max_answer_chars, s.max_list_chars, s.home_place,
+                                 rules_off=frozenset(r for r in s.rules_off.split(",") if r))
         departments = {n for d in self.answerer.registry for n in [d.name, *d.names, *all_names(d.name)]}
         corpus_text = fold("\n".join(c.text for c in data.chunks)).lower()
         self.reader = QuestionReader(self.tokenizer, self.titles, self.retriever.doc_place, departments,

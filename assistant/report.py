@@ -66,16 +66,13 @@ def report_command(readme: Path, bench_file: Path | None, sets: tuple[Path, ...]
     from . import bench, evaluate
     from .embed import EmbedderError
     from .ingest import IngestError
-    from .settings import default_eval_corpus, default_eval_sets
 
     if not readme.is_file():
         raise ReportError(f"no README at {readme}")
     text = readme.read_text(encoding="utf-8")
     replace_section(text, "")  # fail before an hour of work, not after
-    paths = list(sets) or default_eval_sets()
-    if not paths:
-        raise ReportError("no question set: pass --set FILE (none found in eval/ or ../shared/eval)")
-    folders = list(corpus) or default_eval_corpus()
+    paths = list(sets)
+    folders = list(corpus) or Settings().corpus
     settings = Settings(corpus=folders, index_dir=index_dir or Settings().eval_index_dir)
     try:
         questions, reports = evaluate.evaluate_sets(paths, settings, baseline=True, progress=not quiet)

@@ -6,7 +6,6 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SHARED = PROJECT_ROOT.parent / "shared"  # the reference corpus and question sets, when beside the project
 
 
 class Settings(BaseSettings):
@@ -53,6 +52,9 @@ class Settings(BaseSettings):
     max_answer_chars: int = 300
     max_list_chars: int = 600
 
+    # abstention rules left out, comma-separated (POLICYQA_RULES_OFF=attribute_absent): to measure each
+    rules_off: str = ""
+
     # optional generative answers (assistant/llm.py): an OpenAI-compatible endpoint; off by default
     llm: bool = False
     llm_base_url: str = ""  # e.g. http://127.0.0.1:8000/v1 (vLLM), http://127.0.0.1:11434/v1 (Ollama)
@@ -61,12 +63,3 @@ class Settings(BaseSettings):
     llm_timeout: float = 30.0  # seconds; past it the extractive answer is shown
     llm_passages: int = 5  # numbered passages the model sees
 
-
-def default_eval_sets() -> list[Path]:
-    """The shared question sets when ../shared is beside the project, and the project's own."""
-    shared = sorted((SHARED / "eval").glob("*.jsonl")) if (SHARED / "eval").is_dir() else []
-    return shared + sorted((PROJECT_ROOT / "eval").glob("*.jsonl"))
-
-
-def default_eval_corpus() -> list[Path]:
-    return [PROJECT_ROOT / "corpus"] + ([SHARED / "corpus"] if (SHARED / "corpus").is_dir() else [])

@@ -30,13 +30,15 @@ __all__ = ["Answerer", "Ask", "Reply", "STRATEGIES", "RULES"]
 
 class Answerer:
     def __init__(self, data: IndexData, tokenizer: Tokenizer, max_chars: int = 300, max_list_chars: int = 600,
-                 home_place: str = "", decision: decisions.Decision | None = None):
-        """`decision` defaults to the one fitted for the index's embedder (decision.for_embedder)."""
+                 home_place: str = "", decision: decisions.Decision | None = None, rules_off: frozenset[str] = frozenset()):
+        """`decision` defaults to the one fitted for the index's embedder (decision.for_embedder);
+        `rules_off` names abstention rules left out (to measure what each adds)."""
         self.data = data
         self.scorer = Scorer(data, tokenizer, home_place)
         self.decision = decision or decisions.for_embedder(data.manifest.get("embedder", {}).get("id", ""))
         self.max_chars, self.max_list_chars = max_chars, max_list_chars
         self.home_place = home_place
+        self.rules_off = rules_off
         self.titles = {d.doc_id: d.meta.title for d in data.documents}
         self.many = len(self.titles) > 1
         self.clauses = {c.clause_id: c for c in data.clauses}
@@ -62,10 +64,8 @@ class Answerer:
     # ---- the decision ---------------------------------------------------------------------------
 
     def answer(self, ask: Ask) -> Reply:
-        import os
-        off = set(os.environ.get("POLICYQA_RULES_OFF", "").split(","))
         for name, rule in RULES:
-            if name in off:
+            if name in self.rules_off:
                 continue
             why = rule(self, ask)
             if why:
@@ -92,11 +92,8 @@ class Answerer:
         if not ranked or self.decision.answerable(ranked, ask.q.english, ask.q.intent.kind) < self.decision.threshold:
             ask.declined_by = ask.declined_by or "calibrated"
             return False
-        import os
-
-        off = set(os.environ.get("POLICYQA_RULES_OFF", "").split(","))
         for name, rule in SENTENCE_RULES:
-            if name not in off and rule(ranked[0]):
+            if name not in self.rules_off and rule(ranked[0]):
                 ask.declined_by = ask.declined_by or name
                 return False
         return True
