@@ -1,7 +1,7 @@
 """python -m assistant.load: many people asking the running app at once, through its API.
 
-Each simulated user is a thread with its own gradio_client Client, asking questions drawn from the
-project's question sets until the time is up (a question under way then finishes). The report gives
+Each simulated user is a thread with its own kept-alive HTTP connection, POSTing questions drawn from
+the given sets to the app's `ask` endpoint until the time is up (a question under way then finishes). The report gives
 requests served, errors (with the first messages), throughput and latency p50/p95/max; the exit code
 is 1 when any request failed.
 
@@ -10,11 +10,13 @@ is 1 when any request failed.
 """
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import random
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,12 +50,11 @@ class Tally:
 
 
 def user(url: str, questions: list[str], deadline: float, tally: Tally, seed: int, auth: tuple[str, str] | None) -> None:
-    """One person: connect once, then ask question after question until the deadline."""
-    from gradio_client import Client
-
+    """One person: one connection (kept alive), logged in when the app has a login, then question after
+    question until the deadline, each a POST to the app's `ask` endpoint (/gradio_api/run/ask)."""
     try:
-        client = Client(url, verbose=False, auth=auth, analytics_enabled=False, download_files=False)
-    except Exception as exc:  # the app is down, refuses the login, or is not this app
+        api = Api(url, auth)
+    except (OSError, ValueError) as exc:  # the app is down, refuses the login, or is not this app
         tally.failed(f"connecting: {type(exc).__name__}: {exc}")
         return
     rng = random.Random(seed)
@@ -61,15 +62,62 @@ def user(url: str, questions: list[str], deadline: float, tally: Tally, seed: in
         question = rng.choice(questions)
         started = time.perf_counter()
         try:
-            answer = client.predict(question=question, api_name="/ask")
-        except Exception as exc:  # any failure is the app's to report, not this script's to stop on
+            answer = api.ask(question)
+        except (OSError, ValueError) as exc:  # any failure is the app's to report, not this script's to stop on
             tally.failed(f"{question[:30]}: {type(exc).__name__}: {exc}")
+            api.reconnect()
             continue
         if not isinstance(answer, dict) or not isinstance(answer.get("answer"), str):
             tally.failed(f"{question[:30]}: not an answer: {str(answer)[:80]}")
             continue
         tally.served(time.perf_counter() - started, bool(answer.get("found")))
-    client.close()
+    api.close()
+
+
+class Api:
+    """The app's `ask` endpoint over one kept-alive HTTP connection: no client library between the
+    load and the app, so what is measured is the app."""
+
+    def __init__(self, url: str, auth: tuple[str, str] | None = None):
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s) URL: {url}")
+        self.parts, self.root = parts, parts.path.rstrip("/")
+        self.headers = {"Content-Type": "application/json"}
+        self.conn = self._connect()
+        if auth is not None:
+            self._login(auth)
+
+    def _connect(self) -> http.client.HTTPConnection:
+        cls = http.client.HTTPSConnection if self.parts.scheme == "https" else http.client.HTTPConnection
+        return cls(self.parts.hostname, self.parts.port, timeout=120)
+
+    def reconnect(self) -> None:
+        self.conn.close()
+        self.conn = self._connect()
+
+    def _login(self, auth: tuple[str, str]) -> None:
+        body = urllib.parse.urlencode({"username": auth[0], "password": auth[1]})
+        self.conn.request("POST", f"{self.root}/login", body, {"Content-Type": "application/x-www-form-urlencoded"})
+        resp = self.conn.getresponse()
+        resp.read()
+        cookies = [c.split(";", 1)[0] for c in resp.headers.get_all("Set-Cookie") or []]
+        if resp.status >= 400 or not cookies:
+            raise ValueError(f"the login was refused (HTTP {resp.status})")
+        self.headers["Cookie"] = "; ".join(cookies)
+
+    def ask(self, question: str) -> object:
+        """The answer contract for the question, over all documents (question, documents, levels, previous)."""
+        self.conn.request("POST", f"{self.root}/gradio_api/run/ask", json.dumps({"data": [question, None, None, None]}), self.headers)
+        resp = self.conn.getresponse()
+        body = resp.read()
+        if resp.status != 200:
+            raise ValueError(f"HTTP {resp.status}: {body[:120].decode(errors='replace')}")
+        data = json.loads(body).get("data")
+        return data[0] if isinstance(data, list) and data else data
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 def run(url: str, questions: list[str], users: int, seconds: float, auth: tuple[str, str] | None = None) -> dict:

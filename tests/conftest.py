@@ -183,29 +183,61 @@ def markup_assistant(tmp_path_factory):
     return Assistant.load(settings.index_dir, settings, embedder)
 
 
-def cli(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
-    """`python -m assistant ARGS` in a subprocess, from the project folder."""
-    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=timeout, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+def cli(*args: str, env: dict[str, str | None] | None = None) -> subprocess.CompletedProcess:
+    """`policyqa ARGS` run in this process through click's CliRunner: the CLI's contract (exit code,
+    stdout, stderr) without a cold start of Python, jieba and the model. An exception the CLI let
+    escape shows as a traceback on stderr, as it would in a terminal."""
+    import traceback
+
+    from click.testing import CliRunner
+
+    from assistant.cli import main
+
+    result = CliRunner().invoke(main, list(args), env={"PYTHONIOENCODING": "utf-8", **(env or {})})
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))
+    return subprocess.CompletedProcess(["policyqa", *args], result.exit_code, result.stdout, stderr)
+
+
+def cli_process(*args: str | bytes, env: dict[str, str] | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+    """`python -m assistant ARGS` in a subprocess, as a user runs it (bytes arguments may hold what is
+    not UTF-8): for the few tests of what only a real process shows."""
+    run = subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, cwd=ROOT, timeout=timeout,
+                         env={**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})})
+    return subprocess.CompletedProcess(run.args, run.returncode, run.stdout.decode("utf-8", "replace"),
+                                       run.stderr.decode("utf-8", "replace"))
+
+
+def _built_once(tmp_path_factory, name: str, args: list[str]) -> Path:
+    """An index built once per test run: under pytest-xdist the workers share it (the first builds it
+    under a lock, the others wait and reuse it), alone it lives in this session's temp folder."""
+    from filelock import FileLock
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # pytest-N/, above popen-gwK/
+    index_dir = shared / f"{name}-index"
+    with FileLock(str(shared / f"{name}.lock")):
+        if not (index_dir / "manifest.json").is_file():
+            result = cli_process("index", "--index", str(index_dir), *args, "--quiet")
+            assert result.returncode == 0, result.stderr
+    return index_dir
 
 
 @pytest.fixture(scope="session")
 def plan_index(tmp_path_factory) -> Path:
-    """The bundled corpus indexed once per session through the CLI, with the default embedder (e5)."""
-    index_dir = tmp_path_factory.mktemp("plan") / "index"
-    result = cli("index", "--index", str(index_dir), "--quiet")
-    assert result.returncode == 0, result.stderr
-    assert "indexed 1 documents" in result.stdout
+    """The bundled corpus indexed once per test run through the CLI, with the default embedder (e5).
+    Tests read it; one that changes an index copies it first."""
+    index_dir = _built_once(tmp_path_factory, "plan", [])
+    manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert len(manifest["documents"]) == 1
     return index_dir
 
 
 @pytest.fixture(scope="session")
 def corpus_index(shared_corpus, tmp_path_factory) -> Path:
-    """The plan and ../shared/corpus indexed once per session with the default embedder (e5)."""
-    index_dir = tmp_path_factory.mktemp("all") / "index"
-    result = cli("index", "--index", str(index_dir), "--corpus", str(ROOT / "corpus"), "--corpus", str(shared_corpus), "--quiet")
-    assert result.returncode == 0, result.stderr
-    return index_dir
+    """The plan and ../shared/corpus indexed once per test run with the default embedder (e5)."""
+    return _built_once(tmp_path_factory, "corpus", ["--corpus", str(ROOT / "corpus"), "--corpus", str(shared_corpus)])
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,7 @@ def load(url: str, *args: str) -> subprocess.CompletedProcess:
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_the_load_script_gets_every_question_answered(served):
     run = load(served[0], "--users", "5", "--seconds", "5")
     assert run.returncode == 0, run.stdout + run.stderr
@@ -33,6 +34,7 @@ def test_the_load_script_gets_every_question_answered(served):
     assert result["found"] > 0.5  # real answers, not error strings passed off as answers
 
 
+@pytest.mark.slow
 def test_the_load_script_fails_when_requests_fail():
     run = load(f"http://127.0.0.1:{free_port()}/", "--users", "2", "--seconds", "1")  # nothing listens there
     assert run.returncode == 1
@@ -100,6 +102,7 @@ def in_process_app(markup_assistant, monkeypatch):
         app.close()
 
 
+@pytest.mark.slow
 def test_a_slow_question_does_not_hold_up_the_others_and_the_queue_bounds_them(in_process_app):
     from gradio_client import Client
 

@@ -24,6 +24,8 @@ pytest.importorskip("milvus_lite", reason="milvus-lite is not installed: pip ins
 
 from assistant.search.milvus import BM25Stats, lite_path, public_uri  # noqa: E402
 
+pytestmark = pytest.mark.slow  # Milvus Lite servers
+
 PLAN = Path(__file__).resolve().parents[1] / "corpus" / "jiangyin_carbon_peak_plan_draft.txt"
 SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 PROVINCE = """江苏省测试方案

@@ -16,6 +16,8 @@ from assistant.schema import Answer
 
 from conftest import ROOT, TESTS, app_env, free_port
 
+pytestmark = pytest.mark.slow  # the app in a subprocess
+
 GUARD = TESTS / "netguard"
 SOLAR = "到2030年太阳能发电装机容量目标是多少?"
 

@@ -33,6 +33,8 @@ from assistant.schema import Answer, DocMeta, Document
 from assistant.settings import Settings
 from assistant.store import FORMAT_VERSION, IndexLoadError, IndexMissing, load_index
 from assistant.text import fold
+from conftest import cli as in_process
+from conftest import cli_process
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "corpus" / "jiangyin_carbon_peak_plan_draft.txt"
@@ -52,11 +54,10 @@ SECOND_QUESTION = "全省光伏装机到2025年达到多少?"
 
 
 def cli(*args: str | bytes, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """`python -m assistant ...` as a user runs it; bytes arguments may hold what is not UTF-8."""
-    run = subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, cwd=ROOT,
-                         env={**ENV, **(env or {})}, timeout=300)
-    return subprocess.CompletedProcess(run.args, run.returncode, run.stdout.decode("utf-8", "replace"),
-                                       run.stderr.decode("utf-8", "replace"))
+    """`policyqa ...` in process; in a real process when an argument is bytes (what is not UTF-8 in argv)."""
+    if any(isinstance(a, bytes) for a in args):
+        return cli_process(*args, env={**ENV, **(env or {})})
+    return in_process(*args, env={"POLICYQA_EMBEDDER": "keyword", "POLICYQA_MAX_FILE_MB": None, **(env or {})})
 
 
 def exits(run: subprocess.CompletedProcess, code: int) -> subprocess.CompletedProcess:
@@ -521,6 +522,7 @@ def killed(command: list[str], after: float | None = None) -> int:
     return process.wait(timeout=300)
 
 
+@pytest.mark.slow
 def test_a_killed_build_leaves_the_previous_index_answering_and_the_next_run_completes(tmp_path):
     index_dir = tmp_path / "index"
     first = write_corpus(tmp_path / "first", {})

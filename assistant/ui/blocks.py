@@ -5,6 +5,7 @@ import gradio as gr
 
 from ..pipeline import Assistant
 from . import chat, departments, files, render, targets
+from .slots import SLOTS
 from .theme import CSS, theme
 from .viewer import ClauseViewer, Exports
 
@@ -30,9 +31,11 @@ def build_app(assistant: Assistant, llm=None) -> gr.Blocks:
             """Answer a question over the policy documents: the answer contract (id, question, found,
             answer, citations, retrieved, latency_ms). `documents` (doc ids) and `levels` (市/省/国家)
             limit the search; `previous`, the question before, lets a follow-up be understood."""
-            return chat.ask_contract(assistant, question, documents, levels, previous)
+            with SLOTS.held():
+                return chat.ask_contract(assistant, question, documents, levels, previous)
 
-        gr.api(ask, api_name="ask", concurrency_id=chat.ASK_QUEUE)
+        # outside the queue: one POST answers (see slots.py); SLOTS bounds it with the chat
+        gr.api(ask, api_name="ask", queue=False)
     return app
 
 
@@ -41,6 +44,7 @@ def launch(app: gr.Blocks, host: str, port: int, concurrency: int, auth: tuple[s
     """Serve until interrupted (or, with block=False, in the background until app.close()), at most
     `concurrency` answers at once, chat and API together; more wait in the queue. Nothing is fetched
     from outside: system fonts, no analytics. With `auth`, Gradio's login guards pages and API alike."""
+    SLOTS.resize(concurrency)
     app.queue(default_concurrency_limit=concurrency).launch(
         server_name=host, server_port=port, theme=theme(), css=CSS, footer_links=["api"],
         ssr_mode=False, show_error=False, inbrowser=False, auth=auth, prevent_thread_lock=not block,
