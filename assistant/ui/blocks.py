@@ -4,7 +4,7 @@ from __future__ import annotations
 import gradio as gr
 
 from ..pipeline import Assistant
-from . import chat, departments, files, render, targets
+from . import chat, chinese, departments, files, render, targets
 from .theme import CSS, theme
 from .viewer import ClauseViewer, Exports
 
@@ -40,8 +40,12 @@ def launch(app: gr.Blocks, host: str, port: int, concurrency: int, auth: tuple[s
            block: bool = True) -> None:
     """Serve until interrupted (or, with block=False, in the background until app.close()), at most
     `concurrency` answers at once, chat and API together; more wait in the queue. Nothing is fetched
-    from outside: system fonts, no analytics. With `auth`, Gradio's login guards pages and API alike."""
+    from outside: system fonts, no analytics. The page is Chinese whatever the browser's language
+    (assistant.ui.chinese), with no footer. With `auth`, Gradio's login guards pages and API alike."""
+    from starlette.middleware import Middleware
+
     app.queue(default_concurrency_limit=concurrency).launch(
-        server_name=host, server_port=port, theme=theme(), css=CSS, footer_links=["api"],
+        server_name=host, server_port=port, theme=theme(), css=CSS, footer_links=[], i18n=chinese.translations(),
+        app_kwargs={"middleware": [Middleware(chinese.ChinesePage)]},
         ssr_mode=False, show_error=False, inbrowser=False, auth=auth, prevent_thread_lock=not block,
     )

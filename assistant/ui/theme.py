@@ -55,3 +55,36 @@ mark.clause-mark { background: #ffe17a; color: inherit; padding: 1px 0; }
 .examples-row .label { font-size: 14px; }
 footer { font-size: 13px; }
 """
+
+# The conversation: the latest turn under the question box, each answer a card with its scope,
+# [n] links, citations and a copy button. Phones: one column, tables scroll sideways.
+CSS += """
+#ask-row { flex-wrap: nowrap; gap: 6px; }
+.qa-conv { display: flex; flex-direction: column; gap: 14px; }
+.qa-turn { display: flex; flex-direction: column; gap: 6px; scroll-margin-top: 8px; }
+.qa-q { align-self: flex-end; max-width: 88%; background: #e8f0fe; border-radius: 12px 12px 2px 12px; padding: 6px 12px;
+  white-space: pre-wrap; word-break: break-word; }
+.qa-scope { font-size: 13px; color: var(--body-text-color-subdued); margin-bottom: 4px; }
+.qa-text p { margin: 0 0 6px; } .qa-text ol { margin: 4px 0 6px 1.4em; padding: 0; } .qa-text li { margin: 2px 0; }
+a.qa-ref { color: #1d4ed8; font-weight: 600; font-size: 13px; margin: 0 1px; text-decoration: none; vertical-align: super; }
+a.qa-ref:hover, a.qa-cite:hover { text-decoration: underline; }
+.qa-cites { margin-top: 8px; border-top: 1px dashed var(--border-color-primary); padding-top: 6px; font-size: 14px; }
+.qa-cites-title { color: var(--body-text-color-subdued); margin-bottom: 2px; }
+.qa-cites ul { list-style: none; margin: 0; padding: 0; } .qa-cites li { margin: 3px 0; }
+a.qa-cite { color: #1d4ed8; text-decoration: none; word-break: break-word; }
+.qa-copy { margin-top: 8px; font-size: 13px; padding: 2px 12px; border: 1px solid var(--border-color-primary);
+  border-radius: 4px; background: var(--background-fill-secondary); cursor: pointer; }
+.qa-badge.wait { background: #64748b; }
+.qa-earlier { font-size: 13px; color: var(--body-text-color-subdued); border-top: 1px solid var(--border-color-primary);
+  padding-top: 6px; }
+.examples-title { font-size: 14px; color: var(--body-text-color-subdued); margin-top: 6px; }
+#examples button.example { font-size: 14px; white-space: normal; }
+.empty-note { padding: 10px 4px; color: #8d3c00; }
+@media (max-width: 640px) {
+  .gradio-container { padding: 0 6px !important; }
+  #app-title h1 { font-size: 20px; }
+  .tab-wrapper button[role=tab], button[role=tab] { padding: 6px 8px !important; font-size: 15px; }
+  .clause-doc { max-height: 360px; }
+  .qa-q { max-width: 96%; }
+}
+"""
