@@ -14,12 +14,12 @@ TITLE = "政策文件问答"
 def build_app(assistant: Assistant, llm=None) -> gr.Blocks:
     """The app; `llm` (an assistant.llm.LLMAnswerer) adds the chat's switch for generative answers."""
     viewer, exports = ClauseViewer(assistant), Exports()
-    names = [f"《{viewer.title(d)}》" for d in viewer.docs]
+    names = [render.titled(viewer.title(d), viewer.status(d)) for d in viewer.docs]
     listed = "、".join(names[:3]) + (f"等 {len(names)} 份文件" if len(names) > 3 else "")
     with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
         gr.HTML(f"<h1>{TITLE}</h1><p>已收录 {len(names)} 份文件：{render.esc(listed)}。"
                 "每个回答都注明出处条款；文件中没有的内容，直接说明未找到。</p>", elem_id="app-title")
-        with gr.Tabs():
+        with gr.Tabs(overflow_behavior="wrap"):  # never "问答 部门职责 ···" on a phone
             chat.build(assistant, viewer, llm)
             departments.build(assistant, viewer, exports)
             targets.build(assistant, viewer, exports)

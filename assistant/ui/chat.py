@@ -103,7 +103,7 @@ def build(assistant: Assistant, viewer: ClauseViewer, llm=None) -> None:
                     ask = gr.Button("提问", variant="primary", scale=1, min_width=64, elem_id="ask")
                     clear = gr.Button("新对话", scale=1, min_width=72, elem_id="new-chat")
                 with gr.Accordion(_scope_header([], []), open=False, elem_id="scope") as scope_box:
-                    docs = gr.CheckboxGroup([(viewer.title(d), d) for d in viewer.docs], label="文件", elem_id="scope-docs")
+                    docs = gr.CheckboxGroup([(viewer.label(d), d) for d in viewer.docs], label="文件", elem_id="scope-docs")
                     levels = gr.CheckboxGroup(LEVELS, label="层级", elem_id="scope-levels")
                 generative = gr.Checkbox(value=bool(llm is not None and assistant.settings.llm), visible=llm is not None,
                                          label="生成式回答（大模型撰写，逐句核对引用；未通过核对时显示原文摘录）",

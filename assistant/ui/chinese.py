@@ -8,9 +8,10 @@ import gradio as gr
 LOCALE = "zh-CN"
 # Gradio picks its locale from navigator.language before anything else runs: the page says zh-CN
 # first, so Gradio loads its Chinese strings and sets <html lang> to match.
-FORCE_LOCALE = (f"<script>(() => {{ const l = '{LOCALE}';"
+FORCE_LOCALE = ("<script>(() => { const l = 'LOCALE';"
                 " Object.defineProperty(Navigator.prototype, 'language', {get: () => l});"
-                " Object.defineProperty(Navigator.prototype, 'languages', {get: () => [l]}); }})();</script>")
+                " Object.defineProperty(Navigator.prototype, 'languages', {get: () => [l]}); })();</script>"
+                ).replace("LOCALE", LOCALE)
 
 # Keys Gradio's English has and its zh-CN lacks, for the components this app shows.
 MISSING = {

@@ -43,7 +43,7 @@ def build(assistant: Assistant, viewer: ClauseViewer) -> None:
     with gr.Tab("文件", id="documents"):
         with gr.Row(equal_height=False):
             with gr.Column(scale=2):
-                doc = gr.Dropdown([(viewer.title(d), d) for d in doc_ids], value=start or None, label="文件", elem_id="doc-pick")
+                doc = gr.Dropdown([(viewer.label(d), d) for d in doc_ids], value=start or None, label="文件", elem_id="doc-pick")
                 meta = gr.HTML(meta0, elem_id="doc-meta")
                 clause = gr.Dropdown(tree(start) if start else [], value=None, label="条款（可输入筛选）", elem_id="doc-clause")
                 outline = gr.Dataframe(outline0, interactive=False, wrap=True, max_height=460, elem_id="doc-tree",

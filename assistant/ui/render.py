@@ -157,7 +157,8 @@ def placeholder_html(text: str) -> str:
 def clause_html(doc: Document, clause: Clause, trail: list[str], cited: str = "") -> str:
     """The clause in its document: heading path above, the text around it, the clause highlighted.
     With `cited` (a citation's passage), that passage is the <mark> inside the clause."""
-    crumbs = " › ".join(esc(t) for t in [doc.meta.title or doc.doc_id, *trail])
+    title = (doc.meta.title or doc.doc_id) + (f"（{doc.meta.status}）" if doc.meta.status else "")
+    crumbs = " › ".join(esc(t) for t in [title, *trail])
     return (f'<div class="clause-view"><div class="clause-trail">{crumbs}</div>'
             f'<div class="clause-doc">{_in_context(doc.text, clause.start, clause.end, cited)}</div></div>')
 
@@ -201,4 +202,5 @@ def document_meta_html(doc: Document, clauses: int) -> str:
     rows = [("发文机关", m.issuer), ("文号", m.doc_number), ("日期", m.date), ("层级", m.level),
             ("地区", m.place), ("状态", m.status), ("条款数", str(clauses))]
     cells = "".join(f"<dt>{k}</dt><dd>{esc(v)}</dd>" for k, v in rows if v)
-    return f'<div class="doc-meta"><div class="doc-title">{esc(m.title or doc.doc_id)}</div><dl>{cells}</dl></div>'
+    status = f' <span class="doc-status">{esc(m.status)}</span>' if m.status else ""
+    return f'<div class="doc-meta"><div class="doc-title">{esc(m.title or doc.doc_id)}{status}</div><dl>{cells}</dl></div>'

@@ -86,5 +86,35 @@ a.qa-cite { color: #1d4ed8; text-decoration: none; word-break: break-word; }
   .tab-wrapper button[role=tab], button[role=tab] { padding: 6px 8px !important; font-size: 15px; }
   .clause-doc { max-height: 360px; }
   .qa-q { max-width: 96%; }
+  #ask-row { flex-wrap: wrap; }
+  #ask-row > #question { flex: 1 1 100% !important; }
+  #ask-row > button { flex: 1 1 40% !important; white-space: nowrap; }
 }
+"""
+
+# Tables: on a phone they keep their column widths and scroll sideways. The targets chart: CSS
+# columns; labels marked thin-phone / thin-wide are hidden on that screen so the rest never overlap.
+CSS += """
+.doc-status, .qa-status-tag { display: inline-block; font-size: 13px; font-weight: 500; color: #8d3c00; background: #fff4e5;
+  border-radius: 10px; padding: 0 8px; margin-left: 6px; vertical-align: middle; }
+@media (max-width: 640px) {
+  .wide-table { min-width: 0 !important; max-width: 100% !important; contain: inline-size; }
+  .wide-table .table-container { overflow-x: auto !important; max-width: 100%; }
+  .wide-table .table-wrap { min-width: 860px; }
+}
+.chart { padding: 6px 4px 2px; }
+.chart-title { font-size: 15px; font-weight: 600; }
+.chart-legend { font-size: 13px; color: var(--body-text-color-subdued); display: flex; gap: 12px; margin: 2px 0 6px; }
+.chart-legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; border-radius: 2px; }
+.chart-cols, .chart-labels { display: grid; grid-template-columns: repeat(var(--n), minmax(0, 1fr)); gap: 4px; }
+.chart-cols { height: 150px; align-items: end; border-bottom: 1px solid var(--border-color-primary); }
+.chart-col { display: flex; flex-direction: column; align-items: center; justify-content: flex-end; height: 100%; }
+.chart-n { font-size: 12px; line-height: 16px; color: var(--body-text-color-subdued); }
+.chart-bar { width: min(36px, 80%); height: 100%; display: flex; flex-direction: column-reverse; align-items: center; }
+.chart-seg { width: 100%; }
+.chart-labels { font-size: 13px; margin-top: 3px; }
+.chart-label { text-align: center; white-space: nowrap; overflow: visible; }
+.chart-empty { padding: 30px 8px; color: #8d3c00; text-align: center; }
+@media (max-width: 640px) { .chart-label.thin-phone { visibility: hidden; } }
+@media (min-width: 641px) { .chart-label.thin-wide { visibility: hidden; } }
 """

@@ -41,6 +41,11 @@ class ClauseViewer:
         doc = self.docs.get(doc_id)
         return (doc.meta.title or doc_id) if doc else doc_id
 
+    def label(self, doc_id: str) -> str:
+        """The title with the document's status beside it: 江阴市碳达峰实施方案（征求意见稿）."""
+        status = self.status(doc_id)
+        return self.title(doc_id) + (f"（{status}）" if status else "")
+
     def status(self, doc_id: str) -> str:
         """征求意见稿, 试行: what the document says of itself, shown beside its title."""
         doc = self.docs.get(doc_id)
