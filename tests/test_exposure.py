@@ -13,8 +13,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from assistant.schema import Answer
+from assistant.schema import Answer, Citation
 from assistant.ui import chat
+from assistant.ui.conversation import Conversation
 from assistant.ui.serve import host_warning, parse_auth
 from assistant.ui.viewer import row_of
 
@@ -126,9 +127,11 @@ def test_handlers_take_unknown_and_path_like_ids_as_no_document(markup_assistant
         assert "clause-view" not in handlers["read_row"](bad, cell)
     assert "总体要求" in handlers["read"]("markup_notice", "一、")
     assert "clause-view" not in handlers["read"]("markup_notice", "../../etc/passwd")
-    shown = [{"doc_id": "../../etc/passwd", "clause": "一、", "text": ""}]
-    for choice in ("0", "-1", "1", "x", None):
-        assert "clause-view" not in handlers["open_citation"](choice, shown)
+    talk = Conversation()
+    talk.add("q", "")
+    talk.turns[0].shown = [Citation(doc_id="../../etc/passwd", doc_title="", clause="一、", heading="", text="", score=0)]
+    for turn, cite in ((0, 1), (0, 0), (-1, 1), (1, 1), ("x", 1), (None, None), ([0], 1)):
+        assert "clause-view" not in handlers["open_citation"](talk, SimpleNamespace(_data={"turn": turn, "cite": cite}))
     for at in ([-1, 0], [5, 0], ["x", 0], None, []):
         assert "clause-view" not in handlers["open_task"]([], SimpleNamespace(index=at))
         assert "clause-view" not in handlers["open_target"]([], SimpleNamespace(index=at))

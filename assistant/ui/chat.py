@@ -98,7 +98,7 @@ def build(assistant: Assistant, viewer: ClauseViewer, llm=None) -> None:
         with gr.Row(equal_height=False, elem_id="chat-row"):
             with gr.Column(scale=5, min_width=300):
                 with gr.Row(equal_height=True, elem_id="ask-row"):
-                    question = gr.Textbox(show_label=False, container=False, lines=1, max_lines=5, scale=6, autofocus=True,
+                    question = gr.Textbox(label="问题", show_label=False, container=False, lines=1, max_lines=5, scale=6, autofocus=True,
                                           placeholder=ASK_HINT, elem_id="question")
                     ask = gr.Button("提问", variant="primary", scale=1, min_width=64, elem_id="ask")
                     clear = gr.Button("新对话", scale=1, min_width=72, elem_id="new-chat")

@@ -22,7 +22,8 @@ def build(assistant: Assistant, viewer: ClauseViewer, exports: Exports) -> None:
     home = assistant.settings.home_place
     # the home place's departments first, the busiest first: 发改委 before 邮政管理局
     departments = sorted(assistant.departments(), key=lambda d: (d.place != home, -len(d.tasks)))
-    places = {d.place for d in departments}
+    # where a department belongs, for people: a document with no place stands for itself, by its title
+    places = {d.place: render.short_title(viewer.title(d.place)) if viewer.has(d.place) else d.place for d in departments}
     # a task's keyword is looked for in its whole clause: 光伏 is in the text, seldom in the heading
     texts = {t.clause_id: _clause_text(assistant, t) for d in departments for t in d.tasks}
 
@@ -61,12 +62,12 @@ def build(assistant: Assistant, viewer: ClauseViewer, exports: Exports) -> None:
         with gr.Row(equal_height=True):
             summary = gr.HTML(summary0, elem_id="dept-summary")
             download = gr.DownloadButton("导出 CSV", value=csv0, size="md", scale=0, min_width=120, elem_id="dept-csv")
-        table = gr.Dataframe(table0, interactive=False, wrap=True, max_height=430, elem_id="dept-tasks",
-                             column_widths=["11%", "8%", "10%", "19%", "14%", "38%"], elem_classes="wide-table")
+        table = gr.Dataframe(table0, label="部门任务", show_label=False, buttons=[], interactive=False, wrap=True, max_height=430,
+                             elem_id="dept-tasks", column_widths=["11%", "8%", "10%", "19%", "14%", "38%"], elem_classes="wide-table")
         detail = gr.HTML(detail0, elem_id="dept-task", js_on_load=SCROLL_TO_MARK)
         shown = gr.State(shown0)
         # as typed: every keystroke filters (the latest wins), not only on Enter or leaving the box
-        for control in (dept.input, role.change, keyword.input):
+        for control in (dept.change, role.change, keyword.change):
             control(refresh, [dept, role, keyword], [summary, download, table, shown, detail], api_visibility="private",
                     trigger_mode="always_last", show_progress="hidden")
         table.select(open_task, [shown], detail, api_visibility="private")
@@ -77,7 +78,7 @@ def _clause_text(assistant: Assistant, task: Task) -> str:
     return clause.text if clause else ""
 
 
-def _summary(rows, named: list[Department], name: str, role: str, keyword: str, places: set[str]) -> str:
+def _summary(rows, named: list[Department], name: str, role: str, keyword: str, places: dict[str, str]) -> str:
     if not rows:
         asked = "、".join(f"{k}“{v.strip()}”" for k, v in (("部门", name or ""), ("关键词", keyword or "")) if v.strip())
         asked += f"（角色：{role}）" if role not in (None, "全部") else ""
@@ -91,12 +92,11 @@ def _summary(rows, named: list[Department], name: str, role: str, keyword: str, 
     return f'<div class="summary">{render.esc(text)}</div>'
 
 
-def _label(d: Department, places: set[str], count: bool = False) -> str:
-    name = f"{d.name}（{d.place}）" if len(places) > 1 and d.place else d.name
-    return f"{name} · {len(d.tasks)} 项" if count else name
+def _label(d: Department, places: dict[str, str]) -> str:
+    return f"{d.name}（{places[d.place]}）" if len(places) > 1 and d.place else d.name
 
 
-def _sharing_html(task: Task, departments: list[Department], places: set[str]) -> str:
+def _sharing_html(task: Task, departments: list[Department], places: dict[str, str]) -> str:
     """The departments one responsibility note names, in the note's order, lead first."""
     named = [(d, t) for d in departments for t in d.tasks if t.clause_id == task.clause_id and t.note == task.note]
     named.sort(key=lambda dt: (dt[1].role == "参与", min((task.note.find(n) for n in dt[0].names if n in task.note), default=999)))

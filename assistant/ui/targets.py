@@ -72,11 +72,11 @@ def build(assistant: Assistant, viewer: ClauseViewer, exports: Exports) -> None:
         with gr.Row(equal_height=True):
             summary = gr.HTML(summary0, elem_id="target-summary")
             download = gr.DownloadButton("导出 CSV", value=csv0, size="md", scale=0, min_width=120, elem_id="target-csv")
-        table = gr.Dataframe(table0, interactive=False, wrap=True, max_height=420, elem_id="target-table",
-                             column_widths=["9%", "15%", "11%", "7%", "6%", "28%", "11%", "13%"], elem_classes="wide-table")
+        table = gr.Dataframe(table0, label="目标", show_label=False, buttons=[], interactive=False, wrap=True, max_height=420,
+                             elem_id="target-table", column_widths=["9%", "15%", "11%", "7%", "6%", "28%", "11%", "13%"], elem_classes="wide-table")
         detail = gr.HTML(detail0, elem_id="target-clause", js_on_load=SCROLL_TO_MARK)
         shown = gr.State(shown0)
-        for control in (year.change, doc.change, keyword.input):
+        for control in (year.change, doc.change, keyword.change):
             control(refresh, [year, doc, keyword], [summary, download, chart, table, shown, detail], api_visibility="private",
                     trigger_mode="always_last", show_progress="hidden")
         table.select(open_target, [shown], detail, api_visibility="private")
@@ -134,8 +134,8 @@ def chart_html(bars: list[tuple[str, dict[str, int]]]) -> str:
         columns.append(f'<div class="chart-col" title="{render.esc(year)}：{total} 项"><div class="chart-bar">{parts}'
                        f'<span class="chart-n">{total}</span></div></div>')
         ends = i in (0, len(bars) - 1)
-        hidden = " ".join(c for c, step in (("thin-phone", phone), ("thin-wide", wide)) if not ends and i % step)
-        labels.append(f'<span class="chart-label {hidden}">{render.esc(year)}</span>')
+        classes = " ".join(["chart-label", *(c for c, step in (("thin-phone", phone), ("thin-wide", wide)) if not ends and i % step)])
+        labels.append(f'<span class="{classes}">{render.esc(year)}</span>')
     legend = "".join(f'<span><i style="background:{c}"></i>{lv}{"级" if lv != "其他" else ""}</span>'
                      for lv, c in LEVEL_COLORS.items() if any(lv in v for _, v in bars))
     return (f'<div class="chart"><div class="chart-title">各年份到期的目标数</div><div class="chart-legend">{legend}</div>'
