@@ -155,7 +155,10 @@ def test_questions_show_at_once_and_quick_ones_are_answered_in_order(chat, serve
     page.wait_for_function("() => document.querySelector('#question textarea').value === ''")  # taken: the box is free
     page.fill("#question textarea", "那2030年呢?")  # at once, not waiting for the first answer
     page.press("#question textarea", "Enter")
-    visit.answered(2)
+    try:
+        visit.answered(2)
+    finally:
+        visit.shot(f"ui_{name}_quick")
     assert page.evaluate("window.__pendingSeen")  # each question showed, marked 检索中, before its answer
     questions = page.locator("#conversation .qa-q").all_inner_texts()
     assert questions == ["那2030年呢?", "2025年非化石能源消费比重目标是多少?"]  # the latest first
@@ -267,6 +270,12 @@ def test_targets_read_naturally_and_filters_answer(screen, tmp_path):
     visit.tab("目标指标")
     page.fill("#target-filter textarea", "")
     page.locator("#target-table [role=gridcell]").first.wait_for()
+    labels = page.locator("#target-chart .chart-label")
+    visit.until(lambda: labels.count() >= 2, "the chart of every year")
+    boxes = labels.evaluate_all("ls => ls.filter(l => getComputedStyle(l).visibility !== 'hidden')"
+                                ".map(l => { const r = l.getBoundingClientRect(); return [r.left, r.right]; })")
+    assert len(boxes) >= 2 and all(a[1] <= b[0] for a, b in zip(boxes, boxes[1:]))  # year labels never overlap
+    visit.shot(f"ui_{name}_targets")
     assert "二、主要目标" in visit.column("target-table", 6)  # the clause with its heading, not 二、 alone
     for keyword, value in (("风电", "力争40兆瓦以上"), ("新能源汽车", "不低于30%（原则上）")):
         page.fill("#target-filter textarea", keyword)  # the table shows the rows in view only: narrow it first
@@ -274,11 +283,6 @@ def test_targets_read_naturally_and_filters_answer(screen, tmp_path):
     narrowed = page.inner_text("#target-summary")
     page.fill("#target-filter textarea", "")
     visit.until(lambda: page.inner_text("#target-summary") != narrowed, "every target again")
-    labels = page.locator("#target-chart .chart-label:visible")
-    boxes = [b for b in labels.evaluate_all("ls => ls.filter(l => getComputedStyle(l).visibility !== 'hidden')"
-                                            ".map(l => { const r = l.getBoundingClientRect(); return [r.left, r.right]; })")]
-    assert len(boxes) >= 2 and all(a[1] <= b[0] for a, b in zip(boxes, boxes[1:]))  # year labels never overlap
-    visit.shot(f"ui_{name}_targets")
     visit.choose("target-year", "未注明")
     visit.until(lambda: set(visit.column("target-table", 0)) == {"未注明"}, "targets with no year stated")
     assert [t.strip() for t in page.locator("#target-chart .chart-label").all_inner_texts()] == ["未注明"]

@@ -117,7 +117,7 @@ def build(assistant: Assistant, viewer: ClauseViewer, llm=None) -> None:
                             examples += [(q, gr.Button(q, size="sm", min_width=80, elem_classes="example")) for q in questions]
             with gr.Column(scale=4, min_width=300):
                 clause = gr.HTML(render.placeholder_html(NO_CLAUSE), elem_id="clause", js_on_load=SCROLL_TO_MARK + SHOW_CLAUSE)
-        conv = gr.State(Conversation)
+        conv = gr.State(Conversation())  # each session gets a copy of its own: a new conversation
 
         def pending(q: str, talk: Conversation, doc_ids: list[str], lvls: list[str]):
             """The question shows at once, marked 检索中; an empty one adds nothing and asks for a question."""
@@ -170,16 +170,14 @@ def build(assistant: Assistant, viewer: ClauseViewer, llm=None) -> None:
             return gr.update(label=_scope_header(doc_ids, lvls))
 
         asking = [conv, docs, levels]
+        # "multiple" at both steps: a question asked while another is answered is queued, not dropped
+        shows = dict(queue=False, trigger_mode="multiple", api_visibility="private", show_progress="hidden")
+        answers = dict(fn=respond, inputs=[*asking, generative], outputs=[conversation, clause], trigger_mode="multiple",
+                       api_visibility="private", concurrency_id=ASK_QUEUE, show_progress="hidden")
         for trigger in (ask.click, question.submit):
-            trigger(pending, [question, *asking], [conversation, question], queue=False, trigger_mode="multiple",
-                    api_visibility="private", show_progress="hidden").then(
-                respond, [*asking, generative], [conversation, clause], api_visibility="private",
-                concurrency_id=ASK_QUEUE, show_progress="hidden")
+            trigger(pending, [question, *asking], [conversation, question], **shows).then(**answers)
         for text, button in examples:
-            button.click(_asking(pending, text), asking, [conversation, question], queue=False, trigger_mode="multiple",
-                         api_visibility="private", show_progress="hidden").then(
-                respond, [*asking, generative], [conversation, clause], api_visibility="private",
-                concurrency_id=ASK_QUEUE, show_progress="hidden")
+            button.click(_asking(pending, text), asking, [conversation, question], **shows).then(**answers)
         conversation.cite(open_citation, [conv], clause, api_visibility="private", show_progress="hidden")
         clear.click(reset, [conv], [conversation, clause, question], api_visibility="private", queue=False)
         for box in (docs, levels):
