@@ -255,3 +255,33 @@ def test_the_generative_switch_shows_a_checked_reply_or_the_extractive_answer_wi
 @browser_test
 def test_without_an_endpoint_there_is_no_generative_switch(visit):
     assert not visit.page.locator("#generative input").is_visible()
+
+
+def _turn(answer: str, shown: list, found: bool = True):
+    from assistant.schema import Citation
+    from assistant.ui.conversation import Turn
+
+    cites = [Citation(doc_id="d", doc_title=title, clause=clause, heading=heading, text="", score=0, doc_status=status)
+             for title, clause, heading, status in shown]
+    return Turn(question="q", scope="检索范围：全部文件", shown=cites,
+                answer=Answer(question="q", found=found, answer=answer, citations=cites if found else []))
+
+
+def test_a_list_of_three_or_more_items_shows_as_a_list_and_copy_is_plain_text():
+    turn = _turn("甲局在3项任务之列：一、(一)推进[1]；二、建设[2]；三、(二)监测(试行)[2]。",
+                 [("某市方案", "一、(一)", "推进", "征求意见稿"), ("某市方案", "二、", "建设", "")])
+    html = render.answer_text_html(turn.answer.answer, 0, len(turn.shown))
+    assert html.startswith("<p>甲局在3项任务之列：</p><ol><li>一、(一)推进<a ") and html.count("<li>") == 3
+    assert render.plain_text(turn) == ("甲局在3项任务之列：一、(一)推进[1]；二、建设[2]；三、(二)监测(试行)[2]。\n\n引用：\n"
+                                       "[1] 《某市方案》（征求意见稿） 一、(一) 推进\n[2] 《某市方案》 二、 建设")
+    assert render.answer_text_html("一；二。", 0, 0) == "<p>一；二。</p>"  # two items stay a sentence
+    lead = _turn("未找到。", [("某市方案", "二、", "建设", "")], found=False)
+    assert render.plain_text(lead).endswith("相近条款：\n[1] 《某市方案》 二、 建设")
+
+
+def test_a_citation_label_always_names_its_document_shortly():
+    long = "中共某某省委 某某省人民政府关于完整准确全面贯彻新发展理念做好碳达峰碳中和工作的实施意见"
+    assert render.short_title(long).startswith("关于完整准确全面贯彻") and len(render.short_title(long)) <= 28
+    assert render.short_title("江阴市碳达峰实施方案") == "江阴市碳达峰实施方案"
+    turn = _turn("见[1]。", [("", "三、(三)1.", "", "")])
+    assert render.citation_label(1, turn.shown[0]) == "[1] 《d》 三、(三)1."  # no title: the id, never nothing

@@ -119,25 +119,33 @@ def label_step(count: int, room: int) -> int:
 
 
 def chart_html(bars: list[tuple[str, dict[str, int]]]) -> str:
-    """Columns of targets per year, stacked by level. Crowded labels are thinned, not rotated: on a
-    phone every PHONE_STEP-th label shows (the first and last always), on a wide screen every WIDE_STEP-th."""
+    """Columns of targets per year, stacked by level. Crowded labels are thinned, not rotated: every
+    k-th shows (the first and last always), k chosen so at most PHONE_LABELS show on a phone and
+    WIDE_LABELS on a wide screen (CSS hides the others by screen width)."""
     if not bars:
         return '<div class="chart"><div class="chart-empty">没有可显示的目标：图表为空。</div></div>'
     top = max(sum(v.values()) for _, v in bars)
     phone, wide = label_step(len(bars), PHONE_LABELS), label_step(len(bars), WIDE_LABELS)
-    columns, labels = [], []
-    for i, (year, by_level) in enumerate(bars):
-        total = sum(by_level.values())
-        parts = "".join(f'<div class="chart-seg" style="height:{BAR_ROOM * n / top:.1f}%;background:{LEVEL_COLORS.get(lv, LEVEL_COLORS["其他"])}"'
-                        f' title="{render.esc(year)} · {render.esc(lv)}级 {n} 项"></div>'
-                        for lv, n in sorted(by_level.items(), key=lambda kv: LEVEL_ORDER_CHART.get(kv[0], 9)))
-        columns.append(f'<div class="chart-col" title="{render.esc(year)}：{total} 项"><div class="chart-bar">{parts}'
-                       f'<span class="chart-n">{total}</span></div></div>')
+    columns = [_column(year, by_level, top) for year, by_level in bars]
+    labels = []
+    for i, (year, _) in enumerate(bars):
         ends = i in (0, len(bars) - 1)
-        classes = " ".join(["chart-label", *(c for c, step in (("thin-phone", phone), ("thin-wide", wide)) if not ends and i % step)])
-        labels.append(f'<span class="{classes}">{render.esc(year)}</span>')
+        thin = [c for c, step in (("thin-phone", phone), ("thin-wide", wide)) if not ends and i % step]
+        labels.append(f'<span class="{" ".join(["chart-label", *thin])}">{render.esc(year)}</span>')
     legend = "".join(f'<span><i style="background:{c}"></i>{lv}{"级" if lv != "其他" else ""}</span>'
                      for lv, c in LEVEL_COLORS.items() if any(lv in v for _, v in bars))
     return (f'<div class="chart"><div class="chart-title">各年份到期的目标数</div><div class="chart-legend">{legend}</div>'
             f'<div class="chart-cols" style="--n:{len(bars)}">{"".join(columns)}</div>'
             f'<div class="chart-labels" style="--n:{len(bars)}">{"".join(labels)}</div></div>')
+
+
+def _column(year: str, by_level: dict[str, int], top: int) -> str:
+    """One year's column: a segment per level (市 at the bottom), its count on top."""
+    segments = []
+    for level, n in sorted(by_level.items(), key=lambda kv: LEVEL_ORDER_CHART.get(kv[0], 9)):
+        colour = LEVEL_COLORS.get(level, LEVEL_COLORS["其他"])
+        segments.append(f'<div class="chart-seg" style="height:{BAR_ROOM * n / top:.1f}%;background:{colour}"'
+                        f' title="{render.esc(year)} · {render.esc(level)}级 {n} 项"></div>')
+    total = sum(by_level.values())
+    return (f'<div class="chart-col" title="{render.esc(year)}：{total} 项"><div class="chart-bar">{"".join(segments)}'
+            f'<span class="chart-n">{total}</span></div></div>')

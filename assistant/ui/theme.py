@@ -66,7 +66,7 @@ CSS += """
   white-space: pre-wrap; word-break: break-word; }
 .qa-scope { font-size: 13px; color: var(--body-text-color-subdued); margin-bottom: 4px; }
 .qa-text p { margin: 0 0 6px; } .qa-text ol { margin: 4px 0 6px 1.4em; padding: 0; } .qa-text li { margin: 2px 0; }
-a.qa-ref { color: #1d4ed8; font-weight: 600; font-size: 13px; margin: 0 1px; text-decoration: none; vertical-align: super; }
+a.qa-ref { color: #1d4ed8; font-weight: 600; font-size: 13px; margin: 0 0 0 1px; text-decoration: none; vertical-align: super; }
 a.qa-ref:hover, a.qa-cite:hover { text-decoration: underline; }
 .qa-cites { margin-top: 8px; border-top: 1px dashed var(--border-color-primary); padding-top: 6px; font-size: 14px; }
 .qa-cites-title { color: var(--body-text-color-subdued); margin-bottom: 2px; }
@@ -116,5 +116,6 @@ CSS += """
 .chart-label { text-align: center; white-space: nowrap; overflow: visible; }
 .chart-empty { padding: 30px 8px; color: #8d3c00; text-align: center; }
 @media (max-width: 640px) { .chart-label.thin-phone { visibility: hidden; } }
+@media (min-width: 641px) { #clause { position: sticky; top: 8px; } }  /* the clause stays beside the answers read */
 @media (min-width: 641px) { .chart-label.thin-wide { visibility: hidden; } }
 """
