@@ -288,3 +288,18 @@ def test_merged_department_names_split_at_the_seam(written, apart):
 def test_a_note_with_names_run_together_lists_each_department():
     note = "（县甲乙局县丙丁委牵头，县戊己办、各乡镇人民政府按职责分工负责）"
     assert parse_note(note) == (["县甲乙局", "县丙丁委", "县戊己办", "各乡镇人民政府"], "县甲乙局")
+
+
+@pytest.mark.shared
+def test_the_shared_corpus_lists_departments_only_each_apart(shared_corpus, shared_parsed):
+    from assistant.knowledge import department_registry, is_collective, split_merged
+
+    docs, clauses, notes = {}, {}, []
+    for path in sorted(shared_corpus.glob("*.txt")):
+        doc, cls = shared_parsed(path.stem)
+        docs[doc.doc_id] = doc
+        clauses.update({c.clause_id: c for c in cls})
+        notes += [r for c in cls for r in responsibilities(c)]
+    names = {n for d in department_registry(notes, docs, clauses) for n in [d.name, *d.names]}
+    assert {"省发展改革委", "省能源局", "省工业和信息化厅"} <= names
+    assert not [n for n in names if is_collective(n) or len(split_merged(n)) > 1]  # 各相关部门, 省发展改革委省能源局
