@@ -287,8 +287,13 @@ class Visit:
         return self.page.locator("#conversation .qa-turn.latest .qa-answer").inner_text()
 
     def new_chat(self) -> None:
+        """Press 新对话 and wait until it has cleared the conversation and the clause view (with
+        nothing to clear, nothing would show it done: then it is not pressed)."""
+        if self.turns() == 0 and self.page.locator("#clause .clause-view").count() == 0:
+            return
         self.page.click("#new-chat")
-        self.page.wait_for_selector("#conversation .qa-placeholder")
+        self.page.wait_for_function("() => document.querySelector('#conversation .qa-placeholder')"
+                                    " && !document.querySelector('#clause .clause-view')")
 
     def open_scope(self) -> None:
         """Unfold the scope selector (its header says the scope in force)."""
