@@ -285,3 +285,11 @@ def test_a_citation_label_always_names_its_document_shortly():
     assert render.short_title("江阴市碳达峰实施方案") == "江阴市碳达峰实施方案"
     turn = _turn("见[1]。", [("", "三、(三)1.", "", "")])
     assert render.citation_label(1, turn.shown[0]) == "[1] 《d》 三、(三)1."  # no title: the id, never nothing
+
+
+def test_an_answer_naming_a_draft_says_it_is_a_draft():
+    turn = _turn("《某市方案》：到2030年达到5个[1]。《某市方案》（征求意见稿）另有规定。《他方案》无状态。",
+                 [("某市方案", "二、", "目标", "征求意见稿"), ("他方案", "一、", "总则", "")])
+    assert render.with_status(turn.answer.answer, turn.shown) == (
+        "《某市方案》（征求意见稿）：到2030年达到5个[1]。《某市方案》（征求意见稿）另有规定。《他方案》无状态。")
+    assert render.plain_text(turn).startswith("《某市方案》（征求意见稿）：到2030年")

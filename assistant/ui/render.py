@@ -93,7 +93,8 @@ def _card(i: int, turn) -> str:
     else:
         status = '<span class="qa-badge none">未找到</span>文件中没有能回答这个问题的内容'
     notice = f'<div class="qa-notice">{esc(turn.notice)}</div>' if turn.notice else ""
-    body = f'{notice}<div class="qa-text">{answer_text_html(answer.answer, i, len(turn.shown))}</div>'
+    text = with_status(answer.answer, turn.shown)
+    body = f'{notice}<div class="qa-text">{answer_text_html(text, i, len(turn.shown))}</div>'
     return _card_html("done", status, scope, body, _citations_html(i, turn.shown, answer.found), plain_text(turn))
 
 
@@ -139,11 +140,20 @@ def _refs(escaped: str, turn: int, cited: int) -> str:
     return _MARKER.sub(link, escaped)
 
 
+def with_status(text: str, cited: list[Citation]) -> str:
+    """《江阴市碳达峰实施方案》 named in an answer -> 《江阴市碳达峰实施方案》（征求意见稿）, for each cited
+    document whose status the text does not already say beside its title."""
+    for title, status in {c.doc_title: c.doc_status for c in cited if c.doc_status and c.doc_title}.items():
+        named, said = f"《{title}》", f"《{title}》（{status}）"
+        text = text.replace(said, named).replace(named, said)
+    return text
+
+
 def plain_text(turn) -> str:
     """What 复制 copies: the answer, then its citations as [1] 《title》（status） clause heading."""
     if turn.problem or turn.answer is None:
         return turn.problem
-    lines = [turn.answer.answer]
+    lines = [with_status(turn.answer.answer, turn.shown)]
     if turn.shown:
         lines += ["", "引用：" if turn.answer.found else "相近条款："]
         lines += [citation_label(n, c) for n, c in enumerate(turn.shown, 1)]
