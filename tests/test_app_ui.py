@@ -180,9 +180,13 @@ def test_an_empty_question_adds_nothing_and_an_example_asks(chat):
     visit.page.click("#ask")
     visit.page.locator("#question textarea[placeholder^='请先输入问题']").wait_for()
     assert visit.turns() == 0
-    visit.page.locator("#examples button", has_text="谁负责散煤治理?").click()
+    example = visit.page.locator("#examples button", has_text="垃圾分类有什么要求?")
+    example.scroll_into_view_if_needed()  # the last examples: below the conversation, on a phone far below
+    example.click()
     answer = visit.answered(1)
-    assert visit.page.inner_text(latest(visit, ".qa-q")) == "谁负责散煤治理?" and "列首位" in answer
+    assert visit.page.inner_text(latest(visit, ".qa-q")) == "垃圾分类有什么要求?" and "100%" in answer
+    card = rect(visit, latest(visit, ".qa-answer"))
+    assert 0 <= card["top"] < card["inner"] - 80  # the page went back up to the answer
 
 
 def test_the_page_holds_no_english_interface_string(screen):
