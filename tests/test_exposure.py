@@ -144,3 +144,43 @@ def test_a_scope_of_unknown_ids_limits_the_search_to_nothing(markup_assistant):
         assert not chat.ask_contract(markup_assistant, asked, bad)["found"]
     assert (row_of("2", 3), row_of([1, 0], 3), row_of(3, 3), row_of(-1, 3), row_of("x", 3), row_of(None, 3)) == (
         2, 1, None, None, None, None)
+
+
+def test_questions_asked_at_once_are_answered_in_order_and_a_reset_drops_the_rest(markup_assistant, monkeypatch):
+    """The chat's two steps as the app runs them: every question shows at once; answers come one at a
+    time, oldest first, each follow-up read after the question before it; 新对话 forgets both."""
+    import threading
+
+    from assistant.ui.blocks import build_app
+
+    asked, first_started, release = [], threading.Event(), threading.Event()
+    real_ask = markup_assistant.ask
+
+    def slow_first(question, scope=None, previous=None, **kw):
+        asked.append((question, previous))
+        if len(asked) == 1:
+            first_started.set()
+            release.wait(10)  # the second question arrives while the first is answered
+        return real_ask(question, scope=scope, previous=previous, **kw)
+
+    monkeypatch.setattr(markup_assistant, "ask", slow_first)
+    handlers = {f.name: f.fn for f in build_app(markup_assistant).fns.values()}
+    talk = Conversation()
+    handlers["pending"]("试点园区目标是多少?", talk, [], [])
+    first = threading.Thread(target=lambda: list(handlers["respond"](talk, [], [])))
+    first.start()
+    assert first_started.wait(10)
+    handlers["pending"]("那2025年呢?", talk, [], [])
+    assert [t.pending for t in talk.turns] == [True, True]  # both show, neither answered yet
+    second = threading.Thread(target=lambda: list(handlers["respond"](talk, [], [])))
+    second.start()
+    release.set()
+    first.join(10), second.join(10)
+    assert [q for q, _ in asked] == ["试点园区目标是多少?", "那2025年呢?"]
+    assert asked[1][1] == markup_assistant.understood("试点园区目标是多少?", None)  # read as a follow-up of the first
+    assert all(t.answer is not None for t in talk.turns)
+    handlers["reset"](talk)
+    assert talk.turns == [] and talk.previous == ""
+    handlers["pending"]("那2025年呢?", talk, [], [])
+    list(handlers["respond"](talk, [], []))
+    assert asked[-1] == ("那2025年呢?", None)  # after 新对话, no follow-up context

@@ -136,26 +136,30 @@ def build(assistant: Assistant, viewer: ClauseViewer, llm=None) -> None:
                 yield from _answer(turn, talk, scope_of(doc_ids, lvls), use_llm)
 
         def _answer(turn: Turn, talk: Conversation, scope: Scope | None, use_llm: bool):
-            shown = lambda: render.conversation_html(talk.turns, NO_ANSWER)  # noqa: E731
+            def page():
+                return render.conversation_html(talk.turns, NO_ANSWER)
+
             try:
                 if use_llm and llm is not None:
                     for text, done in llm.stream(turn.question, scope=scope, previous=talk.previous or None):
                         if done is None:  # tokens as they come; the checked reply replaces them
                             turn.streaming = text
-                            yield shown(), gr.skip()
+                            yield page(), gr.skip()
                         else:
                             reply, turn.notice, turn.generated = done.answer, done.notice, done.used_llm
                 else:
                     reply = assistant.ask(turn.question, scope=scope, previous=talk.previous or None)
             except QuestionError as exc:
                 turn.problem = f"无法提问：{_ENGLISH_ASIDE.sub('', str(exc))}"
-                yield shown(), gr.skip()
+                yield page(), gr.skip()
                 return
             turn.shown = [viewer.complete(c) for c in render.sources(reply)]
             turn.answer, turn.streaming = reply, None
-            if turn in talk.turns:  # not started over meanwhile
-                talk.previous = assistant.understood(turn.question, talk.previous or None)
-            yield shown(), _first(viewer, turn.shown)
+            if turn not in talk.turns:  # 新对话 was pressed meanwhile: the answer goes nowhere
+                yield page(), gr.skip()
+                return
+            talk.previous = assistant.understood(turn.question, talk.previous or None)
+            yield page(), _first(viewer, turn.shown)
 
         def open_citation(talk: Conversation, evt: gr.EventData):
             c = talk.citation(_int(getattr(evt, "_data", {}).get("turn")), _int(getattr(evt, "_data", {}).get("cite")))

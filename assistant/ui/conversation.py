@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from ..schema import Answer, Citation
 
 
-@dataclass
+@dataclass(eq=False)  # a turn is itself: two alike questions are two turns
 class Turn:
     question: str
     scope: str = ""  # 检索范围：…, fixed when asked
