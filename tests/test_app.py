@@ -7,12 +7,14 @@ artifacts/ for people to look at.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from assistant.schema import Answer, Clause, DocMeta, Document
 from assistant.ui import render
+from assistant.ui.targets import chart_html, label_step
 from assistant.ui.serve import host_warning
 from conftest import Visit, app_env
 
@@ -293,3 +295,15 @@ def test_an_answer_naming_a_draft_says_it_is_a_draft():
     assert render.with_status(turn.answer.answer, turn.shown) == (
         "《某市方案》（征求意见稿）：到2030年达到5个[1]。《某市方案》（征求意见稿）另有规定。《他方案》无状态。")
     assert render.plain_text(turn).startswith("《某市方案》（征求意见稿）：到2030年")
+
+
+def test_crowded_chart_labels_thin_out_on_made_up_years():
+    bars = [(f"{2020 + i}年", {"市": 1}) for i in range(14)]
+    shown = chart_html(bars)
+    labels = re.findall(r'<span class="(chart-label[^"]*)">(\d+年)</span>', shown)
+    assert label_step(14, 6) == 3 and label_step(5, 6) == 1 and len(labels) == 14
+    # every third label shows on a phone, the first and the last always: 2020, 2023, …, 2032, 2033
+    on_phone = [year for classes, year in labels if "thin-phone" not in classes]
+    assert on_phone == ["2020年", "2023年", "2026年", "2029年", "2032年", "2033年"]
+    assert not any("thin-wide" in classes for classes, _ in labels)  # fourteen fit on a wide screen
+    assert "thin" not in chart_html(bars[:5])  # five labels fit anywhere

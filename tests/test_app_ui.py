@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from assistant.ui.targets import chart_html, label_step
 from conftest import DESKTOP, MARKUP_DOC, PHONE, Visit
 
 pytestmark = pytest.mark.slow
@@ -318,15 +317,3 @@ def test_documents_tab_says_a_draft_is_a_draft(screen):
     assert "江阴市碳达峰实施方案 征求意见稿" in visit.page.inner_text("#doc-meta")
     assert visit.page.locator("#doc-pick input").input_value() == "江阴市碳达峰实施方案（征求意见稿）"
     visit.shot(f"ui_{name}_documents")
-
-
-def test_crowded_chart_labels_thin_out_on_made_up_years():
-    bars = [(f"{2020 + i}年", {"市": 1}) for i in range(14)]
-    shown = chart_html(bars)
-    labels = re.findall(r'<span class="(chart-label[^"]*)">(\d+年)</span>', shown)
-    assert label_step(14, 6) == 3 and label_step(5, 6) == 1 and len(labels) == 14
-    # every third label shows on a phone, the first and the last always: 2020, 2023, …, 2032, 2033
-    on_phone = [year for classes, year in labels if "thin-phone" not in classes]
-    assert on_phone == ["2020年", "2023年", "2026年", "2029年", "2032年", "2033年"]
-    assert not any("thin-wide" in classes for classes, _ in labels)  # fourteen fit on a wide screen
-    assert "thin" not in chart_html(bars[:5])  # five labels fit anywhere
