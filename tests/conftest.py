@@ -235,7 +235,7 @@ def chromium():
         pytest.skip("playwright is not installed: pip install -e '.[test]'")
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium fonts-noto-cjk (or set POLICYQA_CHROMIUM)")
-    if shutil.which("fc-list") and not subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout.strip():
+    if shutil.which("fc-list") and not subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False).stdout.strip():
         pytest.skip("no Chinese font installed (the screenshots would show boxes): apt-get install fonts-noto-cjk")
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

@@ -11,12 +11,12 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import Visit, app_env
 
 from assistant.schema import Answer, Clause, DocMeta, Document
 from assistant.ui import render
-from assistant.ui.targets import chart_html, label_step
 from assistant.ui.serve import host_warning
-from conftest import Visit, app_env
+from assistant.ui.targets import chart_html, label_step
 
 SOLAR = "到2030年太阳能发电装机容量目标是多少?"
 browser_test = pytest.mark.slow

@@ -8,10 +8,10 @@ each test starts a new conversation. Screenshots go to artifacts/ui_*.png.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
-
 from conftest import DESKTOP, MARKUP_DOC, PHONE, Visit
 
 pytestmark = pytest.mark.slow
@@ -96,7 +96,7 @@ def test_clicking_a_marker_opens_its_clause_and_earlier_answers_keep_theirs(chat
 
 
 def test_copy_gives_the_answer_and_its_citations_as_plain_text(chat):
-    name, visit = chat
+    _, visit = chat
     visit.ask(SUPPLY)
     visit.page.locator(latest(visit, ".qa-copy")).click()
     visit.page.locator(latest(visit, ".qa-copy"), has_text="已复制").wait_for()
@@ -128,7 +128,7 @@ def test_the_scope_shows_on_its_header_and_on_every_answer(chat):
 def test_new_chat_forgets_the_conversation_and_its_follow_up_context(chat, served):
     from gradio_client import Client
 
-    name, visit = chat
+    _, visit = chat
     first = "2025年非化石能源消费比重目标是多少?"
     api = Client(served[0], verbose=False)
     alone = api.predict(question="那2030年呢?", api_name="/ask")["answer"]
@@ -174,7 +174,7 @@ def test_questions_show_at_once_and_quick_ones_are_answered_in_order(chat, serve
 
 
 def test_an_empty_question_adds_nothing_and_an_example_asks(chat):
-    name, visit = chat
+    _, visit = chat
     visit.page.fill("#question textarea", "   ")
     visit.page.click("#ask")
     visit.page.locator("#question textarea[placeholder^='请先输入问题']").wait_for()
@@ -190,7 +190,7 @@ def test_an_empty_question_adds_nothing_and_an_example_asks(chat):
 
 def test_the_page_holds_no_english_interface_string(screen):
     """An English browser sees Chinese: Gradio's own strings (table menus, tooltips, the footer) too."""
-    name, visit = screen
+    _, visit = screen
     page = visit.page
     assert page.evaluate("document.documentElement.lang") == "zh-CN"
     visit.tab("问答")
@@ -252,7 +252,7 @@ def test_tabs_all_show_and_tables_keep_readable_columns(screen):
 
 
 def test_department_and_keyword_filters_answer_as_typed(screen):
-    name, visit = screen
+    _, visit = screen
     page = visit.page
     visit.tab("部门职责")
     page.fill("#dept-filter textarea", "")
@@ -286,12 +286,12 @@ def test_targets_read_naturally_and_filters_answer(screen):
     visit.until(lambda: labels.count() >= 2, "the chart of every year")
     boxes = labels.evaluate_all("ls => ls.filter(l => getComputedStyle(l).visibility !== 'hidden')"
                                 ".map(l => { const r = l.getBoundingClientRect(); return [r.left, r.right]; })")
-    assert len(boxes) >= 2 and all(a[1] <= b[0] for a, b in zip(boxes, boxes[1:]))  # year labels never overlap
+    assert len(boxes) >= 2 and all(a[1] <= b[0] for a, b in pairwise(boxes))  # year labels never overlap
     visit.shot(f"ui_{name}_targets")
     assert "二、主要目标" in visit.column("target-table", 6)  # the clause with its heading, not 二、 alone
     for keyword, value in (("风电", "力争40兆瓦以上"), ("新能源汽车", "不低于30%（原则上）")):
         page.fill("#target-filter textarea", keyword)  # the table shows the rows in view only: narrow it first
-        visit.until(lambda: value in visit.column("target-table", 2), f"{value} in the table")
+        visit.until(lambda value=value: value in visit.column("target-table", 2), f"{value} in the table")
     narrowed = page.inner_text("#target-summary")
     page.fill("#target-filter textarea", "")
     visit.until(lambda: page.inner_text("#target-summary") != narrowed, "every target again")

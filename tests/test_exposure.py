@@ -12,14 +12,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from conftest import ROOT, app_env
 
 from assistant.schema import Answer, Citation
 from assistant.ui import chat
 from assistant.ui.conversation import Conversation
 from assistant.ui.serve import host_warning, parse_auth
 from assistant.ui.viewer import row_of
-
-from conftest import ROOT, app_env
 
 SOLAR = "到2030年太阳能发电装机容量目标是多少?"
 PLAN = "jiangyin_carbon_peak_plan_draft"

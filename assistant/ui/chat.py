@@ -175,9 +175,10 @@ def build(assistant: Assistant, viewer: ClauseViewer, llm=None) -> None:
 
         asking = [conv, docs, levels]
         # "multiple" at both steps: a question asked while another is answered is queued, not dropped
-        shows = dict(queue=False, trigger_mode="multiple", api_visibility="private", show_progress="hidden")
-        answers = dict(fn=respond, inputs=[*asking, generative], outputs=[conversation, clause], trigger_mode="multiple",
-                       api_visibility="private", concurrency_id=ASK_QUEUE, show_progress="hidden")
+        shows = {"queue": False, "trigger_mode": "multiple", "api_visibility": "private", "show_progress": "hidden"}
+        answers = {"fn": respond, "inputs": [*asking, generative], "outputs": [conversation, clause],
+                   "trigger_mode": "multiple", "api_visibility": "private", "concurrency_id": ASK_QUEUE,
+                   "show_progress": "hidden"}
         for trigger in (ask.click, question.submit):
             trigger(pending, [question, *asking], [conversation, question], **shows).then(**answers)
         for text, button in examples:

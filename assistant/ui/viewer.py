@@ -8,7 +8,6 @@ from ..pipeline import Assistant
 from ..schema import Citation
 from . import render
 
-
 LEVEL_ORDER = {"市": 1, "省": 2, "国家": 3}
 
 
