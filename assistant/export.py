@@ -44,10 +44,23 @@ def task_rows(departments: list[Department]) -> list[dict]:
              "heading": t.heading, "note": t.note} for d in departments for t in d.tasks]
 
 
-def to_csv(rows: list[dict], columns: list[str]) -> str:
+# Column names for people (the app's downloads): the file named by its title, not its id
+CHINESE_COLUMNS = {
+    "doc_id": "文件", "title": "文件", "path": "条款", "deadline": "截止时间", "indicator": "指标", "value": "目标值",
+    "unit": "单位", "qualifier": "限定", "baseline": "基期", "scope": "范围", "segment": "原文", "place": "地区",
+    "department": "部门", "role": "角色", "heading": "标题", "note": "分工说明", "names": "名称", "tasks": "任务数",
+    "lead_tasks": "牵头任务数",
+}
+
+
+def to_csv(rows: list[dict], columns: list[str], headers: dict[str, str] | None = None) -> str:
+    """CSV of `rows`; `headers` renames the header row's columns (CHINESE_COLUMNS for the app)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
+    if headers:
+        writer.writerow({c: headers.get(c, c) for c in columns})
+    else:
+        writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
 

@@ -30,6 +30,11 @@ _DUTY = re.compile(r"(按照?职责分工|按职责|分工)?(负责|落实)$")
 _ETC = re.compile(r"等(有关|相关)?(部门|单位|部门和单位|部门和各单位|单位和部门)?$")
 _SPLIT = re.compile(r"[、，,；;]")
 NOTE_MAX = 200
+# A merged name (省发展改革委省能源局: two names whose separator a reflow or a space dropped) splits
+# where a name's closing word is followed by a level word that opens another name.
+_NAME_END = "[委会局厅办部署院行处室组所司心团]"  # the last character of 发改委, 能源局, 供电公司, 服务中心 …
+_NAME_START = r"(?:国家|中共|省|市|县|区)"
+_SEAM = re.compile(rf"(?<={_NAME_END})(?={_NAME_START})")
 
 # Short names and the full names the corpus also uses: one department each. Kept per level by the
 # caller: a department of one document is never merged with a like-named one of another level.
@@ -204,14 +209,29 @@ def is_collective(name: str) -> bool:
     return bool(_COLLECTIVE.match(name))
 
 
+def split_merged(name: str) -> list[str]:
+    """Two or more department names run together, apart: 省发展改革委省能源局 -> [省发展改革委, 省能源局].
+    A seam is a name's closing word (委, 局, 厅, …) followed by a level word (省, 市, 国家, …); a part
+    that would not itself close as a name, or be under three characters, keeps the name whole
+    (省委组织部 stays one: 组织部 opens with no level word; 市场监管局 has no seam before its end)."""
+    parts, start = [], 0
+    for seam in _SEAM.finditer(name):
+        head, rest = name[start:seam.start()], name[seam.start():]
+        if len(head) >= 3 and len(rest) >= 3 and re.search(f"{_NAME_END}$", rest):
+            parts.append(head)
+            start = seam.start()
+    return [*parts, name[start:]]
+
+
 def _names(part: str) -> list[str]:
     names = []
     part = re.sub(r"等(有关|相关)?(部门|单位)(及|和|以及)", "、", part)
     for raw in _split_top_level(part):
         name = _ETC.sub("", _DUTY.sub("", raw.strip(" 　")).strip())
         name = re.sub(r"^(由|和|及|以及)", "", name).strip()
-        if name and name not in names:
-            names.append(name)
+        for one in split_merged(name) if name else []:
+            if one not in names:
+                names.append(one)
     return names
 
 

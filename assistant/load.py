@@ -85,6 +85,7 @@ class Api:
         self.parts, self.root = parts, parts.path.rstrip("/")
         self.headers = {"Content-Type": "application/json"}
         self.conn = self._connect()
+        self.conn.connect()  # an app that is not there fails here, once, not on every question
         if auth is not None:
             self._login(auth)
 

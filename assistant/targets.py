@@ -35,6 +35,31 @@ _STRIP_HEAD = re.compile(r"^(并|且|同时|其中|分别|积极|力争|确保|�
 _STRIP_TAIL = re.compile(r"(要|需|应|将|力争|原则上|分别|大于|高于|低于|达到|达|提高至|提高到|提高|提升至|提升到|提升|增长|增加到|增加|下降至|下降到|下降|降低|降至|降到|减少|控制在|保持在|不低于|不超过|不少于|超过|占|为|约|实现|完成)+$")
 
 
+_BEFORE_VALUE = ("力争", "约", "不低于", "不超过", "不少于", "大于", "高于", "低于")  # in the order they read
+_AFTER_VALUE = ("以上", "以内", "以下", "左右")
+_HEDGES = ("原则上",)  # a hedge on the whole target: said after it, in brackets
+
+
+def value_text(t: Target) -> str:
+    """A target's value as a sentence says it: 力争40兆瓦以上, 不低于30%（原则上）, 达到峰值.
+    The qualifier is stored in the order the words were found (原则上不低于, 力争以上)."""
+    words = _qualifier_words(t.qualifier)
+    before = "".join(q for q in _BEFORE_VALUE if q in words)
+    after = "".join(q for q in _AFTER_VALUE if q in words)
+    hedge = "".join(f"（{q}）" for q in _HEDGES if q in words)
+    return f"{before}{t.value}{t.unit}{after}{hedge}" if t.value else f"{before}{after}{hedge}"
+
+
+def _qualifier_words(qualifier: str) -> set[str]:
+    """原则上不低于 -> {原则上, 不低于}: the longest words first, so 低于 inside 不低于 is not read too."""
+    words, rest = set(), qualifier
+    for q in sorted(QUALIFIERS, key=len, reverse=True):
+        if q in rest:
+            words.add(q)
+            rest = rest.replace(q, " ")
+    return words
+
+
 def extract_targets(doc: Document, clauses: list[Clause]) -> list[Target]:
     rows: list[Target] = []
     for clause in clauses:

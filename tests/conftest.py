@@ -255,3 +255,122 @@ def plan_corpus(folder: Path, extra: dict[str, str]) -> Path:
     for name, text in extra.items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder
+
+
+# --- the app in headless Chromium (tests/test_app.py, tests/test_app_ui.py) ------------------------------
+
+ARTIFACTS = ROOT / "artifacts"  # screenshots for people to look at (not committed)
+CHROMIUM = Path(os.environ.get("POLICYQA_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-dev-shm-usage"]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """The system's Chromium, driven by playwright, once a session; each module opens its own contexts."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed: pip install -e '.[test]'")
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium fonts-noto-cjk (or set POLICYQA_CHROMIUM)")
+    if shutil.which("fc-list") and not subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False).stdout.strip():
+        pytest.skip("no Chinese font installed (the screenshots would show boxes): apt-get install fonts-noto-cjk")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Visit:
+    """One browser page on the app, recording dialogs and any request for another host (refused)."""
+
+    def __init__(self, context, url: str):
+        self.url = url
+        self.page = context.new_page()
+        self.page.set_default_timeout(20_000)
+        self.outside: list[str] = []
+        self.dialogs: list[str] = []
+        self.page.route("**/*", self._only_local)
+        self.page.on("dialog", self._dialog)
+        self.page.goto(url)
+        self.page.wait_for_selector("#question textarea")
+        self.page.wait_for_selector("#conversation .qa-placeholder")
+
+    def _only_local(self, route):
+        if route.request.url.startswith((self.url, "data:", "blob:")):
+            route.continue_()
+        else:
+            self.outside.append(route.request.url)
+            route.abort()
+
+    def _dialog(self, dialog):
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def turns(self) -> int:
+        return self.page.locator("#conversation .qa-turn").count()
+
+    def ask(self, question: str) -> str:
+        """Type a question, press 提问, and return the text of its answer card once it is answered."""
+        before = self.turns()
+        self.page.fill("#question textarea", question)
+        self.page.click("#ask")
+        return self.answered(before + 1)
+
+    def answered(self, turns: int) -> str:
+        """The latest answer card's text, once the conversation holds `turns` turns, all answered."""
+        self.page.wait_for_function(
+            "n => document.querySelectorAll('#conversation .qa-turn').length === n && "
+            "!document.querySelector('#conversation .qa-answer[data-state=pending]')", arg=turns)
+        return self.page.locator("#conversation .qa-turn.latest .qa-answer").inner_text()
+
+    def new_chat(self) -> None:
+        """Press 新对话 and wait until it has cleared the conversation and the clause view (with
+        nothing to clear, nothing would show it done: then it is not pressed)."""
+        if self.turns() == 0 and self.page.locator("#clause .clause-view").count() == 0:
+            return
+        self.page.click("#new-chat")
+        self.page.wait_for_function("() => document.querySelector('#conversation .qa-placeholder')"
+                                    " && !document.querySelector('#clause .clause-view')")
+
+    def open_scope(self) -> None:
+        """Unfold the scope selector (its header says the scope in force)."""
+        self.page.locator("#scope").get_by_text("检索范围").first.click()
+        self.page.locator("#scope-levels").wait_for()
+
+    def tab(self, name: str) -> None:
+        self.page.get_by_role("tab", name=name).click()
+
+    def choose(self, elem_id: str, option: str) -> None:
+        """Pick an option of a Gradio dropdown by its visible text."""
+        self.page.click(f"#{elem_id} input")
+        self.page.get_by_role("option").filter(has_text=option).first.click()
+
+    def click_cell(self, elem_id: str, text: str) -> None:
+        """Click the table cell showing `text` (Gradio also keeps a hidden copy of the table to measure)."""
+        self.page.locator(f"#{elem_id} [role=gridcell]").get_by_text(text, exact=True).first.click()
+
+    def column(self, elem_id: str, col: int) -> list[str]:
+        return self.page.locator(f"#{elem_id} [role=gridcell][data-col='{col}']").all_inner_texts()
+
+    def until(self, check, what: str, seconds: float = 15) -> None:
+        """Wait for a condition on the page (a table re-renders a moment after its summary)."""
+        deadline = time.monotonic() + seconds
+        while not check():
+            if time.monotonic() > deadline:
+                pytest.fail(f"waited {seconds} s for {what}")
+            self.page.wait_for_timeout(100)
+
+    def shot(self, name: str, full: bool = True) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=full)
+        return path
+
+    def close(self) -> None:
+        self.page.close()
+        assert not self.outside, f"the page asked another host for {self.outside}"
+        assert not self.dialogs, f"a script ran and opened dialogs {self.dialogs}"

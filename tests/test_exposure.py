@@ -12,13 +12,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from conftest import ROOT, app_env
 
-from assistant.schema import Answer
+from assistant.schema import Answer, Citation
 from assistant.ui import chat
+from assistant.ui.conversation import Conversation
 from assistant.ui.serve import host_warning, parse_auth
 from assistant.ui.viewer import row_of
-
-from conftest import ROOT, app_env
 
 SOLAR = "到2030年太阳能发电装机容量目标是多少?"
 PLAN = "jiangyin_carbon_peak_plan_draft"
@@ -126,9 +126,11 @@ def test_handlers_take_unknown_and_path_like_ids_as_no_document(markup_assistant
         assert "clause-view" not in handlers["read_row"](bad, cell)
     assert "总体要求" in handlers["read"]("markup_notice", "一、")
     assert "clause-view" not in handlers["read"]("markup_notice", "../../etc/passwd")
-    shown = [{"doc_id": "../../etc/passwd", "clause": "一、", "text": ""}]
-    for choice in ("0", "-1", "1", "x", None):
-        assert "clause-view" not in handlers["open_citation"](choice, shown)
+    talk = Conversation()
+    talk.add("q", "")
+    talk.turns[0].shown = [Citation(doc_id="../../etc/passwd", doc_title="", clause="一、", heading="", text="", score=0)]
+    for turn, cite in ((0, 1), (0, 0), (-1, 1), (1, 1), ("x", 1), (None, None), ([0], 1)):
+        assert "clause-view" not in handlers["open_citation"](talk, SimpleNamespace(_data={"turn": turn, "cite": cite}))
     for at in ([-1, 0], [5, 0], ["x", 0], None, []):
         assert "clause-view" not in handlers["open_task"]([], SimpleNamespace(index=at))
         assert "clause-view" not in handlers["open_target"]([], SimpleNamespace(index=at))
@@ -141,3 +143,43 @@ def test_a_scope_of_unknown_ids_limits_the_search_to_nothing(markup_assistant):
         assert not chat.ask_contract(markup_assistant, asked, bad)["found"]
     assert (row_of("2", 3), row_of([1, 0], 3), row_of(3, 3), row_of(-1, 3), row_of("x", 3), row_of(None, 3)) == (
         2, 1, None, None, None, None)
+
+
+def test_questions_asked_at_once_are_answered_in_order_and_a_reset_drops_the_rest(markup_assistant, monkeypatch):
+    """The chat's two steps as the app runs them: every question shows at once; answers come one at a
+    time, oldest first, each follow-up read after the question before it; 新对话 forgets both."""
+    import threading
+
+    from assistant.ui.blocks import build_app
+
+    asked, first_started, release = [], threading.Event(), threading.Event()
+    real_ask = markup_assistant.ask
+
+    def slow_first(question, scope=None, previous=None, **kw):
+        asked.append((question, previous))
+        if len(asked) == 1:
+            first_started.set()
+            release.wait(10)  # the second question arrives while the first is answered
+        return real_ask(question, scope=scope, previous=previous, **kw)
+
+    monkeypatch.setattr(markup_assistant, "ask", slow_first)
+    handlers = {f.name: f.fn for f in build_app(markup_assistant).fns.values()}
+    talk = Conversation()
+    handlers["pending"]("试点园区目标是多少?", talk, [], [])
+    first = threading.Thread(target=lambda: list(handlers["respond"](talk, [], [])))
+    first.start()
+    assert first_started.wait(10)
+    handlers["pending"]("那2025年呢?", talk, [], [])
+    assert [t.pending for t in talk.turns] == [True, True]  # both show, neither answered yet
+    second = threading.Thread(target=lambda: list(handlers["respond"](talk, [], [])))
+    second.start()
+    release.set()
+    first.join(10), second.join(10)
+    assert [q for q, _ in asked] == ["试点园区目标是多少?", "那2025年呢?"]
+    assert asked[1][1] == markup_assistant.understood("试点园区目标是多少?", None)  # read as a follow-up of the first
+    assert all(t.answer is not None for t in talk.turns)
+    handlers["reset"](talk)
+    assert talk.turns == [] and talk.previous == ""
+    handlers["pending"]("那2025年呢?", talk, [], [])
+    list(handlers["respond"](talk, [], []))
+    assert asked[-1] == ("那2025年呢?", None)  # after 新对话, no follow-up context

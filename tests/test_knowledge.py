@@ -266,3 +266,40 @@ def test_a_labelled_note_with_a_deadline_is_a_target(shared_parsed):
     assert [(n.departments, n.deadline, n.lead_marked) for n in notes] == [(["自然处"], "12月底", False)]
     rows = deadline_targets(notes, {c.clause_id: c for c in clauses})
     assert [(r.deadline, r.value, r.path) for r in rows] == [("12月底", "完成", notes[0].clause_id.split("#", 1)[1])]
+
+
+@pytest.mark.parametrize(("written", "apart"), [
+    # made-up names, not the corpus's: any level word after any closing word is a seam
+    ("县水务局县林业站办", ["县水务局", "县林业站办"]),
+    ("市甲乙委市丙丁局区戊己中心", ["市甲乙委", "市丙丁局", "区戊己中心"]),
+    ("国家某某总局国家某某署", ["国家某某总局", "国家某某署"]),
+    ("省某某厅（省某某局）", ["省某某厅（省某某局）"]),  # an alias in brackets is one department
+    ("省委某某部", ["省委某某部"]),  # 某某部 opens with no level word
+    ("市场某某局", ["市场某某局"]),  # a level word at the start is no seam
+    ("某某局市场", ["某某局市场"]),  # 市场 does not close as a name
+    ("省委市委", ["省委市委"]),  # parts under three characters are not names
+])
+def test_merged_department_names_split_at_the_seam(written, apart):
+    from assistant.knowledge import split_merged
+
+    assert split_merged(written) == apart
+
+
+def test_a_note_with_names_run_together_lists_each_department():
+    note = "（县甲乙局县丙丁委牵头，县戊己办、各乡镇人民政府按职责分工负责）"
+    assert parse_note(note) == (["县甲乙局", "县丙丁委", "县戊己办", "各乡镇人民政府"], "县甲乙局")
+
+
+@pytest.mark.shared
+def test_the_shared_corpus_lists_departments_only_each_apart(shared_corpus, shared_parsed):
+    from assistant.knowledge import department_registry, is_collective, split_merged
+
+    docs, clauses, notes = {}, {}, []
+    for path in sorted(shared_corpus.glob("*.txt")):
+        doc, cls = shared_parsed(path.stem)
+        docs[doc.doc_id] = doc
+        clauses.update({c.clause_id: c for c in cls})
+        notes += [r for c in cls for r in responsibilities(c)]
+    names = {n for d in department_registry(notes, docs, clauses) for n in [d.name, *d.names]}
+    assert {"省发展改革委", "省能源局", "省工业和信息化厅"} <= names
+    assert not [n for n in names if is_collective(n) or len(split_merged(n)) > 1]  # 各相关部门, 省发展改革委省能源局

@@ -12,7 +12,6 @@ import pytest
 from assistant.load import DEFAULT_SET
 from assistant.measure import score_percentile
 from assistant.schema import read_questions
-from assistant.ui.chat import ASK_QUEUE
 from assistant.ui.serve import CONCURRENCY
 
 from conftest import ROOT, free_port
@@ -117,9 +116,23 @@ def test_a_slow_question_does_not_hold_up_the_others_and_the_queue_bounds_them(i
         c.close()
 
 
-def test_the_chat_and_the_api_share_one_limit(markup_assistant):
+def test_the_chat_and_the_api_share_one_limit(markup_assistant, monkeypatch):
+    """Both answer under the same slots: with a limit of one, a question asked through the API while
+    another holds the slot waits for it."""
     from assistant.ui.blocks import build_app
+    from assistant.ui.slots import SLOTS
 
     app = build_app(markup_assistant)
-    asking = {f.concurrency_id for f in app.fns.values() if f.name in ("respond", "ask")}
-    assert asking == {ASK_QUEUE}
+    api = next(f.fn for f in app.fns.values() if f.name == "ask")
+    assert next(f for f in app.fns.values() if f.name == "ask").queue is False  # one POST, no event stream
+    SLOTS.resize(1)
+    answered = threading.Event()
+    try:
+        with SLOTS.held():  # as the chat holds it while it answers
+            asker = threading.Thread(target=lambda: (api("试点园区目标是多少?"), answered.set()))
+            asker.start()
+            assert not answered.wait(1.5)  # the API waits for the slot
+        assert answered.wait(30)  # ...and answers once it is free
+        asker.join()
+    finally:
+        SLOTS.resize(CONCURRENCY)

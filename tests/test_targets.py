@@ -114,3 +114,26 @@ def test_deadline_forms_and_baselines_on_small_text():
         ("“十四五”末", "湿地面积", "300", "亩", "不低于", "", "全省"),
         ("2023年底前", "散煤", "清零", "", "", "", "全省"),
     ]
+
+
+@pytest.mark.parametrize(("value", "unit", "qualifier", "shown"), [
+    ("30", "%", "原则上不低于", "不低于30%（原则上）"),
+    ("40", "兆瓦", "力争以上", "力争40兆瓦以上"),
+    ("20", "%", "力争", "力争20%"),
+    ("50", "%", "左右", "50%左右"),
+    ("300", "亩", "不低于", "不低于300亩"),
+    ("达到峰值", "", "", "达到峰值"),
+])
+def test_a_value_reads_as_the_sentence_says_it(value, unit, qualifier, shown):
+    from assistant.schema import Target
+    from assistant.targets import value_text
+
+    assert value_text(Target(doc_id="d", clause_id="d#一、", sentence="", value=value, unit=unit, qualifier=qualifier)) == shown
+
+
+def test_the_plan_values_read_naturally(plan_rows):
+    from assistant.targets import value_text
+
+    shown = {value_text(r) for r in plan_rows}
+    assert {"不低于30%（原则上）", "力争40兆瓦以上", "1400兆瓦"} <= shown
+    assert not any("力争以上" in s or s.endswith("不低于") for s in shown)

@@ -12,35 +12,39 @@ from . import render
 from .theme import SCROLL_TO_MARK
 from .viewer import ClauseViewer, Exports, row_of
 
-ALL = "全部部门"
 ROLES = ["全部", "牵头", "列首位", "参与"]
 HEADERS = ["部门", "角色", "条款", "任务", "文件", "分工说明"]
-PICK = "点击表格中的一行：显示该任务的牵头和参与部门，以及条款原文。"
+PICK = "点击表格中的一行：显示该任务的牵头（或列首位）和参与部门，以及条款原文。"
+NAMED_SHOWN = 8  # departments a typed name matches, listed in the summary
 
 
 def build(assistant: Assistant, viewer: ClauseViewer, exports: Exports) -> None:
     home = assistant.settings.home_place
     # the home place's departments first, the busiest first: 发改委 before 邮政管理局
     departments = sorted(assistant.departments(), key=lambda d: (d.place != home, -len(d.tasks)))
-    by_key = {_key(d): d for d in departments}
-    places = {d.place for d in departments}
+    # where a department belongs, for people: a document with no place stands for itself, by its title
+    places = {d.place: render.short_title(viewer.title(d.place)) if viewer.has(d.place) else d.place for d in departments}
+    # a task's keyword is looked for in its whole clause: 光伏 is in the text, seldom in the heading
+    texts = {t.clause_id: _clause_text(assistant, t) for d in departments for t in d.tasks}
 
-    def filtered(key: str, role: str, keyword: str) -> list[tuple[Department, Task]]:
-        chosen = [by_key[key]] if key in by_key else departments
+    def matching(name: str) -> list[Department]:
+        typed = (name or "").strip()
+        return [d for d in departments if not typed or any(typed in n for n in [_label(d, places), d.name, *d.names])]
+
+    def filtered(name: str, role: str, keyword: str) -> list[tuple[Department, Task]]:
         kw = (keyword or "").strip()
-        return [(d, t) for d in chosen for t in d.tasks
-                if role in (None, "全部", t.role) and (not kw or kw in f"{t.path}{t.heading}{t.note}")]
+        return [(d, t) for d in matching(name) for t in d.tasks
+                if role in (None, "全部", t.role) and (not kw or kw in f"{t.path}{t.heading}{t.note}{texts[t.clause_id]}")]
 
-    def refresh(key: str, role: str, keyword: str):
-        rows = filtered(key, role, keyword)
-        table = pd.DataFrame([[_label(d, places), t.role, t.path, t.heading, t.doc_title, t.note] for d, t in rows],
-                             columns=HEADERS)
+    def refresh(name: str, role: str, keyword: str):
+        rows = filtered(name, role, keyword)
+        table = pd.DataFrame([[_label(d, places), t.role, t.path, t.heading, viewer.label(t.doc_id), t.note]
+                              for d, t in rows], columns=HEADERS)
         kept = [d.model_copy(update={"tasks": [t for e, t in rows if e is d]}) for d in departments]
-        kept = [d for d in kept if d.tasks]
-        csv = export.to_csv(export.task_rows(kept), export.TASK_COLUMNS)
-        lead = sum(t.role == "牵头" for _, t in rows)
-        summary = f'<div class="summary">共 {len(rows)} 项任务，其中牵头 {lead} 项</div>'
-        return summary, exports.write("部门职责", csv), table, [t.model_dump() for _, t in rows], render.placeholder_html(PICK)
+        csv_rows = [{**r, "doc_id": viewer.label(r["doc_id"])} for r in export.task_rows([d for d in kept if d.tasks])]
+        csv = export.to_csv(csv_rows, export.TASK_COLUMNS, export.CHINESE_COLUMNS)
+        return (_summary(rows, matching(name), name, role, keyword, places), exports.write("部门职责", csv), table,
+                [t.model_dump() for _, t in rows], render.placeholder_html(PICK))
 
     def open_task(shown: list[dict], evt: gr.SelectData):
         at = row_of(evt.index, len(shown or []))
@@ -49,36 +53,50 @@ def build(assistant: Assistant, viewer: ClauseViewer, exports: Exports) -> None:
         task = Task(**shown[at])
         return _sharing_html(task, departments, places) + viewer.show(task.doc_id, task.path, "")
 
-    summary0, csv0, table0, shown0, detail0 = refresh(ALL, "全部", "")
+    summary0, csv0, table0, shown0, detail0 = refresh("", "全部", "")
     with gr.Tab("部门职责", id="departments"):
         with gr.Row(equal_height=True):
-            dept = gr.Dropdown([ALL] + [(_label(d, places, count=True), k) for k, d in by_key.items()], value=ALL,
-                               label="部门（可输入筛选）", scale=3, elem_id="dept-pick")
+            dept = gr.Textbox(label="部门（输入名称筛选）", placeholder="如：供电、发改委、住建", scale=3, elem_id="dept-pick")
             role = gr.Radio(ROLES, value="全部", label="角色", scale=3, min_width=280, elem_id="dept-role")
             keyword = gr.Textbox(label="任务关键词", placeholder="如：光伏、交通、建筑", scale=3, elem_id="dept-filter")
         with gr.Row(equal_height=True):
             summary = gr.HTML(summary0, elem_id="dept-summary")
             download = gr.DownloadButton("导出 CSV", value=csv0, size="md", scale=0, min_width=120, elem_id="dept-csv")
-        table = gr.Dataframe(table0, interactive=False, wrap=True, max_height=430, elem_id="dept-tasks",
-                             column_widths=["11%", "6%", "10%", "20%", "15%", "38%"])
+        table = gr.Dataframe(table0, label="部门任务", show_label=False, buttons=[], interactive=False, wrap=True, max_height=430,
+                             elem_id="dept-tasks", column_widths=["11%", "8%", "10%", "19%", "14%", "38%"], elem_classes="wide-table")
         detail = gr.HTML(detail0, elem_id="dept-task", js_on_load=SCROLL_TO_MARK)
         shown = gr.State(shown0)
+        # as typed: every keystroke filters (the latest wins), not only on Enter or leaving the box
         for control in (dept.change, role.change, keyword.change):
             control(refresh, [dept, role, keyword], [summary, download, table, shown, detail], api_visibility="private",
-                    trigger_mode="always_last")
+                    trigger_mode="always_last", show_progress="hidden")
         table.select(open_task, [shown], detail, api_visibility="private")
 
 
-def _key(d: Department) -> str:
-    return f"{d.place}|{d.name}"
+def _clause_text(assistant: Assistant, task: Task) -> str:
+    clause = assistant.clause(task.doc_id, task.path)
+    return clause.text if clause else ""
 
 
-def _label(d: Department, places: set[str], count: bool = False) -> str:
-    name = f"{d.name}（{d.place}）" if len(places) > 1 and d.place else d.name
-    return f"{name} · {len(d.tasks)} 项" if count else name
+def _summary(rows, named: list[Department], name: str, role: str, keyword: str, places: dict[str, str]) -> str:
+    if not rows:
+        asked = "、".join(f"{k}“{v.strip()}”" for k, v in (("部门", name or ""), ("关键词", keyword or "")) if v.strip())
+        asked += f"（角色：{role}）" if role not in (None, "全部") else ""
+        return f'<div class="summary empty-note">没有符合条件的任务：{render.esc(asked or "当前条件")}。请换个说法或清空筛选条件。</div>'
+    lead = sum(t.role == "牵头" for _, t in rows)
+    first = sum(t.role == "列首位" for _, t in rows)
+    text = f"共 {len(rows)} 项任务，其中牵头 {lead} 项、列首位 {first} 项"
+    if (name or "").strip():
+        listed = "、".join(_label(d, places) for d in named[:NAMED_SHOWN]) + ("等" if len(named) > NAMED_SHOWN else "")
+        text += f"；匹配部门 {len(named)} 个：{listed}"
+    return f'<div class="summary">{render.esc(text)}</div>'
 
 
-def _sharing_html(task: Task, departments: list[Department], places: set[str]) -> str:
+def _label(d: Department, places: dict[str, str]) -> str:
+    return f"{d.name}（{places[d.place]}）" if len(places) > 1 and d.place else d.name
+
+
+def _sharing_html(task: Task, departments: list[Department], places: dict[str, str]) -> str:
     """The departments one responsibility note names, in the note's order, lead first."""
     named = [(d, t) for d in departments for t in d.tasks if t.clause_id == task.clause_id and t.note == task.note]
     named.sort(key=lambda dt: (dt[1].role == "参与", min((task.note.find(n) for n in dt[0].names if n in task.note), default=999)))

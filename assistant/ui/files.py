@@ -43,11 +43,11 @@ def build(assistant: Assistant, viewer: ClauseViewer) -> None:
     with gr.Tab("文件", id="documents"):
         with gr.Row(equal_height=False):
             with gr.Column(scale=2):
-                doc = gr.Dropdown([(viewer.title(d), d) for d in doc_ids], value=start or None, label="文件", elem_id="doc-pick")
+                doc = gr.Dropdown([(viewer.label(d), d) for d in doc_ids], value=start or None, label="文件", elem_id="doc-pick")
                 meta = gr.HTML(meta0, elem_id="doc-meta")
                 clause = gr.Dropdown(tree(start) if start else [], value=None, label="条款（可输入筛选）", elem_id="doc-clause")
-                outline = gr.Dataframe(outline0, interactive=False, wrap=True, max_height=460, elem_id="doc-tree",
-                                       column_widths=["35%", "65%"])
+                outline = gr.Dataframe(outline0, label="条款目录", show_label=False, buttons=[], interactive=False, wrap=True,
+                                       max_height=460, elem_id="doc-tree", column_widths=["35%", "65%"])
             with gr.Column(scale=3):
                 view = gr.HTML(view0, elem_id="doc-view", js_on_load=SCROLL_TO_MARK)
         doc.change(pick_document, [doc], [meta, clause, outline, view], api_visibility="private")

@@ -5,8 +5,8 @@ import tempfile
 from pathlib import Path
 
 from ..pipeline import Assistant
+from ..schema import Citation
 from . import render
-
 
 LEVEL_ORDER = {"市": 1, "省": 2, "国家": 3}
 
@@ -39,6 +39,22 @@ class ClauseViewer:
     def title(self, doc_id: str) -> str:
         doc = self.docs.get(doc_id)
         return (doc.meta.title or doc_id) if doc else doc_id
+
+    def label(self, doc_id: str) -> str:
+        """The title with the document's status beside it: 江阴市碳达峰实施方案（征求意见稿）."""
+        status = self.status(doc_id)
+        return self.title(doc_id) + (f"（{status}）" if status else "")
+
+    def status(self, doc_id: str) -> str:
+        """征求意见稿, 试行: what the document says of itself, shown beside its title."""
+        doc = self.docs.get(doc_id)
+        return doc.meta.status if doc else ""
+
+    def complete(self, c: Citation) -> Citation:
+        """A citation carrying its document's title and status, whatever the answer filled in."""
+        if not self.has(c.doc_id):
+            return c
+        return c.model_copy(update={"doc_title": self.title(c.doc_id), "doc_status": self.status(c.doc_id)})
 
     def level(self, doc_id: str) -> str:
         doc = self.docs.get(doc_id)
