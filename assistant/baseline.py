@@ -4,6 +4,7 @@ ensemble fused by weighted reciprocal rank (LangChain's EnsembleRetriever), and 
 top passage's sentence that shares most words with the question. No clause structure, no notes,
 no abstention.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -71,9 +72,18 @@ class BaselineAssistant:
         words = set(self.tokenizer.words(question))
         sentences = [text[s:e].strip() for s, e in split_sentences(text)] or [text]
         best = max(sentences, key=lambda x: sum(w in x for w in words))
-        return Answer(id=qid, question=question, found=True, answer=f"{best}[1]", citations=cites[:1], retrieved=cites,
-                      latency_ms=round((time.perf_counter() - started) * 1000, 2))
+        return Answer(
+            id=qid,
+            question=question,
+            found=True,
+            answer=f"{best}[1]",
+            citations=cites[:1],
+            retrieved=cites,
+            latency_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
 
     def _citation(self, i: int, score: float) -> Citation:
         doc, text = self.passages[i]
-        return Citation(doc_id=doc.doc_id, doc_title=doc.meta.title, clause="", heading="", text=text, score=round(score, 4))
+        return Citation(
+            doc_id=doc.doc_id, doc_title=doc.meta.title, clause="", heading="", text=text, score=round(score, 4)
+        )

@@ -3,6 +3,7 @@
 A clause with numbered children or lead paragraphs also gets an outline chunk: its heading line and
 its children's heading lines, which is what a question such as 十大行动有哪些 asks for.
 """
+
 from __future__ import annotations
 
 from .knowledge import find_notes

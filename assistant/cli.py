@@ -2,6 +2,7 @@
 
 Exit codes: 0 ok; 1 bad input or usage; 2 no index (run `policyqa index`).
 """
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,16 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--corpus", "corpus", multiple=True, type=click.Path(path_type=Path), help="Folder or file of documents (repeatable). Default: the bundled corpus/.")
-@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Where to write the index. Default: index/.")
+@click.option(
+    "--corpus",
+    "corpus",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Folder or file of documents (repeatable). Default: the bundled corpus/.",
+)
+@click.option(
+    "--index", "index_dir", type=click.Path(path_type=Path), help="Where to write the index. Default: index/."
+)
 @click.option("--embedder", help="e5 (default, bundled), st:/path/to/local/model, use, keyword.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def index(corpus: tuple[Path, ...], index_dir: Path | None, embedder: str | None, quiet: bool) -> None:
@@ -74,11 +83,17 @@ def index(corpus: tuple[Path, ...], index_dir: Path | None, embedder: str | None
 @click.option("--batch", type=click.Path(path_type=Path), help="JSONL of {id, question}: one JSON answer per line.")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="The index to read. Default: index/.")
 @click.option("-k", "k", type=click.IntRange(5, 100), default=None, help="Passages to retrieve (at least 5).")
-@click.option("--llm", "use_llm", is_flag=True, default=None,
-              help="Have the LLM of POLICYQA_LLM_BASE_URL / POLICYQA_LLM_MODEL write the reply, checked against "
-                   "the passages it cites (default: POLICYQA_LLM, off).")
-def ask(question: str | None, as_json: bool, batch: Path | None, index_dir: Path | None, k: int | None,
-        use_llm: bool | None) -> None:
+@click.option(
+    "--llm",
+    "use_llm",
+    is_flag=True,
+    default=None,
+    help="Have the LLM of POLICYQA_LLM_BASE_URL / POLICYQA_LLM_MODEL write the reply, checked against "
+    "the passages it cites (default: POLICYQA_LLM, off).",
+)
+def ask(
+    question: str | None, as_json: bool, batch: Path | None, index_dir: Path | None, k: int | None, use_llm: bool | None
+) -> None:
     """Answer a question with citations."""
     if (question is None) == (batch is None):
         raise Failure('give a question, or --batch FILE: policyqa ask "到2030年太阳能发电装机容量目标是多少?"')
@@ -94,8 +109,8 @@ def ask(question: str | None, as_json: bool, batch: Path | None, index_dir: Path
         except StoreError as exc:
             raise Failure(str(exc), EXIT_NO_INDEX) from exc
         return
-    from .search import StoreError
     from .pipeline import QuestionError
+    from .search import StoreError
 
     try:
         answer = assistant.ask(question, k=k)
@@ -120,20 +135,33 @@ def departments(name: str | None, index_dir: Path | None, as_json: bool, as_csv:
 
     found = _load(index_dir).departments(name)
     if name and not found:
-        raise Failure(f"no department named {name!r} in the responsibility notes; run `policyqa departments` for the list")
+        raise Failure(
+            f"no department named {name!r} in the responsibility notes; run `policyqa departments` for the list"
+        )
     if as_json:
         click.echo(export.to_json(found))
     elif name:
         rows = export.task_rows(found)
-        click.echo(export.to_csv(rows, export.TASK_COLUMNS) if as_csv else export.to_table(rows, export.TASK_COLUMNS[:-1]))
+        click.echo(
+            export.to_csv(rows, export.TASK_COLUMNS) if as_csv else export.to_table(rows, export.TASK_COLUMNS[:-1])
+        )
     else:
         rows = export.department_rows(found)
-        click.echo(export.to_csv(rows, export.DEPARTMENT_COLUMNS) if as_csv else export.to_table(rows, export.DEPARTMENT_COLUMNS))
+        click.echo(
+            export.to_csv(rows, export.DEPARTMENT_COLUMNS)
+            if as_csv
+            else export.to_table(rows, export.DEPARTMENT_COLUMNS)
+        )
 
 
 @main.command()
-@click.option("--corpus", "corpus", multiple=True, type=click.Path(path_type=Path),
-              help="Read these files or folders now (nothing is embedded) instead of the index's documents.")
+@click.option(
+    "--corpus",
+    "corpus",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Read these files or folders now (nothing is embedded) instead of the index's documents.",
+)
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="The index to read. Default: index/.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON records.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
@@ -167,8 +195,12 @@ def _read_documents(corpus: tuple[Path, ...]) -> list[dict]:
         if not any(warning in d.warnings for d in docs):
             click.echo(f"warning: {warning}", err=True)
     found = [analyse(d, Settings()) for d in docs]
-    return export.document_rows(docs, [c for a in found for c in a.clauses], [n for a in found for n in a.notes],
-                                [t for a in found for t in a.targets])
+    return export.document_rows(
+        docs,
+        [c for a in found for c in a.clauses],
+        [n for a in found for n in a.notes],
+        [t for a in found for t in a.targets],
+    )
 
 
 def _indexed_documents(index_dir: Path | None) -> list[dict]:
@@ -200,7 +232,9 @@ def targets(year: str | None, doc: str | None, index_dir: Path | None, as_json: 
 
 @main.command("eval")
 @evaluate.eval_inputs
-@click.option("--baseline", is_flag=True, help="Also run the generic baseline (750-char recursive chunks, even BM25 + e5).")
+@click.option(
+    "--baseline", is_flag=True, help="Also run the generic baseline (750-char recursive chunks, even BM25 + e5)."
+)
 @click.option("--floor", type=float, help="Exit 1 when accuracy falls below this (for CI).")
 @click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
@@ -221,7 +255,9 @@ def eval_command(sets, corpus, index_dir, baseline, floor, as_json, quiet) -> No
     if as_json:
         click.echo(json.dumps([asdict(r) for r in reports], ensure_ascii=False, indent=1))
     else:
-        click.echo(f"sets: {', '.join(str(p) for p in paths)} ({len(questions)} questions); corpus: {', '.join(str(c) for c in settings.corpus)}")
+        click.echo(
+            f"sets: {', '.join(str(p) for p in paths)} ({len(questions)} questions); corpus: {', '.join(str(c) for c in settings.corpus)}"
+        )
         click.echo(evaluate.render(reports))
     if floor is not None and reports[0].accuracy < floor:
         raise Failure(f"accuracy {reports[0].accuracy:.3f} is below the floor {floor}")
@@ -291,8 +327,14 @@ def calibrate() -> None:
 
 @calibrate.command("collect")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), required=True, help="The index the sets ask.")
-@click.option("--set", "sets", multiple=True, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A labelled question set (repeatable).")
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A labelled question set (repeatable).",
+)
 @click.option("--half", type=click.Choice(["tune", "test"]), help="Of a set with a <name>.split.json, only this half.")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Where to write the features (.npz).")
 def calibrate_collect(index_dir: Path, sets: tuple[Path, ...], half: str | None, out: Path) -> None:
@@ -302,14 +344,19 @@ def calibrate_collect(index_dir: Path, sets: tuple[Path, ...], half: str | None,
     assistant = _load(index_dir)
     collected = cal.collect(assistant, cal.questions_of(list(sets), half), progress=True)
     cal.save(collected, out)
-    click.echo(f"{len(collected.ids)} questions, {len(collected.y)} candidates ({int(collected.y.sum())} hold the "
-               f"evidence) -> {out}")
+    click.echo(
+        f"{len(collected.ids)} questions, {len(collected.y)} candidates ({int(collected.y.sum())} hold the "
+        f"evidence) -> {out}"
+    )
 
 
 @calibrate.command("fit")
 @click.argument("collected", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--out", type=click.Path(path_type=Path),
-              help="Where to write the decision (JSON). Default: the project's own, for the embedder collected with.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Where to write the decision (JSON). Default: the project's own, for the embedder collected with.",
+)
 def calibrate_fit(collected: tuple[Path, ...], out: Path | None) -> None:
     """Fit the weights and the threshold; print the out-of-fold accuracy."""
     from .answer import calibrate as cal
@@ -344,7 +391,9 @@ def render_answer(answer) -> str:
     if not answer.found and answer.retrieved:
         lines.append("相近条款：")
         seen: set = set()
-        nearest = [c for c in answer.retrieved if (c.doc_id, c.clause) not in seen and not seen.add((c.doc_id, c.clause))]
+        nearest = [
+            c for c in answer.retrieved if (c.doc_id, c.clause) not in seen and not seen.add((c.doc_id, c.clause))
+        ]
         lines.extend(f"  - {c.doc_title} {c.clause} {c.heading}".rstrip() for c in nearest[:3])
     return "\n".join(lines).rstrip()
 

@@ -8,6 +8,7 @@ the rest. The words found give BM25 and the answer's coverage features something
 question's own words would. No word list is written for this: the words come from the corpus, the
 pairing from the model.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,11 +18,13 @@ import numpy as np
 MARGIN = 4.0  # how many standard deviations above the phrase's mean similarity its word must stand
 SURE = 5.0  # ...for one pairing alone to show the question is about the corpus (else two are needed)
 # English function words: the closed class that carries no subject matter
-_FUNCTION = frozenset("""a an the of in on at to for by with from into and or but is are was were be been being
+_FUNCTION = frozenset(
+    """a an the of in on at to for by with from into and or but is are was were be been being
 will would shall should can could may might must do does did what which who whom whose when where why how much many
 there their its it this that these those have has had get gets set sets reach reached achieve plan plans planned
 under per than as about any all each other such more most new also so if not no yes please tell me we our us you
-your they them he she his her i my by until before after over s percent""".split())
+your they them he she his her i my by until before after over s percent""".split()
+)
 
 
 def english_phrases(text: str) -> list[str]:

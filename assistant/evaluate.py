@@ -5,6 +5,7 @@ department F1 with its aliases, hit@k and citation support on the evidence spans
 percentiles), so both give the same figures on the same answers; MRR is added: the reciprocal rank
 of the first retrieved passage that holds the evidence.
 """
+
 from __future__ import annotations
 
 import json
@@ -212,22 +213,48 @@ def eval_inputs(command):
     """The options `policyqa eval` and `policyqa report` share: the question sets, the corpus, the index."""
     import click
 
-    for option in reversed([
-        click.option("--set", "sets", multiple=True, required=True,
-                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     help="A question set (JSONL: id, question, evidence, answer_all/answer_any, departments, "
-                          "abstain; repeatable), e.g. eval/team.jsonl."),
-        click.option("--corpus", "corpus", multiple=True, type=click.Path(path_type=Path),
-                     help="Corpus folder (repeatable). Default: the project's corpus/ (POLICYQA_CORPUS)."),
-        click.option("--index", "index_dir", type=click.Path(path_type=Path),
-                     help="Index to build or reuse. Default: .cache/eval-index."),
-    ]):
+    for option in reversed(
+        [
+            click.option(
+                "--set",
+                "sets",
+                multiple=True,
+                required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                help="A question set (JSONL: id, question, evidence, answer_all/answer_any, departments, "
+                "abstain; repeatable), e.g. eval/team.jsonl.",
+            ),
+            click.option(
+                "--corpus",
+                "corpus",
+                multiple=True,
+                type=click.Path(path_type=Path),
+                help="Corpus folder (repeatable). Default: the project's corpus/ (POLICYQA_CORPUS).",
+            ),
+            click.option(
+                "--index",
+                "index_dir",
+                type=click.Path(path_type=Path),
+                help="Index to build or reuse. Default: .cache/eval-index.",
+            ),
+        ]
+    ):
         command = option(command)
     return command
 
 
-METRICS = ["accuracy", "in_scope_accuracy", "abstain_accuracy", "hit_at_1", "hit_at_5", "mrr",
-           "citation_support", "department_f1", "latency_p50_ms", "latency_p95_ms"]
+METRICS = [
+    "accuracy",
+    "in_scope_accuracy",
+    "abstain_accuracy",
+    "hit_at_1",
+    "hit_at_5",
+    "mrr",
+    "citation_support",
+    "department_f1",
+    "latency_p50_ms",
+    "latency_p95_ms",
+]
 
 
 def render(reports: list[Report], show_failures: bool = True) -> str:
@@ -240,8 +267,14 @@ def render(reports: list[Report], show_failures: bool = True) -> str:
     type_rows = [{"type": t, **{r.name: _fmt(r.by_type.get(t)) for r in reports}} for t in types]
     parts.append(to_table(type_rows, ["type", *[r.name for r in reports]]))
     names = sorted({s for r in reports for s in r.strategies})
-    strategy_rows = [{"strategy or rule": s, **{f"{r.name} fired": r.strategies.get(s, {}).get("fired", 0) for r in reports},
-                      **{f"{r.name} right": _fmt(r.strategies.get(s, {}).get("right")) for r in reports}} for s in names]
+    strategy_rows = [
+        {
+            "strategy or rule": s,
+            **{f"{r.name} fired": r.strategies.get(s, {}).get("fired", 0) for r in reports},
+            **{f"{r.name} right": _fmt(r.strategies.get(s, {}).get("right")) for r in reports},
+        }
+        for s in names
+    ]
     columns = ["strategy or rule", *[f"{r.name} {k}" for r in reports for k in ("fired", "right")]]
     parts.append(to_table(strategy_rows, columns))
     if show_failures:
@@ -255,4 +288,8 @@ def render(reports: list[Report], show_failures: bool = True) -> str:
 def _fmt(value) -> str:
     if value is None:
         return "-"
-    return f"{value:.3f}" if isinstance(value, float) and value <= 1.0 else (f"{value:.1f}" if isinstance(value, float) else str(value))
+    return (
+        f"{value:.3f}"
+        if isinstance(value, float) and value <= 1.0
+        else (f"{value:.1f}" if isinstance(value, float) else str(value))
+    )

@@ -1,4 +1,5 @@
 """Departments and targets as tables for people, and as JSON or CSV for other tools."""
+
 from __future__ import annotations
 
 import csv
@@ -9,25 +10,62 @@ from collections import Counter
 
 from .schema import Clause, Department, Document, Responsibility, Target
 
-TARGET_COLUMNS = ["doc_id", "path", "deadline", "indicator", "value", "unit", "qualifier", "baseline", "scope", "segment"]
+TARGET_COLUMNS = [
+    "doc_id",
+    "path",
+    "deadline",
+    "indicator",
+    "value",
+    "unit",
+    "qualifier",
+    "baseline",
+    "scope",
+    "segment",
+]
 TASK_COLUMNS = ["place", "department", "role", "doc_id", "path", "heading", "note"]
 DEPARTMENT_COLUMNS = ["place", "department", "names", "tasks", "lead_tasks"]
 
 
-DOCUMENT_COLUMNS = ["doc_id", "title", "issuer", "doc_number", "date", "level", "place", "status", "meta_from", "pages",
-                    "ocr_pages", "clauses", "notes", "targets", "warnings"]
+DOCUMENT_COLUMNS = [
+    "doc_id",
+    "title",
+    "issuer",
+    "doc_number",
+    "date",
+    "level",
+    "place",
+    "status",
+    "meta_from",
+    "pages",
+    "ocr_pages",
+    "clauses",
+    "notes",
+    "targets",
+    "warnings",
+]
 
 
-def document_rows(documents: list[Document], clauses: list[Clause], notes: list[Responsibility],
-                  targets: list[Target]) -> list[dict]:
+def document_rows(
+    documents: list[Document], clauses: list[Clause], notes: list[Responsibility], targets: list[Target]
+) -> list[dict]:
     """What was read and inferred for each document, for a person to check (`policyqa documents`)."""
-    counts = {name: Counter(r.doc_id for r in rows) for name, rows in
-              (("clauses", clauses), ("notes", notes), ("targets", targets))}
-    return [{"doc_id": d.doc_id, **d.meta.model_dump(include={"title", "issuer", "doc_number", "date", "level", "place",
-                                                               "status"}),
-             "meta_from": d.meta_source, "pages": len(d.page_starts), "ocr_pages": ",".join(map(str, d.ocr_pages)),
-             **{name: c[d.doc_id] for name, c in counts.items()}, "warnings": " ".join(d.warnings), "path": d.path}
-            for d in documents]
+    counts = {
+        name: Counter(r.doc_id for r in rows)
+        for name, rows in (("clauses", clauses), ("notes", notes), ("targets", targets))
+    }
+    return [
+        {
+            "doc_id": d.doc_id,
+            **d.meta.model_dump(include={"title", "issuer", "doc_number", "date", "level", "place", "status"}),
+            "meta_from": d.meta_source,
+            "pages": len(d.page_starts),
+            "ocr_pages": ",".join(map(str, d.ocr_pages)),
+            **{name: c[d.doc_id] for name, c in counts.items()},
+            "warnings": " ".join(d.warnings),
+            "path": d.path,
+        }
+        for d in documents
+    ]
 
 
 def target_rows(targets: list[Target]) -> list[dict]:
@@ -35,20 +73,54 @@ def target_rows(targets: list[Target]) -> list[dict]:
 
 
 def department_rows(departments: list[Department]) -> list[dict]:
-    return [{"place": d.place, "department": d.name, "names": "、".join(d.names), "tasks": len(d.tasks),
-             "lead_tasks": sum(t.role == "牵头" for t in d.tasks)} for d in departments]
+    return [
+        {
+            "place": d.place,
+            "department": d.name,
+            "names": "、".join(d.names),
+            "tasks": len(d.tasks),
+            "lead_tasks": sum(t.role == "牵头" for t in d.tasks),
+        }
+        for d in departments
+    ]
 
 
 def task_rows(departments: list[Department]) -> list[dict]:
-    return [{"place": d.place, "department": d.name, "role": t.role, "doc_id": t.doc_id, "path": t.path,
-             "heading": t.heading, "note": t.note} for d in departments for t in d.tasks]
+    return [
+        {
+            "place": d.place,
+            "department": d.name,
+            "role": t.role,
+            "doc_id": t.doc_id,
+            "path": t.path,
+            "heading": t.heading,
+            "note": t.note,
+        }
+        for d in departments
+        for t in d.tasks
+    ]
 
 
 # Column names for people (the app's downloads): the file named by its title, not its id
 CHINESE_COLUMNS = {
-    "doc_id": "文件", "title": "文件", "path": "条款", "deadline": "截止时间", "indicator": "指标", "value": "目标值",
-    "unit": "单位", "qualifier": "限定", "baseline": "基期", "scope": "范围", "segment": "原文", "place": "地区",
-    "department": "部门", "role": "角色", "heading": "标题", "note": "分工说明", "names": "名称", "tasks": "任务数",
+    "doc_id": "文件",
+    "title": "文件",
+    "path": "条款",
+    "deadline": "截止时间",
+    "indicator": "指标",
+    "value": "目标值",
+    "unit": "单位",
+    "qualifier": "限定",
+    "baseline": "基期",
+    "scope": "范围",
+    "segment": "原文",
+    "place": "地区",
+    "department": "部门",
+    "role": "角色",
+    "heading": "标题",
+    "note": "分工说明",
+    "names": "名称",
+    "tasks": "任务数",
     "lead_tasks": "牵头任务数",
 }
 

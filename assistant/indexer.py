@@ -1,4 +1,5 @@
 """files -> parse -> knowledge + chunks -> embed + BM25 -> index/ (and the chunks' search store: FAISS files or Milvus)."""
+
 from __future__ import annotations
 
 import re
@@ -10,14 +11,14 @@ from pathlib import Path
 import numpy as np
 
 from .chunk import chunk_document
-from .search import build_store
 from .ingest import load_corpus
 from .knowledge import ALIASES, find_notes, responsibilities
 from .parse import parse_document
 from .schema import Chunk, Clause, Document, Responsibility, Target
-from .targets import deadline_targets, extract_targets
+from .search import build_store
 from .settings import Settings
 from .store import FORMAT_VERSION, IndexData, library_versions, previous_vectors, read_manifest, save_index, text_key
+from .targets import deadline_targets, extract_targets
 from .text import Tokenizer, split_sentences
 
 MIN_SENTENCE = 6
@@ -47,7 +48,7 @@ class Analysis:
     notes: list[Responsibility] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
 
-    def add(self, other: "Analysis") -> None:
+    def add(self, other: Analysis) -> None:
         self.clauses += other.clauses
         self.chunks += other.chunks
         self.notes += other.notes
@@ -116,15 +117,39 @@ def build_index(settings: Settings, embedder, progress: bool = False) -> BuildRe
         "embedder": {"id": embedder.id, "dim": int(embedder.dim)},
         "settings": settings.model_dump(mode="json", include={"chunk_max_chars", "chunk_min_chars"}),
         "tokenizer": "jieba-search+cjk-chars",
-        "documents": {d.doc_id: {"path": d.path, "title": d.meta.title, "content_hash": d.content_hash} for d in documents},
+        "documents": {
+            d.doc_id: {"path": d.path, "title": d.meta.title, "content_hash": d.content_hash} for d in documents
+        },
         "store": built.manifest,
     }
-    data = IndexData(manifest, documents, clauses, chunks, notes, vectors, built.dense, built.bm25, terms, dict(df),
-                     np.array(sentences, dtype=np.int64).reshape(-1, 3), np.zeros((0, 0), dtype=np.float32), found.targets,
-                     built.files, units, unit_matrix, words, word_vectors)
+    data = IndexData(
+        manifest,
+        documents,
+        clauses,
+        chunks,
+        notes,
+        vectors,
+        built.dense,
+        built.bm25,
+        terms,
+        dict(df),
+        np.array(sentences, dtype=np.int64).reshape(-1, 3),
+        np.zeros((0, 0), dtype=np.float32),
+        found.targets,
+        built.files,
+        units,
+        unit_matrix,
+        words,
+        word_vectors,
+    )
     save_index(settings.index_dir, data)
     built.commit()  # only now, with the new index in place, may the store drop what the old one used
-    report.documents, report.clauses, report.chunks, report.notes = len(documents), len(clauses), len(chunks), len(notes)
+    report.documents, report.clauses, report.chunks, report.notes = (
+        len(documents),
+        len(clauses),
+        len(chunks),
+        len(notes),
+    )
     report.targets = len(found.targets)
     report.seconds = time.perf_counter() - started
     return report
@@ -168,8 +193,9 @@ def embedding_units(documents: list[Document], clauses: list[Clause], chunks: li
     return list(units)
 
 
-def chunk_vectors(chunks: list[Chunk], clauses: list[Clause], documents: list[Document],
-                  unit: dict[str, np.ndarray]) -> np.ndarray:
+def chunk_vectors(
+    chunks: list[Chunk], clauses: list[Clause], documents: list[Document], unit: dict[str, np.ndarray]
+) -> np.ndarray:
     """Each chunk's vector, pooled: the mean of its sentences' vectors (an outline's: of its lines),
     with CONTEXT_WEIGHT of the mean of its document's title and its clause's and ancestors' heading
     lines, normalised."""
@@ -211,8 +237,9 @@ def sentence_rows(chunks: list[Chunk]) -> list[tuple[int, int, int]]:
     return rows
 
 
-def _embed(texts: list[str], embedder, settings: Settings, report: BuildReport, progress: bool,
-           queries: bool = False) -> np.ndarray:
+def _embed(
+    texts: list[str], embedder, settings: Settings, report: BuildReport, progress: bool, queries: bool = False
+) -> np.ndarray:
     """Embeds what the previous index does not already hold (by the hash of the text), as passages, or
     as queries (the lexicon, paired with the words of questions). Shortest first: a batch of texts of
     one length pads nothing."""
@@ -229,8 +256,12 @@ def _embed(texts: list[str], embedder, settings: Settings, report: BuildReport, 
         bar = _progress_bar(len(todo), "embedding", progress)
         batch = [texts[i] for i in todo]
         if queries:
-            fresh = np.vstack([embedder.embed_queries(batch[j:j + settings.embed_batch])
-                               for j in range(0, len(batch), settings.embed_batch)])
+            fresh = np.vstack(
+                [
+                    embedder.embed_queries(batch[j : j + settings.embed_batch])
+                    for j in range(0, len(batch), settings.embed_batch)
+                ]
+            )
             bar.update(len(batch))
         else:
             fresh = embedder.embed_passages(batch, batch_size=settings.embed_batch, progress=bar.update)

@@ -11,6 +11,7 @@ Forms in the corpus:
 A department is the lead only where the note says 牵头 (or names a 牵头单位); otherwise the first
 listed is only that: listed first.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,9 +21,13 @@ from .schema import Clause, Department, Document, Responsibility, Task
 _OPEN, _CLOSE = "（(〔[【〈<", "）)〕]】〉>"
 _NOTE_END = re.compile(r"[）)〕\]】]")
 # a labelled note: （责任单位：…）, （牵头单位：…；配合单位：…）, （责任部门：…，完成期限：…）
-_LABEL = r"(责任单位|责任部门|责任处室|牵头单位|牵头部门|牵头处室|配合单位|配合部门|参与单位|协办单位|主办单位|实施单位)"
+_LABEL = (
+    r"(责任单位|责任部门|责任处室|牵头单位|牵头部门|牵头处室|配合单位|配合部门|参与单位|协办单位|主办单位|实施单位)"
+)
 _LABELLED = re.compile(rf"^[（(〔\[【]\s*{_LABEL}\s*[:：]")
-_PART = re.compile(rf"{_LABEL}\s*[:：]\s*([^；;]*?)(?=[，,；;]?\s*(?:{_LABEL}|完成(?:期限|时限|时间)|时间要求)\s*[:：]|$)")
+_PART = re.compile(
+    rf"{_LABEL}\s*[:：]\s*([^；;]*?)(?=[，,；;]?\s*(?:{_LABEL}|完成(?:期限|时限|时间)|时间要求)\s*[:：]|$)"
+)
 _DEADLINE = re.compile(r"(?:完成(?:期限|时限|时间)|时间要求)\s*[:：]\s*([^，,；;）)〕\]】]+)")
 _COLLECTIVE = re.compile(r"^(各|有关|相关|地方各级|其他|各级)")  # 各区人民政府, 各相关部门: not one department
 _DUTY = re.compile(r"(按照?职责分工|按职责|分工)?(负责|落实)$")
@@ -55,14 +60,16 @@ ALIASES = {
     "供电公司": ["江阴供电公司", "国网江阴供电公司"],
 }
 # Provincial and national names are written in full already; these are the spellings that differ.
-ALIASES.update({
-    "省发展改革委": ["省发展和改革委员会", "省发改委", "江苏省发展和改革委员会"],
-    "省工业和信息化厅": ["省工信厅", "江苏省工业和信息化厅"],
-    "省住房城乡建设厅": ["省住房和城乡建设厅", "省住建厅", "江苏省住房和城乡建设厅"],
-    "省人力资源社会保障厅": ["省人力资源和社会保障厅", "省人社厅"],
-    "省生态环境厅": ["江苏省生态环境厅"],
-    "国家发展改革委": ["国家发展和改革委员会", "国家发改委"],
-})
+ALIASES.update(
+    {
+        "省发展改革委": ["省发展和改革委员会", "省发改委", "江苏省发展和改革委员会"],
+        "省工业和信息化厅": ["省工信厅", "江苏省工业和信息化厅"],
+        "省住房城乡建设厅": ["省住房和城乡建设厅", "省住建厅", "江苏省住房和城乡建设厅"],
+        "省人力资源社会保障厅": ["省人力资源和社会保障厅", "省人社厅"],
+        "省生态环境厅": ["江苏省生态环境厅"],
+        "国家发展改革委": ["国家发展和改革委员会", "国家发改委"],
+    }
+)
 _CANON = {name: short for short, names in ALIASES.items() for name in [short, *names]}
 
 
@@ -82,7 +89,9 @@ def spelled_out(dept: str) -> list[str]:
     return [n for n in inner if n not in ("单位",)]
 
 
-def department_registry(notes: list[Responsibility], docs: dict[str, Document], clauses: dict[str, Clause]) -> list[Department]:
+def department_registry(
+    notes: list[Responsibility], docs: dict[str, Document], clauses: dict[str, Clause]
+) -> list[Department]:
     """Every department named in a note, one record per (place, canonical name), with its tasks.
     Departments of different places never merge: 江阴's 发改委 is not 省发展改革委."""
     registry: dict[tuple[str, str], Department] = {}
@@ -98,12 +107,17 @@ def department_registry(notes: list[Responsibility], docs: dict[str, Document], 
             for name in [written, *spelled_out(written)]:
                 if name not in dept.names:
                     dept.names.append(name)
-            dept.tasks.append(Task(
-                doc_id=doc.doc_id, doc_title=doc.meta.title, clause_id=note.clause_id,
-                path=clause.path if clause else note.clause_id.split("#", 1)[-1],
-                heading=clause.heading if clause else "", role=role_of(written, note),
-                note=note.note,
-            ))
+            dept.tasks.append(
+                Task(
+                    doc_id=doc.doc_id,
+                    doc_title=doc.meta.title,
+                    clause_id=note.clause_id,
+                    path=clause.path if clause else note.clause_id.split("#", 1)[-1],
+                    heading=clause.heading if clause else "",
+                    role=role_of(written, note),
+                    note=note.note,
+                )
+            )
     return sorted(registry.values(), key=lambda d: (d.place, -len(d.tasks), d.name))
 
 
@@ -216,7 +230,7 @@ def split_merged(name: str) -> list[str]:
     (省委组织部 stays one: 组织部 opens with no level word; 市场监管局 has no seam before its end)."""
     parts, start = [], 0
     for seam in _SEAM.finditer(name):
-        head, rest = name[start:seam.start()], name[seam.start():]
+        head, rest = name[start : seam.start()], name[seam.start() :]
         if len(head) >= 3 and len(rest) >= 3 and re.search(f"{_NAME_END}$", rest):
             parts.append(head)
             start = seam.start()

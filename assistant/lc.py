@@ -10,6 +10,7 @@ LangChain Documents, one per passage, with the clause it comes from in the metad
 
 It is a Runnable like any other retriever, so it composes in LCEL chains (`retriever | format_docs`).
 """
+
 from __future__ import annotations
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -18,8 +19,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
 from .pipeline import Assistant
-from .schema import Scope
-from .schema import Hit
+from .schema import Hit, Scope
 
 
 class PolicyRetriever(BaseRetriever):
@@ -44,7 +44,16 @@ def to_document(hit: Hit) -> Document:
     return Document(
         page_content=c.text,
         id=c.chunk_id,
-        metadata={"doc_id": c.doc_id, "doc_title": c.doc_title, "clause": c.path, "heading": c.heading,
-                  "heading_path": list(c.heading_path), "clause_id": c.clause_id, "level": c.level,
-                  "score": round(hit.score, 4), "start": c.start, "end": c.end},
+        metadata={
+            "doc_id": c.doc_id,
+            "doc_title": c.doc_title,
+            "clause": c.path,
+            "heading": c.heading,
+            "heading_path": list(c.heading_path),
+            "clause_id": c.clause_id,
+            "level": c.level,
+            "score": round(hit.score, 4),
+            "start": c.start,
+            "end": c.end,
+        },
     )

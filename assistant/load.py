@@ -8,6 +8,7 @@ is 1 when any request failed.
     python app.py --index index &
     python -m assistant.load --url http://127.0.0.1:7860/ --users 20 --seconds 60
 """
+
 from __future__ import annotations
 
 import http.client
@@ -49,7 +50,9 @@ class Tally:
             self.errors.append(message)
 
 
-def user(url: str, questions: list[str], deadline: float, tally: Tally, seed: int, auth: tuple[str, str] | None) -> None:
+def user(
+    url: str, questions: list[str], deadline: float, tally: Tally, seed: int, auth: tuple[str, str] | None
+) -> None:
     """One person: one connection (kept alive), logged in when the app has a login, then question after
     question until the deadline, each a POST to the app's `ask` endpoint (/gradio_api/run/ask)."""
     try:
@@ -109,7 +112,9 @@ class Api:
 
     def ask(self, question: str) -> object:
         """The answer contract for the question, over all documents (question, documents, levels, previous)."""
-        self.conn.request("POST", f"{self.root}/gradio_api/run/ask", json.dumps({"data": [question, None, None, None]}), self.headers)
+        self.conn.request(
+            "POST", f"{self.root}/gradio_api/run/ask", json.dumps({"data": [question, None, None, None]}), self.headers
+        )
         resp = self.conn.getresponse()
         body = resp.read()
         if resp.status != 200:
@@ -125,8 +130,10 @@ def run(url: str, questions: list[str], users: int, seconds: float, auth: tuple[
     """Run the users at once; the summary as a dict."""
     tally, started = Tally(), time.monotonic()
     deadline = started + seconds
-    threads = [threading.Thread(target=user, args=(url, questions, deadline, tally, n, auth), daemon=True)
-               for n in range(users)]
+    threads = [
+        threading.Thread(target=user, args=(url, questions, deadline, tally, n, auth), daemon=True)
+        for n in range(users)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -137,10 +144,15 @@ def run(url: str, questions: list[str], users: int, seconds: float, auth: tuple[
 def summary(tally: Tally, users: int, elapsed: float) -> dict:
     ms = sorted(x * 1000 for x in tally.latencies)
     return {
-        "users": users, "seconds": round(elapsed, 1), "requests": len(ms), "errors": len(tally.errors),
+        "users": users,
+        "seconds": round(elapsed, 1),
+        "requests": len(ms),
+        "errors": len(tally.errors),
         "first_errors": list(dict.fromkeys(tally.errors))[:SHOWN_ERRORS],
         "throughput_per_s": round(len(ms) / elapsed, 2) if elapsed else 0.0,
-        "p50_ms": round(score_percentile(ms, 50)), "p95_ms": round(score_percentile(ms, 95)), "max_ms": round(ms[-1]) if ms else 0,
+        "p50_ms": round(score_percentile(ms, 50)),
+        "p95_ms": round(score_percentile(ms, 95)),
+        "max_ms": round(ms[-1]) if ms else 0,
         "found": round(tally.found / len(ms), 3) if ms else 0.0,
     }
 
@@ -160,9 +172,16 @@ def report(s: dict, url: str) -> str:
 @click.command()
 @click.option("--url", default="http://127.0.0.1:7860/", show_default=True, help="The running app.")
 @click.option("--users", type=click.IntRange(1, 500), default=20, show_default=True, help="People asking at once.")
-@click.option("--seconds", type=click.FloatRange(0.1, 3600), default=60, show_default=True, help="How long they keep asking.")
-@click.option("--questions", "sets", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="JSONL question set(s) with a `question` field. Default: the project's eval/team.jsonl.")
+@click.option(
+    "--seconds", type=click.FloatRange(0.1, 3600), default=60, show_default=True, help="How long they keep asking."
+)
+@click.option(
+    "--questions",
+    "sets",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSONL question set(s) with a `question` field. Default: the project's eval/team.jsonl.",
+)
 @click.option("--auth", envvar="POLICYQA_AUTH", metavar="USER:PASSWORD", help="The app's login, when it has one.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def main(url: str, users: int, seconds: float, sets: tuple[Path, ...], auth: str | None, as_json: bool) -> None:
@@ -178,7 +197,9 @@ def main(url: str, users: int, seconds: float, sets: tuple[Path, ...], auth: str
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     if not questions:
-        raise click.ClickException(f"no questions in {', '.join(map(str, paths)) or 'eval/team.jsonl'}; give a set with --questions")
+        raise click.ClickException(
+            f"no questions in {', '.join(map(str, paths)) or 'eval/team.jsonl'}; give a set with --questions"
+        )
     result = run(url, questions, users, seconds, parse_auth(auth))
     click.echo(json.dumps(result, ensure_ascii=False) if as_json else report(result, url))
     if result["errors"]:

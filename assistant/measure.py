@@ -1,4 +1,5 @@
 """Latency percentiles as the scorer (eval/score.py) computes them, for every report of the project."""
+
 from __future__ import annotations
 
 import statistics

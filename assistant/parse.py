@@ -7,6 +7,7 @@ short unpunctuated lines after the last clause (issuer, date, 此件公开发布
 clause owns the text from its first line to the next clause's first line, so the clause texts of a
 document concatenate back to its text.
 """
+
 from __future__ import annotations
 
 import re
@@ -139,7 +140,13 @@ class _TreeBuilder:
             return True
         if self.contents is None:
             return False
-        if bare in self.contents[:1] or not bare or len(bare) > HEADING_MAX or "。" in bare or match_marker(bare) is None:
+        if (
+            bare in self.contents[:1]
+            or not bare
+            or len(bare) > HEADING_MAX
+            or "。" in bare
+            or match_marker(bare) is None
+        ):
             self.contents = None
             return False
         self.contents.append(bare)
@@ -166,7 +173,11 @@ class _TreeBuilder:
             key = parent.clause_id if parent is not None else ""
             self.bullets[key] = self.bullets.get(key, 0) + 1
             label = f"—{self.bullets[key]}"
-        within = parent is not None and parent.kind not in ("preamble",) and not (kind == "article" and parent.kind == "chapter")
+        within = (
+            parent is not None
+            and parent.kind not in ("preamble",)
+            and not (kind == "article" and parent.kind == "chapter")
+        )
         path = (parent.path if within and parent is not None else "") + label
         if path in self.paths:  # numbering that repeats: keep ids unique and stable
             n = 2
@@ -296,7 +307,7 @@ def body_offset(clause: Clause) -> int:
 
 def clause_body(clause: Clause) -> str:
     """The clause's text without its numbering and heading."""
-    return clause.text[body_offset(clause):]
+    return clause.text[body_offset(clause) :]
 
 
 def clause_text_slice(clause: Clause, topic: Topic) -> str:

@@ -3,6 +3,7 @@
 question -> Question (read once) -> search (dense + BM25, fused, scoped) -> answer (a strategy, or not
 found) -> Answer
 """
+
 from __future__ import annotations
 
 import time
@@ -10,14 +11,14 @@ from pathlib import Path
 
 from .answer import Answerer, Ask, Reply
 from .answer.render import citation_of, join_parts
-from .search import open_search
 from .crosslingual import corpus_terms, stand_ins
 from .embed import make_embedder
 from .knowledge import all_names, find_departments
-from .question import QuestionError, QuestionReader, Titles
 from .question import Question as AskedQuestion
+from .question import QuestionError, QuestionReader, Titles
 from .retrieve import Retriever
 from .schema import Answer, Clause, Department, Document, Hit, Scope, Target
+from .search import open_search
 from .settings import Settings
 from .store import IndexData, load_index, read_manifest
 from .text import Tokenizer, fold
@@ -35,12 +36,25 @@ class Assistant:
         backend = open_search(data, Path(index_dir) if index_dir is not None else s.index_dir, s)
         self.retriever = Retriever(data, embedder, backend, s)
         self.titles = Titles({d.doc_id: d.meta.title for d in data.documents})
-        self.answerer = Answerer(data, self.tokenizer, s.max_answer_chars, s.max_list_chars, s.home_place,
-                                 rules_off=frozenset(r for r in s.rules_off.split(",") if r))
+        self.answerer = Answerer(
+            data,
+            self.tokenizer,
+            s.max_answer_chars,
+            s.max_list_chars,
+            s.home_place,
+            rules_off=frozenset(r for r in s.rules_off.split(",") if r),
+        )
         departments = {n for d in self.answerer.registry for n in [d.name, *d.names, *all_names(d.name)]}
         corpus_text = fold("\n".join(c.text for c in data.chunks)).lower()
-        self.reader = QuestionReader(self.tokenizer, self.titles, self.retriever.doc_place, departments,
-                                     data.df, corpus_text, {d.doc_id: d.meta.title for d in data.documents})
+        self.reader = QuestionReader(
+            self.tokenizer,
+            self.titles,
+            self.retriever.doc_place,
+            departments,
+            data.df,
+            corpus_text,
+            {d.doc_id: d.meta.title for d in data.documents},
+        )
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, settings: Settings | None = None, embedder=None) -> Assistant:
@@ -70,8 +84,14 @@ class Assistant:
         """Every name of a department the responsibility notes use, longest first."""
         return self.reader.departments
 
-    def ask(self, question: str, k: int | None = None, scope: Scope | None = None, qid: str | None = None,
-            previous: str | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        k: int | None = None,
+        scope: Scope | None = None,
+        qid: str | None = None,
+        previous: str | None = None,
+    ) -> Answer:
         """Answer a question; `previous`, the question before it in a conversation, lets a follow-up
         such as 那2030年呢? be understood in its context; `scope` limits the documents or levels searched."""
         started = time.perf_counter()
@@ -87,14 +107,20 @@ class Assistant:
         else:
             reply, hits = self._answer(q, k, scope)
         return Answer(
-            id=qid, question=question, found=reply.found, answer=reply.text, citations=reply.citations,
-            retrieved=[citation_of(h.chunk, h.score) for h in hits], strategy=reply.strategy,
+            id=qid,
+            question=question,
+            found=reply.found,
+            answer=reply.text,
+            citations=reply.citations,
+            retrieved=[citation_of(h.chunk, h.score) for h in hits],
+            strategy=reply.strategy,
             scope=f"检索范围：{scope.label}" if scope is not None else "",
             latency_ms=round((time.perf_counter() - started) * 1000, 2),
         )
 
-    def _answer(self, q: AskedQuestion, k: int, scope: Scope | None,
-                context: AskedQuestion | None = None) -> tuple[Reply, list[Hit]]:
+    def _answer(
+        self, q: AskedQuestion, k: int, scope: Scope | None, context: AskedQuestion | None = None
+    ) -> tuple[Reply, list[Hit]]:
         query = self.retriever.embed_query(q)
         hits = self.retriever.search(q, k=k, scope=scope, query=query)
         if q.english and getattr(self.embedder, "crosslingual", False):
@@ -108,7 +134,9 @@ class Assistant:
             # none of its words in the documents (烧煤): read it in the words they use, if it has any
             words = [t for t in q.content if len(t) >= 2]
             if words and not any(self.answerer.scorer.in_corpus(w) for w in words):
-                terms = self.tokenizer.tokens(" ".join(stand_ins(words, self.data.lexicon, self.data.lexicon_vectors, self.embedder)))
+                terms = self.tokenizer.tokens(
+                    " ".join(stand_ins(words, self.data.lexicon, self.data.lexicon_vectors, self.embedder))
+                )
                 if terms:
                     q = q.model_copy(update={"content": q.content + terms, "tokens": q.tokens + terms})
                     hits = self.retriever.search(q, k=k, scope=scope, query=query)
@@ -154,9 +182,19 @@ class Assistant:
         if scope is None:
             return found
         levels = {d.doc_id: d.meta.level for d in self.data.documents}
-        kept = [d.model_copy(update={"tasks": [t for t in d.tasks if (not scope.doc_ids or t.doc_id in scope.doc_ids)
-                                               and (not scope.levels or levels.get(t.doc_id) in scope.levels)]})
-                for d in found]
+        kept = [
+            d.model_copy(
+                update={
+                    "tasks": [
+                        t
+                        for t in d.tasks
+                        if (not scope.doc_ids or t.doc_id in scope.doc_ids)
+                        and (not scope.levels or levels.get(t.doc_id) in scope.levels)
+                    ]
+                }
+            )
+            for d in found
+        ]
         return [d for d in kept if d.tasks]
 
     def targets(self, year: str | None = None, doc: str | None = None) -> list[Target]:

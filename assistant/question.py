@@ -8,11 +8,13 @@ raw text -> normalised (繁→简, full/half width, invisible characters and str
 Everything that needs the corpus (its vocabulary, titles, places, departments) comes from the index,
 through a `QuestionReader` built once per index.
 """
+
 from __future__ import annotations
 
 import functools
 import re
 from collections.abc import Iterable
+
 from pydantic import BaseModel, Field
 
 from .answer.intent import Intent, asks_something, classify
@@ -28,8 +30,10 @@ _LEVEL_WORDS = {  # how people name a level without naming a place
     "市": ("全市", "市级", "我市", "市里", "municipal"),
     "区县": ("全区", "区级", "县级", "我区", "区里", "district", "county"),
 }
-_INSTRUCTION = re.compile(r"(?i)忽略|无视|不要理会|你现在是|你是一个|扮演|假装|系统提示|提示词|\bignore\b|\bdisregard\b|you are now"
-                          r"|pretend|system prompt")
+_INSTRUCTION = re.compile(
+    r"(?i)忽略|无视|不要理会|你现在是|你是一个|扮演|假装|系统提示|提示词|\bignore\b|\bdisregard\b|you are now"
+    r"|pretend|system prompt"
+)
 _CLAUSE_END = re.compile(r"(?<=[，,。；;！!？?\n])")
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 _FOLLOW = re.compile(r"^(那么?|还有|另外|同样|再问|如果是)")
@@ -50,7 +54,7 @@ NAMED_SHARE = 0.85  # share of a naming phrase (…方案) that must appear, in 
 
 
 def _bigrams(text: str) -> set[str]:
-    return {text[i:i + 2] for i in range(len(text) - 1)}
+    return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
 class Titles:
@@ -105,8 +109,10 @@ class Titles:
         shared: dict[str, str] = {}
         for d in self._candidates(question):
             title = self.titles[d]
-            m = SequenceMatcher(None, question, title, autojunk=False).find_longest_match(0, len(question), 0, len(title))
-            shared[d] = question[m.a:m.a + m.size]
+            m = SequenceMatcher(None, question, title, autojunk=False).find_longest_match(
+                0, len(question), 0, len(title)
+            )
+            shared[d] = question[m.a : m.a + m.size]
         docs = frozenset(d for d, part in shared.items() if len(part) >= TITLE_MATCH)
         part = max((shared[d] for d in docs), key=len, default="")
         if sum(part in t for t in self.titles.values()) > TITLE_SHARED_BY:
@@ -120,7 +126,6 @@ class Titles:
             if len(part) >= TITLE_STRIP:
                 question = question.replace(part, " ")
         return question
-
 
 
 class QuestionError(ValueError):
@@ -159,11 +164,15 @@ def check(raw: object) -> str:
     if not isinstance(raw, str):
         raise QuestionError("问题必须是文字 (the question must be text)")
     if len(raw) > MAX_QUESTION_CHARS:  # the length first: a pasted book is refused before any work on it
-        raise QuestionError(f"问题过长：共{len(raw)}字，请控制在{MAX_QUESTION_CHARS}字以内 "
-                            f"(the question has {len(raw)} characters; keep it under {MAX_QUESTION_CHARS})")
+        raise QuestionError(
+            f"问题过长：共{len(raw)}字，请控制在{MAX_QUESTION_CHARS}字以内 "
+            f"(the question has {len(raw)} characters; keep it under {MAX_QUESTION_CHARS})"
+        )
     text = normalise(raw)
     if not text or not any(ch.isalnum() for ch in text):
-        raise QuestionError("问题为空：请输入一个问题，例如“到2030年太阳能发电装机容量目标是多少?” (the question is empty)")
+        raise QuestionError(
+            "问题为空：请输入一个问题，例如“到2030年太阳能发电装机容量目标是多少?” (the question is empty)"
+        )
     return text
 
 
@@ -185,19 +194,31 @@ def without_instructions(text: str) -> str:
 class QuestionReader:
     """Reads questions against one index's corpus."""
 
-    def __init__(self, tokenizer: Tokenizer, titles, doc_places: dict[str, str], departments: Iterable[str],
-                 vocabulary: dict[str, int], corpus_text: str, doc_titles: dict[str, str] | None = None):
+    def __init__(
+        self,
+        tokenizer: Tokenizer,
+        titles,
+        doc_places: dict[str, str],
+        departments: Iterable[str],
+        vocabulary: dict[str, int],
+        corpus_text: str,
+        doc_titles: dict[str, str] | None = None,
+    ):
         self.tokenizer = tokenizer
         self.titles = titles  # retrieve.Titles
         self.doc_places = doc_places
         self.places = sorted({p for p in doc_places.values() if p}, key=len, reverse=True)
         # the smaller areas titles name after their place (南京江北新区 -> 江北新区), as names of that place
-        self.areas = {area: doc_places[d] for d, title in (doc_titles or {}).items() if doc_places.get(d)
-                      for area in areas_of(title)}
+        self.areas = {
+            area: doc_places[d]
+            for d, title in (doc_titles or {}).items()
+            if doc_places.get(d)
+            for area in areas_of(title)
+        }
         self.departments = sorted({d for d in departments if d}, key=len, reverse=True)
         self.vocabulary = vocabulary  # corpus word -> in how many passages it occurs
         self.corpus_text = corpus_text  # folded, lower case
-        self.bigrams = {corpus_text[i:i + 2] for i in range(len(corpus_text) - 1)}
+        self.bigrams = {corpus_text[i : i + 2] for i in range(len(corpus_text) - 1)}
 
     def read(self, raw: str, previous: str | None = None) -> Question:
         text = check(raw)
@@ -209,16 +230,32 @@ class QuestionReader:
         places, levels, foreign = self.named_places(search)
         titled, part = self.titles.named(search)
         without_title = self.titles.without(search)
-        years = _YEAR.findall(_QUOTED.sub(" ", without_title))  # 《2030年前碳达峰行动方案》 names a document, not a year
-        tokens = self.tokenizer.tokens(without_title)  # an English question's own words: crosslingual.py adds corpus terms
+        years = _YEAR.findall(
+            _QUOTED.sub(" ", without_title)
+        )  # 《2030年前碳达峰行动方案》 names a document, not a year
+        tokens = self.tokenizer.tokens(
+            without_title
+        )  # an English question's own words: crosslingual.py adds corpus terms
         return Question(
-            raw=raw, text=text, asked=asked, search=search, corrections=corrections, english=english,
-            places=places, foreign_places=foreign, levels=levels, years=years,
-            title_docs=sorted(titled), title_part=part, intent=classify(without_title, self.departments),
+            raw=raw,
+            text=text,
+            asked=asked,
+            search=search,
+            corrections=corrections,
+            english=english,
+            places=places,
+            foreign_places=foreign,
+            levels=levels,
+            years=years,
+            title_docs=sorted(titled),
+            title_part=part,
+            intent=classify(without_title, self.departments),
             attribute=asked_attribute(without_title),
             only_instructions=all(_INSTRUCTION.search(c) for c in _CLAUSE_END.split(text) if c.strip()),
             quoted=[t for t in re.findall(r"“([^”]{2,20})”|\"([^\"]{2,20})\"", without_title) for t in t if t],
-            tokens=tokens, content=self.content_tokens(without_title, places), parts=split_parts(asked),
+            tokens=tokens,
+            content=self.content_tokens(without_title, places),
+            parts=split_parts(asked),
         )
 
     # ---- what it names ---------------------------------------------------------------------------
@@ -261,14 +298,18 @@ class QuestionReader:
         pinyin that differs in one character (天然汽 -> 天然气, 拉圾 -> 垃圾). The candidates are the
         corpus's own words; a run that is a common word elsewhere (jieba knows it) is left alone."""
         corrections: dict[str, str] = {}
-        known = [(a, a + n) for n in (2, 3, 4) for a in range(len(text) - n + 1)
-                 if text[a:a + n] in self.vocabulary or _common_word(text[a:a + n])]
+        known = [
+            (a, a + n)
+            for n in (2, 3, 4)
+            for a in range(len(text) - n + 1)
+            if text[a : a + n] in self.vocabulary or _common_word(text[a : a + n])
+        ]
         for size in (4, 3, 2):
             for start in range(len(text) - size + 1):
-                run = text[start:start + size]
+                run = text[start : start + size]
                 if run in corrections or not re.fullmatch(r"[\u4e00-\u9fff]+", run):
                     continue
-                if all(run[i:i + 2] in self.bigrams for i in range(size - 1)) and run in self.corpus_text:
+                if all(run[i : i + 2] in self.bigrams for i in range(size - 1)) and run in self.corpus_text:
                     continue  # (the set of the corpus's character pairs spares most substring searches)
                 end = start + size
                 if _common_word(run) or any(a < start < b or a < end < b for a, b in known):
@@ -282,8 +323,9 @@ class QuestionReader:
 
     def _homophone(self, run: str) -> str:
         key = pinyin_key(run)
-        candidates = [w for w in self._by_pinyin().get(key, ())
-                      if len(w) == len(run) and sum(a != b for a, b in zip(w, run)) == 1]
+        candidates = [
+            w for w in self._by_pinyin().get(key, ()) if len(w) == len(run) and sum(a != b for a, b in zip(w, run)) == 1
+        ]
         return max(candidates, key=lambda w: self.vocabulary.get(w, 0), default="")
 
     @functools.cache  # noqa: B019 - one reader per index, kept for the index's life
@@ -352,11 +394,11 @@ def asked_attribute(text: str) -> str:
     if not m:
         return ""
     quiet_jieba()
-    after = [(w, f) for w, f in pseg.lcut(text[m.end():]) if w.strip()][:2]
+    after = [(w, f) for w, f in pseg.lcut(text[m.end() :]) if w.strip()][:2]
     after = [(w, f) for w, f in after if f in _NOUNISH and w not in STOPWORDS and len(w) >= 2]
     if after:
         return after[0][0].lower()  # 发多少购车补贴: the thing asked follows its question word
-    words = [(w, f) for w, f in pseg.lcut(text[:m.start()]) if w.strip()]
+    words = [(w, f) for w, f in pseg.lcut(text[: m.start()]) if w.strip()]
     while words and (words[-1][1][:1] in _LIGHT_TAGS or words[-1][0] in _LIGHT_VERBS):
         words.pop()  # 的, 是, 定, 有, 达到 …: the grammar between the thing asked about and the question word
     if not words:
@@ -401,5 +443,3 @@ def place_names(text: str) -> list[str]:
     from .text import place_names as names
 
     return names(text)
-
-

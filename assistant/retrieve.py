@@ -3,6 +3,7 @@
 question (Question) -> the store's candidates (the union of each side's best, scored exactly on both
 sides) -> fusion (search/fusion.py) + document priors (search/priors.py) -> the best k, in scope.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -10,8 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .schema import Hit, Scope
-from .search import ChunkSearch
-from .search import fusion
+from .search import ChunkSearch, fusion
 from .search.priors import doc_priors, preferred
 from .settings import Settings
 from .store import IndexData
@@ -33,7 +33,9 @@ class Retriever:
     def embed_query(self, question: Question) -> np.ndarray:
         return np.ascontiguousarray(self.embedder.embed_queries([question.search]), dtype=np.float32)
 
-    def search(self, question: Question, k: int = 8, scope: Scope | None = None, query: np.ndarray | None = None) -> list[Hit]:
+    def search(
+        self, question: Question, k: int = 8, scope: Scope | None = None, query: np.ndarray | None = None
+    ) -> list[Hit]:
         chunks = self.data.chunks
         if not chunks:
             return []
@@ -48,8 +50,15 @@ class Retriever:
         if scope is not None:
             fused = np.where([scope.admits(chunks[i]) for i in found.rows], fused, -np.inf)
         order = [j for j in np.argsort(-fused, kind="stable")[:k] if np.isfinite(fused[j])]
-        return [Hit(chunk=chunks[found.rows[j]], score=float(fused[j]), dense=float(found.dense[j]), bm25=float(found.sparse[j]))
-                for j in order]
+        return [
+            Hit(
+                chunk=chunks[found.rows[j]],
+                score=float(fused[j]),
+                dense=float(found.dense[j]),
+                bm25=float(found.sparse[j]),
+            )
+            for j in order
+        ]
 
     def _doc_prior(self, question: Question, rows: np.ndarray) -> np.ndarray:
         prior = self.doc_priors(question)

@@ -3,6 +3,7 @@
 files -> Document -> Clause tree (+ Responsibility) -> Chunk -> index
 question -> Hit -> Answer (with Citation)
 """
+
 from __future__ import annotations
 
 import bisect
@@ -247,6 +248,8 @@ def read_questions(paths: list) -> list[QuestionRecord]:
                     raw["question"] = scrub(raw["question"])  # "\ud800" cannot be encoded
                 record = QuestionRecord.model_validate(raw)
             except ValueError as exc:
-                raise ValueError(f"{path}:{n}: expected a JSON object with a 'question' field ({exc.__class__.__name__})") from exc
+                raise ValueError(
+                    f"{path}:{n}: expected a JSON object with a 'question' field ({exc.__class__.__name__})"
+                ) from exc
             out.append(record if record.id else record.model_copy(update={"id": str(n)}))
     return out

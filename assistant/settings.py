@@ -1,4 +1,5 @@
 """The one home of defaults. Every field can be set by an environment variable POLICYQA_<NAME>."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -62,4 +63,3 @@ class Settings(BaseSettings):
     llm_api_key: str = ""  # POLICYQA_LLM_API_KEY; a local server may need none
     llm_timeout: float = 30.0  # seconds; past it the extractive answer is shown
     llm_passages: int = 5  # numbered passages the model sees
-

@@ -9,6 +9,7 @@ name, which loading falls back to and the next build renames back. Index writes 
 turns under an flock on that folder (the kernel releases it when its holder dies, even by SIGKILL),
 and whoever holds it may delete the leftovers of killed builds: no other build can be writing them.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -75,7 +76,9 @@ class IndexData:
     sentences: np.ndarray  # (n_sentences, 3) int: chunk row, start, end within the chunk's text
     sentence_vectors: np.ndarray  # (n_sentences, dim) float32
     targets: list[Target]
-    files: dict[str, str] = field(default_factory=dict)  # a store's own files (name -> text), listed in manifest["store"]
+    files: dict[str, str] = field(
+        default_factory=dict
+    )  # a store's own files (name -> text), listed in manifest["store"]
     units: list[str] = field(default_factory=list)  # every text embedded once (indexer.embedding_units)
     unit_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     lexicon: list[str] = field(default_factory=list)  # the corpus's subject words (indexer.lexicon)
@@ -101,7 +104,9 @@ def save_index(index_dir: Path, data: IndexData) -> None:
             _clear_leftovers(index_dir)
             _write_and_swap(index_dir, data)
     except OSError as exc:
-        raise IndexWriteError(f"cannot write the index to {index_dir} ({exc}): choose a writable folder with --index") from exc
+        raise IndexWriteError(
+            f"cannot write the index to {index_dir} ({exc}): choose a writable folder with --index"
+        ) from exc
 
 
 def _write_and_swap(index_dir: Path, data: IndexData) -> None:
@@ -199,10 +204,14 @@ def read_manifest(index_dir: Path) -> dict:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise IndexLoadError(f"the index at {index_dir} is damaged ({exc}): run `policyqa index` to rebuild it") from exc
+        raise IndexLoadError(
+            f"the index at {index_dir} is damaged ({exc}): run `policyqa index` to rebuild it"
+        ) from exc
     problem = _manifest_problem(manifest)
     if problem:
-        raise IndexLoadError(f"the index at {index_dir} is damaged (its manifest.json {problem}): run `policyqa index` to rebuild it")
+        raise IndexLoadError(
+            f"the index at {index_dir} is damaged (its manifest.json {problem}): run `policyqa index` to rebuild it"
+        )
     return manifest
 
 
@@ -258,9 +267,13 @@ def load_index(index_dir: Path, embedder_id: str | None = None) -> IndexData:
         if data.dense is not None:
             consistent = consistent and data.dense.ntotal == len(data.chunks) and data.dense.d == width
     except Exception as exc:  # any unreadable part: one message that says what to run
-        raise IndexLoadError(f"the index at {index_dir} is damaged ({type(exc).__name__}: {exc}): run `policyqa index` to rebuild it") from exc
+        raise IndexLoadError(
+            f"the index at {index_dir} is damaged ({type(exc).__name__}: {exc}): run `policyqa index` to rebuild it"
+        ) from exc
     if not consistent:
-        raise IndexLoadError(f"the index at {index_dir} is inconsistent (its chunks, vectors and manifest disagree): run `policyqa index` to rebuild it")
+        raise IndexLoadError(
+            f"the index at {index_dir} is inconsistent (its chunks, vectors and manifest disagree): run `policyqa index` to rebuild it"
+        )
     return data
 
 
@@ -307,7 +320,9 @@ def _verify_files(folder: Path, manifest: dict, index_dir: Path) -> None:
     for name, digest in manifest.get("files", {}).items():
         path = folder / name
         if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
-            raise IndexLoadError(f"the index at {index_dir} is damaged ({name} is missing or altered): run `policyqa index` to rebuild it")
+            raise IndexLoadError(
+                f"the index at {index_dir} is damaged ({name} is missing or altered): run `policyqa index` to rebuild it"
+            )
 
 
 def previous_vectors(index_dir: Path, embedder_id: str) -> dict[str, np.ndarray]:

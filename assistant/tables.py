@@ -1,5 +1,6 @@
 """Plain-text tables for terminals and the README: one renderer (tabulate, with wcwidth so that Chinese
 characters count two columns)."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -11,5 +12,6 @@ def render(rows: Sequence[Sequence[object]], headers: Sequence[str], left: Seque
 
     tabulate.WIDE_CHARS_MODE = True  # Chinese text takes two columns per character
     align = ["left" if i in left else "right" for i in range(len(headers))]
-    return tabulate.tabulate([list(r) for r in rows], headers=list(headers), colalign=align, tablefmt="simple",
-                             disable_numparse=True)
+    return tabulate.tabulate(
+        [list(r) for r in rows], headers=list(headers), colalign=align, tablefmt="simple", disable_numparse=True
+    )

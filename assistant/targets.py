@@ -4,6 +4,7 @@ A sentence is read as comma-clauses: a deadline (到2025年, 2023年底前, “�
 clauses after it until another one appears; each clause with a figure and a target verb, or with an
 end state such as 清零 / 达峰, is a row. A sentence with several targets yields several rows.
 """
+
 from __future__ import annotations
 
 import re
@@ -12,10 +13,51 @@ from .knowledge import find_notes
 from .schema import Clause, Document, Responsibility, Target
 
 UNITS = (
-    "万千瓦时", "亿千瓦时", "千瓦时", "亿千瓦", "万千瓦", "千瓦", "兆瓦", "吉瓦", "克/千瓦时", "克标准煤/千瓦时",
-    "亿立方米", "万立方米", "亿立方", "万立方", "立方米", "亿吨标准煤", "万吨标准煤", "吨标准煤", "亿吨", "万吨", "吨",
-    "万平方米", "平方米", "万㎡", "㎡", "万亩", "亩", "公里", "千米", "万辆", "辆", "万个", "个", "家", "座", "项", "条",
-    "亿元", "万元", "元", "%", "％", "个百分点", "倍", "小时",
+    "万千瓦时",
+    "亿千瓦时",
+    "千瓦时",
+    "亿千瓦",
+    "万千瓦",
+    "千瓦",
+    "兆瓦",
+    "吉瓦",
+    "克/千瓦时",
+    "克标准煤/千瓦时",
+    "亿立方米",
+    "万立方米",
+    "亿立方",
+    "万立方",
+    "立方米",
+    "亿吨标准煤",
+    "万吨标准煤",
+    "吨标准煤",
+    "亿吨",
+    "万吨",
+    "吨",
+    "万平方米",
+    "平方米",
+    "万㎡",
+    "㎡",
+    "万亩",
+    "亩",
+    "公里",
+    "千米",
+    "万辆",
+    "辆",
+    "万个",
+    "个",
+    "家",
+    "座",
+    "项",
+    "条",
+    "亿元",
+    "万元",
+    "元",
+    "%",
+    "％",
+    "个百分点",
+    "倍",
+    "小时",
 )
 _UNIT = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
 VALUE = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?)\s*({_UNIT})")
@@ -24,15 +66,33 @@ DEADLINE = re.compile(
     r"|(到|至)?\s*“?(十[四五]五)”?\s*(末|期间|时期)"
 )
 END_STATE = re.compile(r"(清零|达到峰值|达峰|全覆盖|全面推广|全面建成|基本建成|建成)(?![行工方目试])")
-TARGET_VERB = re.compile(r"达到|达|提高|提升|下降|降低|降至|降到|减少|控制在|保持在|不低于|不超过|不少于|超过|力争|完成|打造|建成|建设|培育|新增|累计|覆盖|占比|比重|比例|替代率")
-QUALIFIERS = ("以上", "以内", "以下", "左右", "力争", "不低于", "不超过", "不少于", "大于", "高于", "低于", "约", "原则上")
+TARGET_VERB = re.compile(
+    r"达到|达|提高|提升|下降|降低|降至|降到|减少|控制在|保持在|不低于|不超过|不少于|超过|力争|完成|打造|建成|建设|培育|新增|累计|覆盖|占比|比重|比例|替代率"
+)
+QUALIFIERS = (
+    "以上",
+    "以内",
+    "以下",
+    "左右",
+    "力争",
+    "不低于",
+    "不超过",
+    "不少于",
+    "大于",
+    "高于",
+    "低于",
+    "约",
+    "原则上",
+)
 BASELINE = re.compile(r"比\s*(20\d\d)\s*年|在现有水平上|较\s*(20\d\d)\s*年")
 SCOPES = ("全市", "全省", "全国", "全区", "市域", "省域")
 DEFAULT_SCOPE = {"市": "全市", "省": "全省", "国家": "全国"}
 COUNT_VERB = re.compile(r"(打造|建成|建设|培育|创建|新增|建立|实施|开展|引进|推广|选择)\s*$")
 _ADVERBS = re.compile(r"^(率先|基本|全面|初步|力争|确保|要|将)+$")
 _STRIP_HEAD = re.compile(r"^(并|且|同时|其中|分别|积极|力争|确保|实现|完成|推动|推进|加快|努力|使|让|将|把)+")
-_STRIP_TAIL = re.compile(r"(要|需|应|将|力争|原则上|分别|大于|高于|低于|达到|达|提高至|提高到|提高|提升至|提升到|提升|增长|增加到|增加|下降至|下降到|下降|降低|降至|降到|减少|控制在|保持在|不低于|不超过|不少于|超过|占|为|约|实现|完成)+$")
+_STRIP_TAIL = re.compile(
+    r"(要|需|应|将|力争|原则上|分别|大于|高于|低于|达到|达|提高至|提高到|提高|提升至|提升到|提升|增长|增加到|增加|下降至|下降到|下降|降低|降至|降到|减少|控制在|保持在|不低于|不超过|不少于|超过|占|为|约|实现|完成)+$"
+)
 
 
 _BEFORE_VALUE = ("力争", "约", "不低于", "不超过", "不少于", "大于", "高于", "低于")  # in the order they read
@@ -84,9 +144,20 @@ def deadline_targets(notes: list[Responsibility], clauses: dict[str, Clause]) ->
         clause = clauses.get(note.clause_id)
         if not note.deadline or clause is None:
             continue
-        rows.append(Target(doc_id=note.doc_id, clause_id=note.clause_id, path=clause.path, sentence=note.note,
-                           segment=note.note, deadline=note.deadline, indicator=clause.heading or clause.path,
-                           value="完成", qualifier="", scope=""))
+        rows.append(
+            Target(
+                doc_id=note.doc_id,
+                clause_id=note.clause_id,
+                path=clause.path,
+                sentence=note.note,
+                segment=note.note,
+                deadline=note.deadline,
+                indicator=clause.heading or clause.path,
+                value="完成",
+                qualifier="",
+                scope="",
+            )
+        )
     return rows
 
 
@@ -110,15 +181,24 @@ def sentence_targets(doc: Document, clause: Clause, sentence: str, deadline: str
         found = DEADLINE.search(seg)
         if found:
             deadline = _deadline_text(found)
-            seg_body = seg[found.end():]
+            seg_body = seg[found.end() :]
         else:
             seg_body = seg
         for row in _segment_targets(seg_body, seg):
             row["indicator"] = row["indicator"] or last_indicator  # 到2025年…达到4.5亿吨，到2030年达到5.1亿吨
             last_indicator = row["indicator"]
-            rows.append(Target(doc_id=doc.doc_id, clause_id=clause.clause_id, path=clause.path, sentence=sentence,
-                               segment=seg.strip(" ,，;；。"), deadline=deadline,
-                               scope=_scope(seg) or _scope(sentence) or default_scope, **row))
+            rows.append(
+                Target(
+                    doc_id=doc.doc_id,
+                    clause_id=clause.clause_id,
+                    path=clause.path,
+                    sentence=sentence,
+                    segment=seg.strip(" ,，;；。"),
+                    deadline=deadline,
+                    scope=_scope(seg) or _scope(sentence) or default_scope,
+                    **row,
+                )
+            )
     return rows, deadline
 
 
@@ -156,15 +236,24 @@ def _segment_targets(body: str, seg: str) -> list[dict]:
         before = body[prev_end : m.start()]
         if rows and not re.sub(r"[、和及与,，\s]|以上|左右|以内|以下", "", before):
             # 分别下降8%、8%、10%以上: a list of figures for the indicators named before the first
-            rows.append(dict(rows[-1], value=m.group(1), unit=m.group(2).replace("％", "%"), qualifier=_qualifier(body, m)))
+            rows.append(
+                dict(rows[-1], value=m.group(1), unit=m.group(2).replace("％", "%"), qualifier=_qualifier(body, m))
+            )
             prev_end = m.end()
             continue
         counted = COUNT_VERB.search(before)  # 首批打造10个左右零碳示范工程: the thing follows the figure
         indicator = _indicator_after(body[m.end() :]) if counted else _indicator(before)
         indicator = indicator or _indicator_after(body[m.end() :])
         indicator = indicator or (rows[-1]["indicator"] if rows else "")  # A、B比重分别达到45%、50%
-        rows.append(dict(indicator=indicator, value=m.group(1), unit=m.group(2).replace("％", "%"),
-                         qualifier=_qualifier(body, m), baseline=_baseline(before)))
+        rows.append(
+            dict(
+                indicator=indicator,
+                value=m.group(1),
+                unit=m.group(2).replace("％", "%"),
+                qualifier=_qualifier(body, m),
+                baseline=_baseline(before),
+            )
+        )
         prev_end = m.end()
     return rows
 
@@ -177,7 +266,7 @@ def _indicator(before: str) -> str:
     text = BASELINE.sub("", before)
     text = re.sub(r"(全市|全省|全国|全区)", "", text)
     text = re.split(r"[,，;；]", text)[-1]
-    text = text.strip(" ,，;；。“”\"")
+    text = text.strip(' ,，;；。“”"')
     text = _STRIP_TAIL.sub("", text).strip()
     text = _STRIP_HEAD.sub("", text).strip()
     return text if len(text) >= 2 and not _ADVERBS.match(text) else ""

@@ -1,4 +1,5 @@
 """Normalisation and tokenising, shared by indexing and querying so both sides see the same forms."""
+
 from __future__ import annotations
 
 import functools

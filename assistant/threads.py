@@ -9,6 +9,7 @@ loaded: `apply` sets it then, and says so when it is too late.
 - The server: `SERVER`, the policy its load test measured best at 1, 4 and 20 users (`python -m
   assistant.load --sweep`); POLICYQA_OMP_WAIT_POLICY / POLICYQA_OMP_THREADS override it.
 """
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,10 @@ class ThreadPolicy:
 
     @property
     def label(self) -> str:
-        parts = [f"OMP_WAIT_POLICY={self.wait}" if self.wait else "default wait",
-                 f"OMP_NUM_THREADS={self.threads}" if self.threads else "threads = cores"]
+        parts = [
+            f"OMP_WAIT_POLICY={self.wait}" if self.wait else "default wait",
+            f"OMP_NUM_THREADS={self.threads}" if self.threads else "threads = cores",
+        ]
         return ", ".join(parts)
 
     def env(self) -> dict[str, str]:

@@ -4,6 +4,7 @@ calibrated decision (decision.py) says whether anything does, render.py writes t
 question (Question) + hits -> Ask -> the first strategy that applies -> Reply (found, text, citations,
 the strategy's name, or `not_found:<rule>`).
 """
+
 from __future__ import annotations
 
 import re
@@ -29,8 +30,16 @@ __all__ = ["Answerer", "Ask", "Reply", "STRATEGIES", "RULES"]
 
 
 class Answerer:
-    def __init__(self, data: IndexData, tokenizer: Tokenizer, max_chars: int = 300, max_list_chars: int = 600,
-                 home_place: str = "", decision: decisions.Decision | None = None, rules_off: frozenset[str] = frozenset()):
+    def __init__(
+        self,
+        data: IndexData,
+        tokenizer: Tokenizer,
+        max_chars: int = 300,
+        max_list_chars: int = 600,
+        home_place: str = "",
+        decision: decisions.Decision | None = None,
+        rules_off: frozenset[str] = frozenset(),
+    ):
         """`decision` defaults to the one fitted for the index's embedder (decision.for_embedder);
         `rules_off` names abstention rules left out (to measure what each adds)."""
         self.data = data
@@ -127,12 +136,16 @@ class Answerer:
         sentences = [t for c in self.clause_chunks.get(task.clause_id, []) for t in plain_sentences(c)]
         if not sentences:
             return ""
-        best = max(sentences, key=lambda t: (2 * (stem in t) + sum(ch in t for ch in stem) / max(1, len(stem)),
-                                             -sentences.index(t)))
+        best = max(
+            sentences,
+            key=lambda t: (2 * (stem in t) + sum(ch in t for ch in stem) / max(1, len(stem)), -sentences.index(t)),
+        )
         return "：" + render.window(best, list(stem), lambda q, t: sum(ch in t for ch in q), 80).rstrip("。；;，, ")
 
     def target_chunk(self, row: Target) -> Chunk | None:
-        return next((c for c in self.clause_chunks.get(row.clause_id, []) if row.segment and row.segment in c.text), None)
+        return next(
+            (c for c in self.clause_chunks.get(row.clause_id, []) if row.segment and row.segment in c.text), None
+        )
 
     def target_of(self, cand: Candidate, q: Question) -> Target | None:
         """The target row the chosen sentence states about what the question asks (its indicator)."""
@@ -149,8 +162,16 @@ class Answerer:
         (森林覆盖率和森林蓄积量), in the sentence's order."""
         rows = [t for t in self.targets.get(cand.chunk.clause_id, []) if t.sentence == row.sentence]
         asked = "".join(q.content)
-        named = [t for t in rows if t is row or (t.indicator != row.indicator and t.indicator in asked
-                                                   or self.scorer.coverage(q.content, t.indicator) >= 0.9)]
+        named = [
+            t
+            for t in rows
+            if t is row
+            or (
+                t.indicator != row.indicator
+                and t.indicator in asked
+                or self.scorer.coverage(q.content, t.indicator) >= 0.9
+            )
+        ]
         return [t for t in named if t.deadline == row.deadline][:3] or [row]
 
     # ---- writing ---------------------------------------------------------------------------------
@@ -164,8 +185,12 @@ class Answerer:
             n = render.cite(citations, cand.chunk, cand.hit.score)
             row = self.target_of(cand, q) if q.intent.kind == "target" else None
             if row is not None:
-                text = "，".join(render.target_text(r, with_deadline=i == 0) for i, r in enumerate(self.also_asked(cand, row, q)))
-                whole = render.target_text(row.model_copy(update={"segment": render.shorten(cand.text, q.content, cov)}))
+                text = "，".join(
+                    render.target_text(r, with_deadline=i == 0) for i, r in enumerate(self.also_asked(cand, row, q))
+                )
+                whole = render.target_text(
+                    row.model_copy(update={"segment": render.shorten(cand.text, q.content, cov)})
+                )
                 if not q.intent.yes_no and cov(q.content, whole) - cov(q.content, text) >= render.MORE_ASKED:
                     text = whole  # the question asks more than the rows state (几个项目?总投资多少?)
             elif q.intent.kind == "target":
@@ -189,7 +214,9 @@ class Answerer:
             c = cands[0]
             n = render.cite(citations, c.chunk, c.hit.score)
             row = self.target_of(c, q)
-            text = render.target_text(row) if row is not None else render.shorten(c.text, q.content, self.scorer.coverage)
+            text = (
+                render.target_text(row) if row is not None else render.shorten(c.text, q.content, self.scorer.coverage)
+            )
             parts.append(f"《{c.chunk.doc_title}》：{strip_notes(text).rstrip('。；;，, ')}[{n}]。")
         if not parts:
             every = sorted((h for hits in per_place.values() for h in hits), key=lambda h: -h.score)

@@ -10,6 +10,7 @@ Before any strategy (RULES: return the not-found reply, or ""):
 Against the best candidate once the decision has ranked them (SENTENCE_RULES: True declines):
     attribute_absent  the passage never names what a value question asks about (…的利率是多少)
 """
+
 from __future__ import annotations
 
 import re
@@ -28,10 +29,12 @@ RULES: list[tuple[str, Rule]] = []
 SentenceRule = Callable[["Candidate"], bool]
 SENTENCE_RULES: list[tuple[str, SentenceRule]] = []  # against the best candidate, after the decision ranked them
 
+
 def rule(name: str) -> Callable[[Rule], Rule]:
     def register(fn: Rule) -> Rule:
         RULES.append((name, fn))
         return fn
+
     return register
 
 
@@ -64,6 +67,7 @@ def sentence_rule(name: str) -> Callable[[SentenceRule], SentenceRule]:
     def register(fn: SentenceRule) -> SentenceRule:
         SENTENCE_RULES.append((name, fn))
         return fn
+
     return register
 
 
@@ -71,6 +75,3 @@ def sentence_rule(name: str) -> Callable[[SentenceRule], SentenceRule]:
 def attribute_absent(best: Candidate) -> bool:
     """The best passage never names what the question asks the value of (…的利率是多少)."""
     return bool(best.features.get("attribute_absent"))
-
-
-

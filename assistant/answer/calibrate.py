@@ -15,6 +15,7 @@ threshold, or in scope and its best candidate clears it and holds the evidence.
 A set with a `<name>.split.json` beside it (`{"tune": [ids], "test": [ids]}`) gives only the half
 asked for with --half; the other half is never read here.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
 from sklearn.model_selection import StratifiedGroupKFold
 
 from .candidates import FEATURES
@@ -90,25 +90,43 @@ def collect(assistant, questions: list[dict], progress: bool = False) -> Collect
         english.append(q.english)
         kinds.append(q.intent.kind)
         ids.append(row["id"])
-    return Collected(np.array(xs, dtype=np.float64).reshape(-1, len(FEATURES)), np.array(ys, dtype=np.int8),
-                     np.array(groups, dtype=np.int32), np.array(abstain), np.array(answerable), np.array(english),
-                     np.array(kinds), ids, model_of(assistant.embedder.id))
+    return Collected(
+        np.array(xs, dtype=np.float64).reshape(-1, len(FEATURES)),
+        np.array(ys, dtype=np.int8),
+        np.array(groups, dtype=np.int32),
+        np.array(abstain),
+        np.array(answerable),
+        np.array(english),
+        np.array(kinds),
+        ids,
+        model_of(assistant.embedder.id),
+    )
 
 
 def _holds(assistant, cand, evidence: list[str]) -> bool:
     """Whether the candidate's sentence (its note included), or the note that closes it, holds evidence."""
     if not evidence:
         return False
-    sentence = norm(cand.chunk.text[cand.span[0]:cand.span[1]])
+    sentence = norm(cand.chunk.text[cand.span[0] : cand.span[1]])
     note = assistant.answerer.note_for(cand.chunk, cand.text)
     closing = norm(note.note) if note is not None else ""
     return any(e in sentence or (closing and e in closing) for e in evidence)
 
 
 def save(collected: Collected, path: Path) -> None:
-    np.savez_compressed(path, x=collected.x, y=collected.y, group=collected.group, abstain=collected.abstain,
-                        answerable=collected.answerable, english=collected.english, kind=collected.kind,
-                        ids=np.array(collected.ids), features=np.array(FEATURES), embedder=np.array(collected.embedder))
+    np.savez_compressed(
+        path,
+        x=collected.x,
+        y=collected.y,
+        group=collected.group,
+        abstain=collected.abstain,
+        answerable=collected.answerable,
+        english=collected.english,
+        kind=collected.kind,
+        ids=np.array(collected.ids),
+        features=np.array(FEATURES),
+        embedder=np.array(collected.embedder),
+    )
 
 
 def load_collected(paths: list[Path]) -> Collected:
@@ -121,17 +139,23 @@ def load_collected(paths: list[Path]) -> Collected:
         parts.append((data, offset))
         offset += len(data["ids"])
     return Collected(
-        np.concatenate([d["x"] for d, _ in parts]), np.concatenate([d["y"] for d, _ in parts]),
-        np.concatenate([d["group"] + o for d, o in parts]), np.concatenate([d["abstain"] for d, _ in parts]),
-        np.concatenate([d["answerable"] for d, _ in parts]), np.concatenate([d["english"] for d, _ in parts]),
-        np.concatenate([d["kind"] for d, _ in parts]), [str(i) for d, _ in parts for i in d["ids"]],
+        np.concatenate([d["x"] for d, _ in parts]),
+        np.concatenate([d["y"] for d, _ in parts]),
+        np.concatenate([d["group"] + o for d, o in parts]),
+        np.concatenate([d["abstain"] for d, _ in parts]),
+        np.concatenate([d["answerable"] for d, _ in parts]),
+        np.concatenate([d["english"] for d, _ in parts]),
+        np.concatenate([d["kind"] for d, _ in parts]),
+        [str(i) for d, _ in parts for i in d["ids"]],
         embedder=_one_embedder({str(d["embedder"]) for d, _ in parts}),
     )
 
 
 def _one_embedder(models: set[str]) -> str:
     if len(models) > 1:
-        raise ValueError(f"features collected with different embedders ({', '.join(sorted(models))}) cannot be fitted together")
+        raise ValueError(
+            f"features collected with different embedders ({', '.join(sorted(models))}) cannot be fitted together"
+        )
     return models.pop() if models else ""
 
 
@@ -141,7 +165,7 @@ def fit(data: Collected, regularisation: float = 1.0):
     Step 1 (which sentence) is scored out of fold; step 2 (does the best one answer) is fitted on those
     out-of-fold scores, as it will meet scores of questions the weights did not see, and is itself
     scored out of fold for the report and the threshold."""
-    from .decision import Decision, Logistic
+    from .decision import Decision
 
     # out-of-fold scores averaged over REPEATS shufflings of the folds: one split's luck moves the
     # threshold by a few questions, and with them the out-of-scope figure
@@ -161,11 +185,21 @@ def fit(data: Collected, regularisation: float = 1.0):
             model = _logistic(qx[train], target[train], QUESTION_FEATURES, regularisation)
             q_oof[test] += model([rows[i] for i in test]) / REPEATS
     threshold, accuracy, table = best_threshold(data, q_oof, best)
-    decision = Decision(_logistic(data.x, data.y, FEATURES, regularisation),
-                        _logistic(qx, target, QUESTION_FEATURES, regularisation), threshold, data.embedder)
-    report = {"questions": int(len(data.ids)), "candidates": int(len(data.y)), "out_of_fold_accuracy": accuracy,
-              "threshold": round(threshold, 3), "by_kind": table,
-              "sentence_weights": _weights(decision.sentence), "answer_weights": _weights(decision.answer)}
+    decision = Decision(
+        _logistic(data.x, data.y, FEATURES, regularisation),
+        _logistic(qx, target, QUESTION_FEATURES, regularisation),
+        threshold,
+        data.embedder,
+    )
+    report = {
+        "questions": int(len(data.ids)),
+        "candidates": int(len(data.y)),
+        "out_of_fold_accuracy": accuracy,
+        "threshold": round(threshold, 3),
+        "by_kind": table,
+        "sentence_weights": _weights(decision.sentence),
+        "answer_weights": _weights(decision.answer),
+    }
     return decision, report
 
 
@@ -204,8 +238,11 @@ def _question_rows(data: Collected, p: np.ndarray) -> tuple[list[dict], np.ndarr
             best.append(-1)
             continue
         order = idx[np.argsort(-p[idx], kind="stable")]
-        rows.append(question_row([float(p[i]) for i in order[:2]], _row(data.x[order[0]]), bool(data.english[g]),
-                                 str(data.kind[g])))
+        rows.append(
+            question_row(
+                [float(p[i]) for i in order[:2]], _row(data.x[order[0]]), bool(data.english[g]), str(data.kind[g])
+            )
+        )
         target.append(int(bool(data.y[order[0]]) and not data.abstain[g]))
         best.append(int(order[0]))
     return rows, np.array(target), np.array(best)
@@ -215,8 +252,10 @@ def best_threshold(data: Collected, q: np.ndarray, best: np.ndarray) -> tuple[fl
     """The threshold on step 2's probability at which the question-level decision is right most often,
     that accuracy, and the accuracy on in-scope and out-of-scope questions there."""
     right = np.array([b >= 0 and bool(data.y[b]) for b in best])
-    curve = [(float(t), float(np.where(data.abstain, q < t, (q >= t) & right).mean()))
-             for t in np.unique(np.concatenate([[0.0, 1.0], q]))]
+    curve = [
+        (float(t), float(np.where(data.abstain, q < t, (q >= t) & right).mean()))
+        for t in np.unique(np.concatenate([[0.0, 1.0], q]))
+    ]
     top = max(curve, key=lambda ta: ta[1])
     t = top[0]
     inscope = ~data.abstain

@@ -6,6 +6,7 @@ heading says), how well its passage ranked, whether it carries what the intent w
 the asked year, unit, or a responsibility note), and whether it is about the place the question names.
 Each feature is computed the same way for every question; their weights are fitted (decision.py).
 """
+
 from __future__ import annotations
 
 import math
@@ -25,15 +26,45 @@ if TYPE_CHECKING:
 
 CANDIDATE_HITS = 8  # passages whose sentences are considered
 MIN_SENTENCE = 6
-FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(%|％|‰|[万亿千百]?(?:千瓦时|千瓦|兆瓦|吨|元|立方米|平方米|公里|亩|辆|个|家|座|项|户|人|倍|小时|天|年)|个百分点)")
+FIGURE = re.compile(
+    r"\d+(?:\.\d+)?\s*(%|％|‰|[万亿千百]?(?:千瓦时|千瓦|兆瓦|吨|元|立方米|平方米|公里|亩|辆|个|家|座|项|户|人|倍|小时|天|年)|个百分点)"
+)
 DATE = re.compile(r"20\d\d\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*月底|十[四五]五")
 YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 
 FEATURES = (
-    "dense", "dense_gap", "coverage", "coverage_gap", "context", "passage", "hit", "first_hit", "rare_missing",
-    "figure_wanted", "time_wanted", "day_wanted", "year_match", "year_other", "year_absent", "unit_match",
-    "unit_absent", "attribute_absent", "claim_match", "quoted_match", "place_match", "place_other", "foreign_place", "home",
-    "title_match", "note", "headline", "headline_dept", "meta_line", "first_sentence", "length", "english_dense",
+    "dense",
+    "dense_gap",
+    "coverage",
+    "coverage_gap",
+    "context",
+    "passage",
+    "hit",
+    "first_hit",
+    "rare_missing",
+    "figure_wanted",
+    "time_wanted",
+    "day_wanted",
+    "year_match",
+    "year_other",
+    "year_absent",
+    "unit_match",
+    "unit_absent",
+    "attribute_absent",
+    "claim_match",
+    "quoted_match",
+    "place_match",
+    "place_other",
+    "foreign_place",
+    "home",
+    "title_match",
+    "note",
+    "headline",
+    "headline_dept",
+    "meta_line",
+    "first_sentence",
+    "length",
+    "english_dense",
 )
 DAY = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*月(底|末|中旬|上旬|下旬)")
 _TITLED = re.compile(r"《[^》]*》")
@@ -73,7 +104,9 @@ class Scorer:
         notes_of: dict[str, list[int]] = {}
         for n in data.notes:
             notes_of.setdefault(n.clause_id, []).append(n.start)
-        self.noted = {c.chunk_id for c in data.chunks if any(c.start <= s < c.end + 2 for s in notes_of.get(c.clause_id, ()))}
+        self.noted = {
+            c.chunk_id for c in data.chunks if any(c.start <= s < c.end + 2 for s in notes_of.get(c.clause_id, ()))
+        }
 
     def _folded(self, chunk: Chunk) -> tuple[str, str]:
         """(context, context + text) of a chunk, folded once for the index's life: what a passage says
@@ -91,7 +124,9 @@ class Scorer:
         """Whether the word occurs anywhere in the documents (titles, headings and text, folded)."""
         if self._corpus_text is None:  # built once, on first use; a race builds the same string twice
             seen = {c.doc_title for c in self._chunks}
-            self._corpus_text = "\n".join([*seen, *(fold(f"{' '.join(c.heading_path)} {c.text}").lower() for c in self._chunks)])
+            self._corpus_text = "\n".join(
+                [*seen, *(fold(f"{' '.join(c.heading_path)} {c.text}").lower() for c in self._chunks)]
+            )
         return word in self._corpus_text
 
     def idf(self, token: str) -> float:
@@ -117,8 +152,9 @@ class Scorer:
 
     # ---- candidates -----------------------------------------------------------------------------
 
-    def candidates(self, question: Question, hits: list[Hit], query: np.ndarray,
-                   preferred: set[str] = frozenset()) -> list[Candidate]:
+    def candidates(
+        self, question: Question, hits: list[Hit], query: np.ndarray, preferred: set[str] = frozenset()
+    ) -> list[Candidate]:
         if not hits:
             return []
         top = max(h.score for h in hits[:CANDIDATE_HITS]) or 1.0
@@ -138,8 +174,9 @@ class Scorer:
         _relative(out, "coverage", "coverage_gap")
         return out
 
-    def _features(self, q: Question, cand: Candidate, index: int, hit: float, query: np.ndarray,
-                  preferred: set[str]) -> dict[str, float]:
+    def _features(
+        self, q: Question, cand: Candidate, index: int, hit: float, query: np.ndarray, preferred: set[str]
+    ) -> dict[str, float]:
         chunk, text = cand.chunk, cand.text
         dense = float(self.sentence_vectors[cand.row] @ query.reshape(-1))
         context, passage = self._folded(chunk)
@@ -166,8 +203,10 @@ class Scorer:
             "unit_match": float(bool(intent.unit) and _has_unit(text, intent.unit)),
             "unit_absent": float(bool(intent.unit) and not _has_unit(chunk.text, intent.unit)),
             "attribute_absent": float(bool(q.attribute) and q.attribute not in passage),
-            "claim_match": float(bool(intent.claims) and any(re.search(rf"(?<![\d.]){re.escape(c)}(?![\d.])", text)
-                                                             for c in intent.claims)),
+            "claim_match": float(
+                bool(intent.claims)
+                and any(re.search(rf"(?<![\d.]){re.escape(c)}(?![\d.])", text) for c in intent.claims)
+            ),
             "quoted_match": float(any(t in text for t in q.quoted)),
             "place_match": float(bool(named) and place in named),
             "place_other": float(bool(named or q.levels) and chunk.doc_id not in preferred),
@@ -206,7 +245,7 @@ def strip_notes(text: str) -> str:
 
 def strip_label(line: str) -> str:
     marker = match_marker(line)
-    return line.lstrip()[len(marker[2]):].strip() if marker else line.strip().lstrip("—- ")
+    return line.lstrip()[len(marker[2]) :].strip() if marker else line.strip().lstrip("—- ")
 
 
 def is_heading(sentence: str, chunk: Chunk) -> bool:
@@ -219,7 +258,7 @@ def topic_lead(chunk: Chunk) -> str:
     """The lead sentence that opens the chunk's topic (严格控制煤炭消费增长), or ""."""
     body = after_heading(chunk.text.split("\n")[0]) if chunk.text else ""
     spans = split_sentences(body)
-    first = body[spans[0][0]:spans[0][1]].strip() if spans else ""
+    first = body[spans[0][0] : spans[0][1]].strip() if spans else ""
     return first.rstrip("。") if first and is_lead(first, 2) else ""
 
 
@@ -227,6 +266,6 @@ def after_heading(line: str) -> str:
     marker = match_marker(line)
     if not marker:
         return line
-    rest = line.lstrip()[len(marker[2]):]
+    rest = line.lstrip()[len(marker[2]) :]
     heading, body = split_heading(rest)
     return rest[body:] if heading else rest

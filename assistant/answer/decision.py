@@ -11,6 +11,7 @@ Weights, standardisation and threshold are fitted on labelled questions by `poli
 (assistant/answer/calibrate.py) and shipped in assistant/data/decisions/, one per embedder model; nothing
 here is set by hand but the uncalibrated default for a model none was fitted on.
 """
+
 from __future__ import annotations
 
 import functools
@@ -28,8 +29,16 @@ DECISIONS = Path(__file__).resolve().parent.parent / "data" / "decisions"  # one
 # what the answerability step reads of the best candidate, beside its p and its lead over the next
 # (fewer than the sentence step reads: with a few dozen out-of-scope questions to fit on, a longer list
 # fitted the folds better and the held-out ones worse)
-TOP_FEATURES = ("dense", "coverage", "passage", "rare_missing", "attribute_absent", "year_absent", "unit_absent",
-                "foreign_place")
+TOP_FEATURES = (
+    "dense",
+    "coverage",
+    "passage",
+    "rare_missing",
+    "attribute_absent",
+    "year_absent",
+    "unit_absent",
+    "foreign_place",
+)
 QUESTION_FEATURES = ("p", "lead", *TOP_FEATURES, "english")
 
 
@@ -46,13 +55,23 @@ class Logistic:
         return 1.0 / (1.0 + np.exp(-(((x - self.mean) / self.scale) @ self.weights + self.bias)))
 
     def to_dict(self) -> dict:
-        return {"features": list(self.features), "mean": self.mean.tolist(), "scale": self.scale.tolist(),
-                "weights": self.weights.tolist(), "bias": self.bias}
+        return {
+            "features": list(self.features),
+            "mean": self.mean.tolist(),
+            "scale": self.scale.tolist(),
+            "weights": self.weights.tolist(),
+            "bias": self.bias,
+        }
 
     @classmethod
     def from_dict(cls, raw: dict) -> Logistic:
-        return cls(tuple(raw["features"]), np.array(raw["mean"]), np.array(raw["scale"]), np.array(raw["weights"]),
-                   float(raw["bias"]))
+        return cls(
+            tuple(raw["features"]),
+            np.array(raw["mean"]),
+            np.array(raw["scale"]),
+            np.array(raw["weights"]),
+            float(raw["bias"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -75,8 +94,17 @@ class Decision:
         return float(self.answer([question_row([c.p for c in ranked[:2]], ranked[0].features, english, kind)])[0])
 
     def to_json(self, **extra) -> str:
-        return json.dumps({"embedder": self.embedder, "sentence": self.sentence.to_dict(), "answer": self.answer.to_dict(),
-                           "threshold": self.threshold, **extra}, ensure_ascii=False, indent=1)
+        return json.dumps(
+            {
+                "embedder": self.embedder,
+                "sentence": self.sentence.to_dict(),
+                "answer": self.answer.to_dict(),
+                "threshold": self.threshold,
+                **extra,
+            },
+            ensure_ascii=False,
+            indent=1,
+        )
 
 
 def question_row(top_p: list[float], features: dict[str, float], english: bool, kind: str) -> dict[str, float]:
@@ -91,8 +119,12 @@ def load(path: Path) -> Decision:
     unknown = set(raw["sentence"]["features"]) - set(FEATURES)
     if unknown or "answer" not in raw:
         raise ValueError(f"{path} was fitted on features this release does not compute: run `policyqa calibrate` again")
-    return Decision(Logistic.from_dict(raw["sentence"]), Logistic.from_dict(raw["answer"]), float(raw["threshold"]),
-                    raw.get("embedder", ""))
+    return Decision(
+        Logistic.from_dict(raw["sentence"]),
+        Logistic.from_dict(raw["answer"]),
+        float(raw["threshold"]),
+        raw.get("embedder", ""),
+    )
 
 
 def default_decision() -> Decision:
@@ -102,8 +134,11 @@ def default_decision() -> Decision:
     sentence = ("dense_gap", "coverage", "context", "hit", "figure_wanted", "time_wanted", "year_match")
     answer = ("p", "coverage")
     n = len(sentence)
-    return Decision(Logistic(sentence, np.zeros(n), np.ones(n), np.ones(n), -1.0),
-                    Logistic(answer, np.zeros(2), np.ones(2), np.ones(2), -1.0), 0.5)
+    return Decision(
+        Logistic(sentence, np.zeros(n), np.ones(n), np.ones(n), -1.0),
+        Logistic(answer, np.zeros(2), np.ones(2), np.ones(2), -1.0),
+        0.5,
+    )
 
 
 def model_of(embedder_id: str) -> str:

@@ -3,6 +3,7 @@
 The cues are the interrogatives of Chinese (谁, 哪个部门, 多少, 几, 什么时候, 哪些, 吗 …) and their English
 counterparts: a closed class of words every question is built from, not phrasings of particular questions.
 """
+
 from __future__ import annotations
 
 import re
@@ -10,21 +11,33 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-WHO = re.compile(r"(?i)谁|哪(个|些|家|几个)?[^，,。？?]{0,4}?(部门|单位|机构|局|委|厅)|什么[^，,。？?]{0,4}?(部门|单位|机构)|\bwho\b"
-                 r"|\bwhich (department|agenc|bureau|body)")
+WHO = re.compile(
+    r"(?i)谁|哪(个|些|家|几个)?[^，,。？?]{0,4}?(部门|单位|机构|局|委|厅)|什么[^，,。？?]{0,4}?(部门|单位|机构)|\bwho\b"
+    r"|\bwhich (department|agenc|bureau|body)"
+)
 DUTY = re.compile(r"(?i)负责|牵头|主管|分管|归口|归.{0,8}管|\bresponsib|\bin charge\b|\blead")
-WHAT_WORK = re.compile(r"(?i)(哪|什么)[^，,。？?]{0,3}(工作|任务|事|职责)|(做|干|管|承担|负责)(些)?(什么|哪)|职责"
-                       r"|\bwhat (does|do|will)\b")
-LIST = re.compile(r"(?i)有哪些|有哪几|是哪些|哪些是|包括哪|包括什么|都有什么|分别是|哪[几一二三四五六七八九十\d]+(条|项|个|种|方面|大|类|点)"
-                  r"|几大|列举|\bwhat are\b|\blist\b")
-QUANTITY = re.compile(r"(?i)多少|多大|多高|多长|几(个|成|年|万|亿|倍|项|家|座|批|公里|兆瓦|%)|比例|比重|占比|百分之|目标值"
-                      r"|\bhow (much|many)\b|\bwhat (share|percentage|proportion|level)\b")
+WHAT_WORK = re.compile(
+    r"(?i)(哪|什么)[^，,。？?]{0,3}(工作|任务|事|职责)|(做|干|管|承担|负责)(些)?(什么|哪)|职责"
+    r"|\bwhat (does|do|will)\b"
+)
+LIST = re.compile(
+    r"(?i)有哪些|有哪几|是哪些|哪些是|包括哪|包括什么|都有什么|分别是|哪[几一二三四五六七八九十\d]+(条|项|个|种|方面|大|类|点)"
+    r"|几大|列举|\bwhat are\b|\blist\b"
+)
+QUANTITY = re.compile(
+    r"(?i)多少|多大|多高|多长|几(个|成|年|万|亿|倍|项|家|座|批|公里|兆瓦|%)|比例|比重|占比|百分之|目标值"
+    r"|\bhow (much|many)\b|\bwhat (share|percentage|proportion|level)\b"
+)
 DAY = re.compile(r"哪一?天|几号|几月几|哪个月|几月底|\bwhat date\b|\bwhich day\b", re.I)
-WHEN = re.compile(r"(?i)什么时候|啥时候|何时|哪一?年|哪一?天|几月|几号|截止|截至|期限|多久|\bwhen\b|\bwhat year\b|\bby when\b")
+WHEN = re.compile(
+    r"(?i)什么时候|啥时候|何时|哪一?年|哪一?天|几月|几号|截止|截至|期限|多久|\bwhen\b|\bwhat year\b|\bby when\b"
+)
 YES_NO = re.compile(r"吗|对不对|是不是|是否|对吧|没错|\bis it\b|\bdoes\b")
 ASKING = re.compile(r"什么|怎么|怎样|如何|哪|呢|[?？]$|\bwhat\b|\bhow\b")
 CLAIM = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?!年|\d)(?=%|％|兆瓦|万千瓦|千瓦|亿|万|个|公里|亩|㎡|吨|立方)")
-UNIT_ASKED = re.compile(r"多少\s*(万吨|亿吨|吨|万元|亿元|元|钱|块|千瓦时|度电|度|兆瓦|万千瓦|千瓦|公里|亩|平方米|人|辆|家|个|项)")
+UNIT_ASKED = re.compile(
+    r"多少\s*(万吨|亿吨|吨|万元|亿元|元|钱|块|千瓦时|度电|度|兆瓦|万千瓦|千瓦|公里|亩|平方米|人|辆|家|个|项)"
+)
 YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 # a unit as people ask it -> as documents write it
 UNIT_WRITTEN = {"钱": "元", "块": "元", "度": "千瓦时", "度电": "千瓦时"}
@@ -59,8 +72,9 @@ def classify(text: str, departments: list[str]) -> Intent:
     if LIST.search(text) and not QUANTITY.search(text):
         return Intent(kind="list", asks_time=asks_time)
     if QUANTITY.search(text) or asks_time or claims or (yes_no and YEAR.search(text)):
-        return Intent(kind="target", asks_time=asks_time, asks_day=bool(DAY.search(text)), yes_no=yes_no, claims=claims,
-                      unit=unit)
+        return Intent(
+            kind="target", asks_time=asks_time, asks_day=bool(DAY.search(text)), yes_no=yes_no, claims=claims, unit=unit
+        )
     return Intent(kind="general", yes_no=yes_no, unit=unit)
 
 

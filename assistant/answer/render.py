@@ -1,5 +1,6 @@
 """Answer text: sentences cut to what is asked, targets stated with their deadline, [n] markers pointing
 at citations, the not-found reply with its nearest clauses."""
+
 from __future__ import annotations
 
 import re
@@ -31,8 +32,16 @@ class Reply:
 
 
 def citation_of(chunk: Chunk, score: float) -> Citation:
-    return Citation(doc_id=chunk.doc_id, doc_title=chunk.doc_title, clause=chunk.path, heading=chunk.heading,
-                    text=chunk.text, score=round(float(score), 4), page=chunk.page or None, doc_status=chunk.doc_status)
+    return Citation(
+        doc_id=chunk.doc_id,
+        doc_title=chunk.doc_title,
+        clause=chunk.path,
+        heading=chunk.heading,
+        text=chunk.text,
+        score=round(float(score), 4),
+        page=chunk.page or None,
+        doc_status=chunk.doc_status,
+    )
 
 
 def cite(citations: list[Citation], chunk: Chunk, score: float = 1.0) -> int:
@@ -45,8 +54,16 @@ def cite(citations: list[Citation], chunk: Chunk, score: float = 1.0) -> int:
 
 
 def cite_note(citations: list[Citation], note: Responsibility, title: str) -> int:
-    citations.append(Citation(doc_id=note.doc_id, doc_title=title, clause=note.clause_id.split("#", 1)[1], heading="",
-                              text=note.note, score=1.0))
+    citations.append(
+        Citation(
+            doc_id=note.doc_id,
+            doc_title=title,
+            clause=note.clause_id.split("#", 1)[1],
+            heading="",
+            text=note.note,
+            score=1.0,
+        )
+    )
     return len(citations)
 
 
@@ -79,7 +96,9 @@ def target_text(row: Target, with_deadline: bool = True) -> str:
     """The verbatim clause that states a target, with its deadline in front when the clause lacks it."""
     seg = row.segment.rstrip("。；;，, ")
     if not with_deadline:
-        return re.sub(r"^(力争)?(到|至|在)?\s*(20\d\d年(底前|底|前|末)?|“?十[四五]五”?(末|期间|时期))\s*[,，]?", "", seg)
+        return re.sub(
+            r"^(力争)?(到|至|在)?\s*(20\d\d年(底前|底|前|末)?|“?十[四五]五”?(末|期间|时期))\s*[,，]?", "", seg
+        )
     if not row.deadline or row.deadline.split("年")[0] in seg:
         return seg
     lead = row.deadline if row.deadline.endswith(("前", "底前")) else f"到{row.deadline}"
@@ -162,7 +181,7 @@ def window(sentence: str, tokens: list[str], coverage: Coverage, limit: int = LO
                 grown = True
         if not grown:
             break
-    return "".join(segs[lo: hi + 1]).strip().rstrip(",，;；")
+    return "".join(segs[lo : hi + 1]).strip().rstrip(",，;；")
 
 
 def clip(text: str, limit: int) -> str:
@@ -185,7 +204,16 @@ def join_parts(parts: list[tuple[str, Reply]], limit: int) -> Reply:
                 citations.append(c)
                 existing = len(citations)
             mapping[i] = existing
-        texts.append(f"（{n}）" + re.sub(r"\[(\d+)\]", lambda m: f"[{mapping.get(int(m.group(1)), m.group(1))}]", reply.text))
+        texts.append(
+            f"（{n}）"
+            + re.sub(
+                r"\[(\d+)\]", lambda m, mapping=mapping: f"[{mapping.get(int(m.group(1)), m.group(1))}]", reply.text
+            )
+        )
     found = all(r.found for _, r in parts)
-    return Reply(found, clip("".join(texts), limit), citations if found or citations else [],
-                 "parts:" + ",".join(r.strategy for _, r in parts))
+    return Reply(
+        found,
+        clip("".join(texts), limit),
+        citations if found or citations else [],
+        "parts:" + ",".join(r.strategy for _, r in parts),
+    )

@@ -9,6 +9,7 @@ returns a Reply or None (it does not apply). `STRATEGIES` lists them in the orde
     department   谁负责…?             the note that closes the sentence about what is asked
     sentence     anything else       the sentence(s) the calibrated decision picks, or not found
 """
+
 from __future__ import annotations
 
 import re
@@ -60,6 +61,7 @@ def strategy(name: str) -> Callable[[Strategy], Strategy]:
     def register(fn: Strategy) -> Strategy:
         STRATEGIES.append((name, fn))
         return fn
+
     return register
 
 
@@ -93,7 +95,9 @@ def quote(kb: Answerer, ask: Ask) -> Reply | None:
     for clause in quoted:
         chunk = kb.clause_chunks.get(clause.clause_id, [None])[0]
         marker = f"[{render.cite(citations, chunk)}]" if chunk is not None else ""
-        where.append(f"《{kb.titles.get(clause.doc_id, '')}》{clause.path}「{clause.heading}」{marker}".replace("「」", ""))
+        where.append(
+            f"《{kb.titles.get(clause.doc_id, '')}》{clause.path}「{clause.heading}」{marker}".replace("「」", "")
+        )
     return Reply(True, f"这段文字出自{'、'.join(where)}。", citations)
 
 
@@ -108,7 +112,9 @@ def _quoted_duty(kb: Answerer, ask: Ask, quoted: list) -> Reply | None:
             chunk = next((c for c in kb.clause_chunks.get(clause.clause_id, []) if c.start <= note.start < c.end), None)
             marker = f"[{render.cite(citations, chunk)}]" if chunk is not None else ""
             lead = "" if note.lead_marked or len(note.departments) < 2 else f"，{note.lead}列首位"
-            parts.append(f"「{clause.heading or clause.path}」（{clause.path}）：{note.note[1:-1].split('。')[0]}{lead}{marker}。")
+            parts.append(
+                f"「{clause.heading or clause.path}」（{clause.path}）：{note.note[1:-1].split('。')[0]}{lead}{marker}。"
+            )
     return Reply(True, "".join(parts), citations) if parts else None
 
 
@@ -128,7 +134,9 @@ def dept_tasks(kb: Answerer, ask: Ask) -> Reply | None:
         return None
     depts = [d for d in find_departments(kb.registry, intent.department) if kb.in_scope_doc(d.tasks[0].doc_id, ask)]
     if not depts:  # 发改委 asked of provincial documents: the province's 省发展改革委
-        depts = [d for d in related_departments(kb.registry, intent.department) if kb.in_scope_doc(d.tasks[0].doc_id, ask)]
+        depts = [
+            d for d in related_departments(kb.registry, intent.department) if kb.in_scope_doc(d.tasks[0].doc_id, ask)
+        ]
     places = set(ask.q.places) or {kb.home_place}
     depts = [d for d in depts if d.place in places] or depts
     if not depts:
@@ -136,8 +144,11 @@ def dept_tasks(kb: Answerer, ask: Ask) -> Reply | None:
     dept = max(depts, key=lambda d: len(d.tasks))
     tasks = sorted(dept.tasks, key=lambda t: t.role != "牵头")
     lead = sum(t.role == "牵头" for t in tasks)
-    head = (f"{intent.department}（{dept.place}）在{len(tasks)}项任务的责任单位之列"
-            + (f"，其中牵头{lead}项" if lead else "") + "：")
+    head = (
+        f"{intent.department}（{dept.place}）在{len(tasks)}项任务的责任单位之列"
+        + (f"，其中牵头{lead}项" if lead else "")
+        + "："
+    )
     citations: list[Citation] = []
     items: list[str] = []
     for task in tasks:
@@ -161,7 +172,12 @@ def year_targets(kb: Answerer, ask: Ask) -> Reply | None:
     """2025年有哪些目标: the targets due that year in the document the question points to (by title,
     place, or else the home plan), else in the best-ranked document that has some; within the scope."""
     q = ask.q
-    if q.intent.kind != "list" or len(q.years) != 1 or not re.search(r"目标|指标|target", q.asked, re.I) or not ask.hits:
+    if (
+        q.intent.kind != "list"
+        or len(q.years) != 1
+        or not re.search(r"目标|指标|target", q.asked, re.I)
+        or not ask.hits
+    ):
         return None
     year = q.years[0]
     due: dict[str, list[Target]] = {}
@@ -170,8 +186,11 @@ def year_targets(kb: Answerer, ask: Ask) -> Reply | None:
             if year in t.deadline and kb.in_scope_doc(t.doc_id, ask):
                 due.setdefault(t.doc_id, []).append(t)
     ranked = list(dict.fromkeys(h.chunk.doc_id for h in ask.hits))
-    choices = ([d for d in ranked if d in ask.preferred and d in due] or sorted(d for d in ask.preferred if d in due)
-               or [d for d in ranked if d in due])
+    choices = (
+        [d for d in ranked if d in ask.preferred and d in due]
+        or sorted(d for d in ask.preferred if d in due)
+        or [d for d in ranked if d in due]
+    )
     if not choices:
         return None
     rows = due[choices[0]]
@@ -203,8 +222,10 @@ def outline(kb: Answerer, ask: Ask) -> Reply | None:
         return None  # a sentence that names the quoted list and enumerates it: the sentence strategy quotes it
     asked = asked_count(q.asked)
     best: tuple[float, Chunk, float] | None = None
-    found = [(hit.chunk if hit.chunk.kind == "outline" else kb.outlines.get(hit.chunk.clause_id), hit.score)
-             for hit in sorted(ask.hits[:5], key=lambda h: h.chunk.doc_id not in ask.preferred)]
+    found = [
+        (hit.chunk if hit.chunk.kind == "outline" else kb.outlines.get(hit.chunk.clause_id), hit.score)
+        for hit in sorted(ask.hits[:5], key=lambda h: h.chunk.doc_id not in ask.preferred)
+    ]
     if asked:  # 七大重点任务: any list of that many items in the documents asked about
         found += [(c, 0.0) for d in ask.preferred for c in kb.outlines_of.get(d, []) if len(c.items) == asked]
     for chunk, score in found:
@@ -224,7 +245,11 @@ def outline(kb: Answerer, ask: Ask) -> Reply | None:
     citations: list[Citation] = []
     n = render.cite(citations, chunk, score)
     title = strip_label(chunk.text.split("\n")[0]).split("。")[0]
-    text = f"{render.doc_prefix(chunk.doc_title, kb.many)}{title}共{len(chunk.items)}项：" + "；".join(chunk.items) + f"[{n}]。"
+    text = (
+        f"{render.doc_prefix(chunk.doc_title, kb.many)}{title}共{len(chunk.items)}项："
+        + "；".join(chunk.items)
+        + f"[{n}]。"
+    )
     return Reply(True, render.clip(text, kb.max_list_chars), citations)
 
 
@@ -297,7 +322,7 @@ def sentence(kb: Answerer, ask: Ask) -> Reply | None:
     picked = [cands[0]]
     if ask.q.intent.kind != "target":
         for c in cands[1:]:
-            if len(picked) >= MAX_SENTENCES or not kb.answers(ask, [c, *cands[len(picked) + 1:]]):
+            if len(picked) >= MAX_SENTENCES or not kb.answers(ask, [c, *cands[len(picked) + 1 :]]):
                 break
             if not any(render.same_sentence(c.text, p.text) for p in picked):
                 picked.append(c)

@@ -1,11 +1,12 @@
 """policyqa bench: how fast and how big, on this machine, each figure beside a floor measured in the same run.
 
-  harness.py  configuration, the machine, fresh child processes (every measured side runs in its own)
-  floors.py   the bare model at its best settings: query, embedding the corpus text once, memory
-  figures.py  build, rebuild, ask, start-up, memory, the app under load, reading speed
-  scale.py    the corpus copied 10x and 100x, each store against exact search
-  render.py   the report as text
+harness.py  configuration, the machine, fresh child processes (every measured side runs in its own)
+floors.py   the bare model at its best settings: query, embedding the corpus text once, memory
+figures.py  build, rebuild, ask, start-up, memory, the app under load, reading speed
+scale.py    the corpus copied 10x and 100x, each store against exact search
+render.py   the report as text
 """
+
 from __future__ import annotations
 
 import json
@@ -15,9 +16,30 @@ from pathlib import Path
 import click
 
 from ..settings import Settings
-from .figures import FIGURES, measure_ask, measure_build, measure_incremental, measure_reading, measure_serve, measure_start
-from .harness import (DEFAULT_SCALES, command_line, QUICK_SCALES, BenchConfig, BenchError, bar, default_corpus, default_questions,
-                      load_average, load_questions, machine, stage_corpus, workdir)
+from .figures import (
+    FIGURES,
+    measure_ask,
+    measure_build,
+    measure_incremental,
+    measure_reading,
+    measure_serve,
+    measure_start,
+)
+from .harness import (
+    DEFAULT_SCALES,
+    QUICK_SCALES,
+    BenchConfig,
+    BenchError,
+    bar,
+    command_line,
+    default_corpus,
+    default_questions,
+    load_average,
+    load_questions,
+    machine,
+    stage_corpus,
+    workdir,
+)
 from .render import render_table
 from .scale import canonical, measure_scale, replica
 
@@ -71,8 +93,10 @@ def run_bench(config: BenchConfig) -> dict:
             originals, scale_corpus = _originals(config, corpus, full, work)
             from ..ingest import iter_corpus_files
 
-            scale_info = {"dirs": [str(d) for d in (config.scale_corpus or config.corpus)],
-                          "documents": len(iter_corpus_files(scale_corpus))}
+            scale_info = {
+                "dirs": [str(d) for d in (config.scale_corpus or config.corpus)],
+                "documents": len(iter_corpus_files(scale_corpus)),
+            }
             for n in config.scales:
                 step(f"scale {n}x")
                 scale.append(measure_scale(n, scale_corpus, originals, work, questions, config))
@@ -83,17 +107,32 @@ def run_bench(config: BenchConfig) -> dict:
         "machine": {**host, "load_end": load_average()},
         "embedder": embedder_id,
         "floors": describe(config.embedder),
-        "corpus": {"dirs": [str(d) for d in config.corpus], "quick": config.quick, "documents": whole["documents"],
-                   "chunks": whole["chunks"], "chars": whole["chars"]},
+        "corpus": {
+            "dirs": [str(d) for d in config.corpus],
+            "quick": config.quick,
+            "documents": whole["documents"],
+            "chunks": whole["chunks"],
+            "chars": whole["chars"],
+        },
         "questions": {"files": [str(f) for f in config.questions], "count": len(questions)},
         "figures": figures(plan, whole, incremental, ask, start, serve, config),
-        "details": {"build_plan": plan, "build": whole, "incremental": incremental, "ask": ask, "first_answer": start,
-                    "serve": serve},
+        "details": {
+            "build_plan": plan,
+            "build": whole,
+            "incremental": incremental,
+            "ask": ask,
+            "first_answer": start,
+            "serve": serve,
+        },
         "reading": reading,
         "scale_corpus": scale_info,
         "scale": scale,
-        "settings": {"approx_over": config.approx_over, "candidates": Settings().candidates, "reps": config.reps,
-                     "store": config.store},
+        "settings": {
+            "approx_over": config.approx_over,
+            "candidates": Settings().candidates,
+            "reps": config.reps,
+            "store": config.store,
+        },
     }
 
 
@@ -109,37 +148,100 @@ def _originals(config: BenchConfig, corpus: list[Path], full: Path, work: Path) 
     scale_corpus = stage_corpus(config.scale_corpus, work / "scale-corpus", two_smallest=config.quick)
     originals = work / "index-scale-originals"
     shutil.copytree(full, originals)
-    run_child(build_task.__name__, {"corpus": [str(c) for c in scale_corpus], "index_dir": str(originals),
-                                    "embedder": config.embedder, "progress": config.progress}, config.progress)
+    run_child(
+        build_task.__name__,
+        {
+            "corpus": [str(c) for c in scale_corpus],
+            "index_dir": str(originals),
+            "embedder": config.embedder,
+            "progress": config.progress,
+        },
+        config.progress,
+    )
     return originals, scale_corpus
 
 
 @click.command("bench")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
-@click.option("--corpus", "corpus", multiple=True, type=click.Path(exists=True, path_type=Path),
-              help="Corpus folder (repeatable); the first is the plan. Default: the bundled corpus/.")
-@click.option("--scale-corpus", "scale_corpus", multiple=True, type=click.Path(exists=True, path_type=Path),
-              help="Folders the scale runs copy (repeatable). Default: the corpus.")
-@click.option("--scale", "scales", multiple=True, type=click.IntRange(1, 1000),
-              help="Corpus multiple to measure (repeatable). Default: 1, 10, 100 (--quick: 1, 10).")
-@click.option("--quick", is_flag=True, help="Reduced run for CI: the 2 smallest documents, N = 1 and 10, one repetition.")
-@click.option("--questions", "questions", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Question set JSONL (repeatable). Default: eval/*.jsonl of the project.")
+@click.option(
+    "--corpus",
+    "corpus",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Corpus folder (repeatable); the first is the plan. Default: the bundled corpus/.",
+)
+@click.option(
+    "--scale-corpus",
+    "scale_corpus",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Folders the scale runs copy (repeatable). Default: the corpus.",
+)
+@click.option(
+    "--scale",
+    "scales",
+    multiple=True,
+    type=click.IntRange(1, 1000),
+    help="Corpus multiple to measure (repeatable). Default: 1, 10, 100 (--quick: 1, 10).",
+)
+@click.option(
+    "--quick", is_flag=True, help="Reduced run for CI: the 2 smallest documents, N = 1 and 10, one repetition."
+)
+@click.option(
+    "--questions",
+    "questions",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Question set JSONL (repeatable). Default: eval/*.jsonl of the project.",
+)
 @click.option("--embedder", default=None, help="Embedder spec (default: the configured one, e5).")
-@click.option("--approx-over", type=click.IntRange(0), default=Settings().approx_over, show_default=True,
-              help="Chunks past which the scaled index searches its dense side with HNSW instead of exactly.")
-@click.option("--store", type=click.Choice(["faiss", "milvus"]), default="faiss", show_default=True,
-              help="milvus: the scale runs also build and ask the Milvus store (Lite, embedded) beside FAISS.")
-@click.option("--users", type=click.IntRange(0, 500), default=20, show_default=True,
-              help="Simulated users asking the app through its API (0: do not measure the app).")
-@click.option("--serve-seconds", type=click.FloatRange(1, 3600), default=30, show_default=True,
-              help="How long the users ask.")
-@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), help="Build here and keep it (default: a temp dir).")
-@click.option("--save", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON report to this file.")
+@click.option(
+    "--approx-over",
+    type=click.IntRange(0),
+    default=Settings().approx_over,
+    show_default=True,
+    help="Chunks past which the scaled index searches its dense side with HNSW instead of exactly.",
+)
+@click.option(
+    "--store",
+    type=click.Choice(["faiss", "milvus"]),
+    default="faiss",
+    show_default=True,
+    help="milvus: the scale runs also build and ask the Milvus store (Lite, embedded) beside FAISS.",
+)
+@click.option(
+    "--users",
+    type=click.IntRange(0, 500),
+    default=20,
+    show_default=True,
+    help="Simulated users asking the app through its API (0: do not measure the app).",
+)
+@click.option(
+    "--serve-seconds", type=click.FloatRange(1, 3600), default=30, show_default=True, help="How long the users ask."
+)
+@click.option(
+    "--workdir", type=click.Path(file_okay=False, path_type=Path), help="Build here and keep it (default: a temp dir)."
+)
+@click.option(
+    "--save", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON report to this file."
+)
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
-def bench_command(as_json: bool, corpus: tuple[Path, ...], scale_corpus: tuple[Path, ...], scales: tuple[int, ...],
-                  quick: bool, questions: tuple[Path, ...], embedder: str | None, approx_over: int, store: str, users: int,
-                  serve_seconds: float, workdir: Path | None, save: Path | None, quiet: bool) -> None:
+def bench_command(
+    as_json: bool,
+    corpus: tuple[Path, ...],
+    scale_corpus: tuple[Path, ...],
+    scales: tuple[int, ...],
+    quick: bool,
+    questions: tuple[Path, ...],
+    embedder: str | None,
+    approx_over: int,
+    store: str,
+    users: int,
+    serve_seconds: float,
+    workdir: Path | None,
+    save: Path | None,
+    quiet: bool,
+) -> None:
     """Measure build, rebuild, ask latency, start-up, memory, the app under load and scale, each beside its floor."""
     from ..embed import EmbedderError
 

@@ -11,6 +11,7 @@
 and, not ratios, how fast documents are read: PDF pages per second (text layer, reflowed) and OCR pages
 per second (scanned pages), beside the bare embedding of the same pages' text.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -24,13 +25,28 @@ from . import floors
 from .harness import FIRST_QUESTION, BenchConfig, BenchError, dir_mib, run_child, run_module_code, run_python, task
 
 APPENDED_SENTENCE = "本方案由市发展改革委负责解释，自印发之日起施行。"
-FIGURES = ("build_plan_s", "build_s", "incremental_s", "ask_p50_ms", "ask_p95_ms", "first_answer_s", "build_rss_mib",
-           "ask_rss_mib", "served_per_s")
+FIGURES = (
+    "build_plan_s",
+    "build_s",
+    "incremental_s",
+    "ask_p50_ms",
+    "ask_p95_ms",
+    "first_answer_s",
+    "build_rss_mib",
+    "ask_rss_mib",
+    "served_per_s",
+)
 
 
 def figure(label: str, value: float, unit: str, floor_label: str, floor: float) -> dict:
-    return {"label": label, "value": value, "unit": unit, "floor_label": floor_label, "floor": floor,
-            "ratio": value / floor if floor > 0 else None}
+    return {
+        "label": label,
+        "value": value,
+        "unit": unit,
+        "floor_label": floor_label,
+        "floor": floor,
+        "ratio": value / floor if floor > 0 else None,
+    }
 
 
 # --- child tasks ------------------------------------------------------------------------------------
@@ -81,8 +97,7 @@ def read_pages(files: list[str], ocr_pages: int) -> dict:
     OCR extra is installed."""
     import pypdfium2
 
-    from ..ingest import read_document
-    from ..ingest import ocr
+    from ..ingest import ocr, read_document
 
     pages, texts = 0, []
     started = time.perf_counter()
@@ -90,8 +105,13 @@ def read_pages(files: list[str], ocr_pages: int) -> dict:
         doc = read_document(Path(f))
         pages += max(1, len(doc.page_starts))
         texts.append(doc.text)
-    out: dict = {"files": len(files), "pages": pages, "read_s": time.perf_counter() - started, "texts": texts,
-                 "ocr": None}
+    out: dict = {
+        "files": len(files),
+        "pages": pages,
+        "read_s": time.perf_counter() - started,
+        "texts": texts,
+        "ocr": None,
+    }
     if not ocr_pages or not ocr.available():
         out["ocr_missing"] = bool(ocr_pages)
         return out
@@ -114,10 +134,20 @@ def measure_build(corpus: list[Path], index_dir: Path, config: BenchConfig, work
     report, used = run_child("build", {**payload, "index_dir": str(index_dir)}, config.progress)
     texts, _ = run_child("corpus_texts", {"corpus": payload["corpus"]})
     bare, bare_used = floors.passages_floor(texts["texts"], config.embedder, work)
-    return {"seconds": report["seconds"], "process_s": used.seconds, "rss_mib": used.peak_mib,
-            "embedded": report["embedded"], "documents": report["documents"], "clauses": report["clauses"],
-            "chunks": report["chunks"], "bare_seconds": bare["seconds"], "bare_passages": bare["passages"],
-            "chars": bare["chars"], "bare_rss_mib": bare_used.peak_mib, "index_mib": dir_mib(index_dir)}
+    return {
+        "seconds": report["seconds"],
+        "process_s": used.seconds,
+        "rss_mib": used.peak_mib,
+        "embedded": report["embedded"],
+        "documents": report["documents"],
+        "clauses": report["clauses"],
+        "chunks": report["chunks"],
+        "bare_seconds": bare["seconds"],
+        "bare_passages": bare["passages"],
+        "chars": bare["chars"],
+        "bare_rss_mib": bare_used.peak_mib,
+        "index_mib": dir_mib(index_dir),
+    }
 
 
 def measure_incremental(corpus: list[Path], full_index: Path, work: Path, config: BenchConfig) -> dict:
@@ -134,24 +164,42 @@ def measure_incremental(corpus: list[Path], full_index: Path, work: Path, config
         raise BenchError("the incremental rebuild changes a text file, and the corpus has none")
     with changed.open("a", encoding="utf-8") as f:
         f.write("\n" + APPENDED_SENTENCE + "\n")
-    payload = {"corpus": [str(c) for c in corpus_copy], "index_dir": str(index_dir), "embedder": config.embedder,
-               "progress": config.progress}
+    payload = {
+        "corpus": [str(c) for c in corpus_copy],
+        "index_dir": str(index_dir),
+        "embedder": config.embedder,
+        "progress": config.progress,
+    }
     report, _ = run_child("build", payload, config.progress)
     shutil.rmtree(work / "corpus-changed")
     shutil.rmtree(index_dir)
-    return {"seconds": report["seconds"], "embedded": report["embedded"], "reused": report["reused"],
-            "document": changed.name, "changed": report["changed"]}
+    return {
+        "seconds": report["seconds"],
+        "embedded": report["embedded"],
+        "reused": report["reused"],
+        "document": changed.name,
+        "changed": report["changed"],
+    }
 
 
 def measure_ask(index_dir: Path, questions: list[str], config: BenchConfig, work: Path) -> dict:
     """policyqa's warm ask in one fresh process, then the bare query in another, on the same questions."""
-    asked, used = run_child("ask", {"index_dir": str(index_dir), "embedder": config.embedder, "questions": questions,
-                                    "progress": config.progress}, config.progress)
+    asked, used = run_child(
+        "ask",
+        {"index_dir": str(index_dir), "embedder": config.embedder, "questions": questions, "progress": config.progress},
+        config.progress,
+    )
     bare, bare_used = floors.query_floor(questions, config.embedder, work)
-    return {"questions": len(questions), "p50_ms": score_percentile(asked["ms"], 50),
-            "p95_ms": score_percentile(asked["ms"], 95), "per_s": asked["per_s"], "rss_mib": used.peak_mib,
-            "bare_p50_ms": score_percentile(bare, 50), "bare_p95_ms": score_percentile(bare, 95),
-            "bare_rss_mib": bare_used.peak_mib}
+    return {
+        "questions": len(questions),
+        "p50_ms": score_percentile(asked["ms"], 50),
+        "p95_ms": score_percentile(asked["ms"], 95),
+        "per_s": asked["per_s"],
+        "rss_mib": used.peak_mib,
+        "bare_p50_ms": score_percentile(bare, 50),
+        "bare_p95_ms": score_percentile(bare, 95),
+        "bare_rss_mib": bare_used.peak_mib,
+    }
 
 
 def measure_start(index_dir: Path, config: BenchConfig) -> dict:
@@ -160,9 +208,15 @@ def measure_start(index_dir: Path, config: BenchConfig) -> dict:
     env = {"POLICYQA_EMBEDDER": config.embedder}
     asks = [run_python(run_module_code("assistant"), args, env=env) for _ in range(config.reps)]
     bare = [floors.first_answer_floor(FIRST_QUESTION, config.embedder) for _ in range(config.reps)]
-    return {"reps": config.reps, "question": FIRST_QUESTION, "answer": asks[0].stdout.strip().split("\n")[0],
-            "ask_s": score_percentile([m.seconds for m in asks], 50), "ask_rss_mib": max(m.peak_mib for m in asks),
-            "floor_s": score_percentile([m.seconds for m in bare], 50), "floor_rss_mib": max(m.peak_mib for m in bare)}
+    return {
+        "reps": config.reps,
+        "question": FIRST_QUESTION,
+        "answer": asks[0].stdout.strip().split("\n")[0],
+        "ask_s": score_percentile([m.seconds for m in asks], 50),
+        "ask_rss_mib": max(m.peak_mib for m in asks),
+        "floor_s": score_percentile([m.seconds for m in bare], 50),
+        "floor_rss_mib": max(m.peak_mib for m in bare),
+    }
 
 
 def measure_reading(corpus: list[Path], config: BenchConfig, work: Path) -> dict | None:
@@ -174,8 +228,12 @@ def measure_reading(corpus: list[Path], config: BenchConfig, work: Path) -> dict
         return None
     read, _ = run_child("read_pages", {"files": pdfs, "ocr_pages": 2 if config.quick else 5})
     bare, _ = floors.passages_floor(read.pop("texts"), config.embedder, work)
-    out = {**read, "embed_s": bare["seconds"], "pages_per_s": read["pages"] / read["read_s"] if read["read_s"] else None,
-           "embed_pages_per_s": read["pages"] / bare["seconds"] if bare["seconds"] else None}
+    out = {
+        **read,
+        "embed_s": bare["seconds"],
+        "pages_per_s": read["pages"] / read["read_s"] if read["read_s"] else None,
+        "embed_pages_per_s": read["pages"] / bare["seconds"] if bare["seconds"] else None,
+    }
     ocr = read.get("ocr")
     if ocr:
         ocr_bare, _ = floors.passages_floor(ocr.pop("texts"), config.embedder, work)
@@ -184,30 +242,65 @@ def measure_reading(corpus: list[Path], config: BenchConfig, work: Path) -> dict
     return out
 
 
-def figures(plan: dict, whole: dict, incremental: dict, ask: dict, start: dict, serve: dict | None,
-            config: BenchConfig) -> dict:
+def figures(
+    plan: dict, whole: dict, incremental: dict, ask: dict, start: dict, serve: dict | None, config: BenchConfig
+) -> dict:
     how = floors.describe(config.embedder)
     q = ask["questions"]
     out = {
-        "build_plan_s": figure(f"index build of the plan ({plan['documents']} document, {plan['chars']:,} chars)",
-                               plan["seconds"], "s", how["passages"], plan["bare_seconds"]),
-        "build_s": figure(f"index build of the whole corpus ({whole['documents']} documents, {whole['chars']:,} chars)",
-                          whole["seconds"], "s", how["passages"], whole["bare_seconds"]),
-        "incremental_s": figure(f"rebuild, 1 document changed ({incremental['embedded']} texts embedded)",
-                                incremental["seconds"], "s", "the full build from nothing", whole["seconds"]),
-        "ask_p50_ms": figure(f"warm ask p50 ({q} questions, own process)", ask["p50_ms"], "ms", how["query"],
-                             ask["bare_p50_ms"]),
-        "ask_p95_ms": figure(f"warm ask p95 ({q} questions, own process)", ask["p95_ms"], "ms", how["query"],
-                             ask["bare_p95_ms"]),
-        "first_answer_s": figure(f"process start to first answer (median of {start['reps']})", start["ask_s"], "s",
-                                 how["first_answer"], start["floor_s"]),
-        "build_rss_mib": figure("peak RSS, build of the whole corpus", whole["rss_mib"], "MiB",
-                                "the bare-embedding process", whole["bare_rss_mib"]),
-        "ask_rss_mib": figure("peak RSS, ask process", ask["rss_mib"], "MiB", "the bare-query process", ask["bare_rss_mib"]),
+        "build_plan_s": figure(
+            f"index build of the plan ({plan['documents']} document, {plan['chars']:,} chars)",
+            plan["seconds"],
+            "s",
+            how["passages"],
+            plan["bare_seconds"],
+        ),
+        "build_s": figure(
+            f"index build of the whole corpus ({whole['documents']} documents, {whole['chars']:,} chars)",
+            whole["seconds"],
+            "s",
+            how["passages"],
+            whole["bare_seconds"],
+        ),
+        "incremental_s": figure(
+            f"rebuild, 1 document changed ({incremental['embedded']} texts embedded)",
+            incremental["seconds"],
+            "s",
+            "the full build from nothing",
+            whole["seconds"],
+        ),
+        "ask_p50_ms": figure(
+            f"warm ask p50 ({q} questions, own process)", ask["p50_ms"], "ms", how["query"], ask["bare_p50_ms"]
+        ),
+        "ask_p95_ms": figure(
+            f"warm ask p95 ({q} questions, own process)", ask["p95_ms"], "ms", how["query"], ask["bare_p95_ms"]
+        ),
+        "first_answer_s": figure(
+            f"process start to first answer (median of {start['reps']})",
+            start["ask_s"],
+            "s",
+            how["first_answer"],
+            start["floor_s"],
+        ),
+        "build_rss_mib": figure(
+            "peak RSS, build of the whole corpus",
+            whole["rss_mib"],
+            "MiB",
+            "the bare-embedding process",
+            whole["bare_rss_mib"],
+        ),
+        "ask_rss_mib": figure(
+            "peak RSS, ask process", ask["rss_mib"], "MiB", "the bare-query process", ask["bare_rss_mib"]
+        ),
     }
     if serve is not None:
-        out["served_per_s"] = figure(f"answers/s through the app's API, {serve['users']} users", serve["per_s"],
-                                     "/s", "answers/s in process, one at a time", ask["per_s"])
+        out["served_per_s"] = figure(
+            f"answers/s through the app's API, {serve['users']} users",
+            serve["per_s"],
+            "/s",
+            "answers/s in process, one at a time",
+            ask["per_s"],
+        )
     return out
 
 
@@ -252,5 +345,11 @@ def measure_serve(index_dir: Path, questions: list[str], config: BenchConfig) ->
             proc.kill()
     if result["errors"]:
         raise BenchError(f"{result['errors']} requests to the app failed: {result['first_errors']}")
-    return {"users": config.users, "seconds": result["seconds"], "requests": result["requests"],
-            "per_s": result["throughput_per_s"], "p50_ms": result["p50_ms"], "p95_ms": result["p95_ms"]}
+    return {
+        "users": config.users,
+        "seconds": result["seconds"],
+        "requests": result["requests"],
+        "per_s": result["throughput_per_s"],
+        "p50_ms": result["p50_ms"],
+        "p95_ms": result["p95_ms"],
+    }

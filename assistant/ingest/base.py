@@ -1,4 +1,5 @@
 """What every reader returns: lines with what the page says about them, and warnings."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,4 +1,5 @@
 """Corpus folders -> Documents: listing, reading each file once, skipping what cannot be read."""
+
 from __future__ import annotations
 
 import hashlib
@@ -133,7 +134,9 @@ def list_corpus(dirs: list[Path]) -> tuple[list[Path], list[str]]:
         for path in paths:
             real = path.resolve()
             if root is not None and not real.is_relative_to(root):
-                warnings.append(f"skipped {path}: it links to {real}, outside the corpus folder {directory}; copy it in to index it")
+                warnings.append(
+                    f"skipped {path}: it links to {real}, outside the corpus folder {directory}; copy it in to index it"
+                )
             elif path.is_file() and real not in seen:
                 seen.add(real)
                 found.append(path)
@@ -153,7 +156,9 @@ def _files_in(directory: Path) -> list[Path]:
             raise IngestError(f"corpus path {directory} is not a readable directory")
         return sorted(p for p in directory.rglob("*") if _is_candidate(p, directory))
     except OSError as err:  # a folder we may not list (permissions, a network mount gone away)
-        raise IngestError(f"cannot read corpus path {directory} ({err}); check that it exists and you may read it") from err
+        raise IngestError(
+            f"cannot read corpus path {directory} ({err}); check that it exists and you may read it"
+        ) from err
 
 
 def _is_candidate(path: Path, root: Path) -> bool:
@@ -165,7 +170,9 @@ def _is_candidate(path: Path, root: Path) -> bool:
     return path.suffix.lower() in SUPPORTED or (path.is_symlink() and path.is_dir())
 
 
-def load_corpus(dirs: list[Path], progress: bool = False, max_file_mb: float | None = None) -> tuple[list[Document], list[str]]:
+def load_corpus(
+    dirs: list[Path], progress: bool = False, max_file_mb: float | None = None
+) -> tuple[list[Document], list[str]]:
     """Every readable document once, and warnings: files skipped (a bad file stops nothing, files
     over max_file_mb among them) and pages of read files that could not be read."""
     paths, warnings = list_corpus(dirs)
@@ -183,7 +190,9 @@ def load_corpus(dirs: list[Path], progress: bool = False, max_file_mb: float | N
     return documents, warnings
 
 
-def _add_document(path: Path, documents: list[Document], by_hash: dict, warnings: list[str], max_mb: float | None) -> None:
+def _add_document(
+    path: Path, documents: list[Document], by_hash: dict, warnings: list[str], max_mb: float | None
+) -> None:
     try:
         document = read_document(path, max_mb)
     except IngestError as err:

@@ -1,4 +1,5 @@
 """Word .docx: paragraphs and tables in document order; a table row is one line, its cells apart."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -44,5 +45,6 @@ def parse_or_raise(parse: Callable[[str], Any], path: Path, kind: str) -> Any:
     try:
         return parse(str(path))
     except Exception as err:  # noqa: BLE001
-        raise IngestError(f"{path} is not a readable {kind} file ({type(err).__name__}: {err}); "
-                          "re-save it from its program and retry") from err
+        raise IngestError(
+            f"{path} is not a readable {kind} file ({type(err).__name__}: {err}); re-save it from its program and retry"
+        ) from err

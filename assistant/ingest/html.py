@@ -1,5 +1,6 @@
 """HTML pages: the text of each block element on a line of its own, <br> a soft break, scripts,
 styles and page chrome dropped; a data table's row is one line."""
+
 from __future__ import annotations
 
 import re
@@ -14,9 +15,7 @@ _BLOCK_TAGS = frozenset(
     "ul ol dl dt dd figure figcaption caption address body html".split()
 )
 _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")  # HTML collapses ASCII white space only (not &nbsp;)
-_DECLARED_CHARSET = re.compile(
-    rb"""<(?:meta|\?xml)[^>]+?(?:charset|encoding)\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I
-)
+_DECLARED_CHARSET = re.compile(rb"""<(?:meta|\?xml)[^>]+?(?:charset|encoding)\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 
 
 def read_html(path: Path) -> Extracted:

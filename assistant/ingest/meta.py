@@ -8,6 +8,7 @@ any field a sidecar `<file>.meta.json` (or `<stem>.meta.json`) gives taking prec
   (发布部门：/发布日期：), the lines before the body, and the signature block at the end.
 - Level (国家/省/市/区县) and place: from the title, the issuer and the 文号's prefix (苏建办 -> 江苏).
 """
+
 from __future__ import annotations
 
 import json
@@ -26,23 +27,83 @@ TITLE_MAX = 100
 
 # The provincial-level divisions (省, 自治区, 直辖市, 特别行政区): standard names, not a list of questions.
 PROVINCES = (
-    "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建",
-    "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海",
-    "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门",
+    "北京",
+    "天津",
+    "上海",
+    "重庆",
+    "河北",
+    "山西",
+    "辽宁",
+    "吉林",
+    "黑龙江",
+    "江苏",
+    "浙江",
+    "安徽",
+    "福建",
+    "江西",
+    "山东",
+    "河南",
+    "湖北",
+    "湖南",
+    "广东",
+    "海南",
+    "四川",
+    "贵州",
+    "云南",
+    "陕西",
+    "甘肃",
+    "青海",
+    "台湾",
+    "内蒙古",
+    "广西",
+    "西藏",
+    "宁夏",
+    "新疆",
+    "香港",
+    "澳门",
 )
 MUNICIPALITIES = ("北京", "天津", "上海", "重庆")  # cities at provincial level
 # One-character 文号 prefixes of the provincial-level divisions (苏政发, 浙政办, 冀发 …).
 _ABBREVIATIONS = {
-    "京": "北京", "津": "天津", "沪": "上海", "渝": "重庆", "冀": "河北", "晋": "山西", "辽": "辽宁", "吉": "吉林",
-    "黑": "黑龙江", "苏": "江苏", "浙": "浙江", "皖": "安徽", "闽": "福建", "赣": "江西", "鲁": "山东", "豫": "河南",
-    "鄂": "湖北", "湘": "湖南", "粤": "广东", "琼": "海南", "川": "四川", "黔": "贵州", "滇": "云南", "陕": "陕西",
-    "甘": "甘肃", "青": "青海", "蒙": "内蒙古", "桂": "广西", "藏": "西藏", "宁": "宁夏", "新": "新疆",
+    "京": "北京",
+    "津": "天津",
+    "沪": "上海",
+    "渝": "重庆",
+    "冀": "河北",
+    "晋": "山西",
+    "辽": "辽宁",
+    "吉": "吉林",
+    "黑": "黑龙江",
+    "苏": "江苏",
+    "浙": "浙江",
+    "皖": "安徽",
+    "闽": "福建",
+    "赣": "江西",
+    "鲁": "山东",
+    "豫": "河南",
+    "鄂": "湖北",
+    "湘": "湖南",
+    "粤": "广东",
+    "琼": "海南",
+    "川": "四川",
+    "黔": "贵州",
+    "滇": "云南",
+    "陕": "陕西",
+    "甘": "甘肃",
+    "青": "青海",
+    "蒙": "内蒙古",
+    "桂": "广西",
+    "藏": "西藏",
+    "宁": "宁夏",
+    "新": "新疆",
 }
 
 _HEADER_SEPARATOR = re.compile(r"[｜|]")
 DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{1,12})\s*[〔［\[（(]\s*(\d{4})\s*[〕］\])）]\s*(\d{1,4})\s*号")
 _DATE = re.compile(r"(\d{4})\s*(?:年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日|[.\-/](\d{1,2})[.\-/](\d{1,2}))")
-_CN_DATE = re.compile(r"^([〇零○一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日$")
+_CN_DATE = re.compile(
+    r"^([〇零○一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日$"
+)
 _QUOTED = re.compile(r"《([^《》]{4,80})》")
 _DOC_KIND = re.compile(r"(方案|意见|办法|条例|规定|计划|规划|通知|措施|细则|纲要|决定|指南|公告|行动|准则|标准)[)）]?$")
 _WRAPPER = re.compile(
@@ -51,9 +112,15 @@ _WRAPPER = re.compile(
 )
 _QUOTED_LINE = re.compile(r"《([^《》]{4,80})》\s*(?:[（(][^（）()]{1,10}[）)])?\s*[\u4e00-\u9fff]{0,4}")
 _ISSUED = re.compile(r"(?:现将|印发|发布|公布|出台)《([^《》]{4,80})》|《([^《》]{4,80})》(?=已经|已由|印发|发布)")
-_ISSUER_END = re.compile(r"(人民政府|人民代表大会常务委员会|委员会|办公厅|办公室|政府|厅|局|部|委|院|中央|中心|管委会|公司)$")
-_FIELD = re.compile(r"^(发布部门|发文机关|发布机关|制定机关|发布日期|发文日期|成文日期|实施日期|文号|发文字号)[:：]\s*(.*)$")
-_NATIONAL = re.compile(r"国务院|中共中央|全国人民代表大会|国家[\u4e00-\u9fff]{0,8}(委|局|部|署|院)|[\u4e00-\u9fff]{1,8}部令|^(生态环境|财政|工业和信息化|住房和城乡建设|交通运输|自然资源|商务|科学技术)部")
+_ISSUER_END = re.compile(
+    r"(人民政府|人民代表大会常务委员会|委员会|办公厅|办公室|政府|厅|局|部|委|院|中央|中心|管委会|公司)$"
+)
+_FIELD = re.compile(
+    r"^(发布部门|发文机关|发布机关|制定机关|发布日期|发文日期|成文日期|实施日期|文号|发文字号)[:：]\s*(.*)$"
+)
+_NATIONAL = re.compile(
+    r"国务院|中共中央|全国人民代表大会|国家[\u4e00-\u9fff]{0,8}(委|局|部|署|院)|[\u4e00-\u9fff]{1,8}部令|^(生态环境|财政|工业和信息化|住房和城乡建设|交通运输|自然资源|商务|科学技术)部"
+)
 
 
 def read_meta(path: Path, text: str) -> tuple[DocMeta, str]:
@@ -97,8 +164,14 @@ def infer_meta(lines: list[str]) -> DocMeta:
     issuer, doc_number, date = _header_line(lines[1] if len(lines) > 1 else "")
     wrapper = lines[0] if lines else ""
     title = title_of(head)
-    issuer = (issuer or fields.get("issuer", "") or _issuer_of_title(head) or _decree_issuer(head)
-              or _signature_issuer(tail) or _signature_issuer(head))
+    issuer = (
+        issuer
+        or fields.get("issuer", "")
+        or _issuer_of_title(head)
+        or _decree_issuer(head)
+        or _signature_issuer(tail)
+        or _signature_issuer(head)
+    )
     doc_number = doc_number or fields.get("doc_number", "") or _first_doc_number(head + tail, own=True)
     date = date or fields.get("date", "") or _signature_date(tail) or _first_date(head)
     sources = [title, issuer, wrapper] + [ln for ln in head if _heading_like(ln) and not ln.startswith("各")]
@@ -308,8 +381,11 @@ def level_of(sources: list[str], lines: list[str]) -> Level:
         if found:
             return found
     body = "".join(lines[:60])
-    counts = {"省": body.count("全省") + body.count("我省"), "市": body.count("全市") + body.count("我市"),
-              "区县": body.count("全区") + body.count("我区") + body.count("全县") + body.count("我县")}
+    counts = {
+        "省": body.count("全省") + body.count("我省"),
+        "市": body.count("全市") + body.count("我市"),
+        "区县": body.count("全区") + body.count("我区") + body.count("全县") + body.count("我县"),
+    }
     best = max(counts, key=lambda k: counts[k])
     return best if counts[best] >= 2 else ""  # type: ignore[return-value]
 
@@ -322,7 +398,7 @@ def place_of(sources: list[str]) -> str:
 def locate(text: str) -> tuple[str, Level]:
     """(place, level) of a title or issuer that starts with a place name (jieba tags it ns): 武汉市… ->
     (武汉, 市), 上海市徐汇区… -> (徐汇, 区县), 省住房城乡建设厅… -> ("", 省), 国务院… -> (全国, 国家)."""
-    text = re.sub(r"^(关于印发|关于|中共|印发)", "", text.strip().lstrip("《“\"「"))
+    text = re.sub(r"^(关于印发|关于|中共|印发)", "", text.strip().lstrip('《“"「'))
     if not text:
         return "", ""
     if _NATIONAL.search(text):
@@ -333,8 +409,12 @@ def locate(text: str) -> tuple[str, Level]:
     if not words:
         return "", ""
     name = words[0]
-    if len(words) > 1 and words[0].rstrip("省市") in PROVINCES and words[1].endswith(("区", "县", "市", "旗")) \
-            and words[1] not in ("新区", "开发区"):
+    if (
+        len(words) > 1
+        and words[0].rstrip("省市") in PROVINCES
+        and words[1].endswith(("区", "县", "市", "旗"))
+        and words[1] not in ("新区", "开发区")
+    ):
         name = words[1]  # 上海市徐汇区, 江苏省江阴市: the smaller place is the document's
     bare = re.sub(r"(省|市|自治区|特别行政区|区|县|旗)$", "", name) if len(name) > 2 else name
     if bare in MUNICIPALITIES and name == words[0]:

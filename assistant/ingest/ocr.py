@@ -5,6 +5,7 @@ The page is rendered at OCR_DPI, the recogniser's text boxes are ordered into ro
 and each row becomes a Line with the same geometry a text layer gives (does it reach the right edge,
 is it indented), so reflow treats a scanned page like any other.
 """
+
 from __future__ import annotations
 
 import functools
@@ -76,9 +77,15 @@ def _lines(boxes: list[tuple[tuple[float, float, float, float], str]], page: int
     rights = sorted(x1 for _, _, x1, _, _ in merged)
     left, right = lefts[len(lefts) // 10], rights[(len(rights) * 9) // 10]
     return [
-        Line(text=text, page=page, wraps=x1 >= right - 1.5 * size, indent=x0 >= left + 1.0 * size, size=size,
-             fill=(x1 - left) / (right - left) if right > left else None,
-             edge=not (0.12 * height < (top + bottom) / 2 < 0.88 * height))
+        Line(
+            text=text,
+            page=page,
+            wraps=x1 >= right - 1.5 * size,
+            indent=x0 >= left + 1.0 * size,
+            size=size,
+            fill=(x1 - left) / (right - left) if right > left else None,
+            edge=not (0.12 * height < (top + bottom) / 2 < 0.88 * height),
+        )
         for text, x0, x1, top, bottom in merged
     ]
 

@@ -9,6 +9,7 @@ last line of a paragraph, and an indented first line from a continuation.
 A page with no text layer but an image on it is a scan: read by OCR when the `ocr` extra is installed,
 else named in a warning.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -164,8 +165,9 @@ def _is_scan(page, runs: list[_Run]) -> bool:
     return area >= IMAGE_SHARE * width * height
 
 
-def _lines_of_page(runs: list[_Run], height: float, page: int,
-                   fallback: tuple[float, float, float] | None) -> list[Line]:
+def _lines_of_page(
+    runs: list[_Run], height: float, page: int, fallback: tuple[float, float, float] | None
+) -> list[Line]:
     """Lines of one page; its own text block when it has enough long lines to show it, else the
     document's (a last page of three lines does not show where the right edge is)."""
     if not runs or not any(r.size for r in runs) or fallback is None:
@@ -177,16 +179,18 @@ def _lines_of_page(runs: list[_Run], height: float, page: int,
     out = []
     for i, r in enumerate(runs):
         width = r.size or char
-        out.append(Line(
-            gap=(runs[i - 1].bottom - r.bottom) / pitch if i and pitch else None,
-            text=r.text,
-            page=page,
-            wraps=r.x1 >= right - 1.5 * width,
-            fill=(r.x1 - left) / (right - left) if right > left else None,
-            indent=r.x0 >= left + 1.0 * width,
-            size=r.size,
-            edge=height > 0 and not (EDGE_BAND * height < r.bottom < (1 - EDGE_BAND) * height),
-        ))
+        out.append(
+            Line(
+                gap=(runs[i - 1].bottom - r.bottom) / pitch if i and pitch else None,
+                text=r.text,
+                page=page,
+                wraps=r.x1 >= right - 1.5 * width,
+                fill=(r.x1 - left) / (right - left) if right > left else None,
+                indent=r.x0 >= left + 1.0 * width,
+                size=r.size,
+                edge=height > 0 and not (EDGE_BAND * height < r.bottom < (1 - EDGE_BAND) * height),
+            )
+        )
     return out
 
 

@@ -1,4 +1,5 @@
 """Plain text and Markdown: the bytes decoded (declared charset, UTF-8, GB18030, then a guess)."""
+
 from __future__ import annotations
 
 import codecs

@@ -12,6 +12,7 @@
 Where a format gives no geometry (plain text, Word paragraphs), a file whose lines mostly stop at one
 width is read as hard-wrapped: its full-width lines are wraps, the rest paragraph ends.
 """
+
 from __future__ import annotations
 
 import re
@@ -34,10 +35,14 @@ _PAGE_NUMBER = re.compile(
     r"^[-－—–~·\s]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／]\s*\d{1,4}|\s*共\s*\d{1,4}\s*页)?[-－—–~·\s]*$"
 )
 _DECORATED = re.compile(r"[-－—–~]|页")
-_DATE_LINE = re.compile(r"^\s*(\d{4}|[〇零一二三四五六七八九○]{4})\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月"
-                        r"\s*[\d一二三四五六七八九十]{1,3}\s*日\s*$")
+_DATE_LINE = re.compile(
+    r"^\s*(\d{4}|[〇零一二三四五六七八九○]{4})\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月"
+    r"\s*[\d一二三四五六七八九十]{1,3}\s*日\s*$"
+)
 # a date or a 文号 stands on a line of its own (signature blocks, headers)
-_OWN_LINE = re.compile(_DATE_LINE.pattern + r"|^\s*[（(]?[\u4e00-\u9fff]{1,12}\s*[〔\[［]\s*\d{4}\s*[〕\]］]\s*\d{1,4}\s*号[）)]?\s*$")
+_OWN_LINE = re.compile(
+    _DATE_LINE.pattern + r"|^\s*[（(]?[\u4e00-\u9fff]{1,12}\s*[〔\[［]\s*\d{4}\s*[〕\]］]\s*\d{1,4}\s*号[）)]?\s*$"
+)
 _TAG_REMNANT = re.compile(r"(?<=[A-Za-z)])(sub|sup)([0-9A-Za-z+\-]{1,4})/(sub|sup)")
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u2060\ufeff]")
 _SENTENCE_END = "。！？；：:;!?"
@@ -129,10 +134,16 @@ def join_title(lines: list[Line]) -> list[Line]:
         return lines  # a short first line is a whole title (or no title): nothing wrapped
     end = first + 1
     text = lines[first].text
-    while (end < len(lines) and end - first < 3 and lines[end].text and _title_like(lines[end], body)
-           and abs(lines[end].size - lines[first].size) <= 0.08 * lines[first].size
-           and not text.endswith(tuple(_SENTENCE_END)) and len(text) + len(lines[end].text) <= TITLE_MAX
-           and match_marker(lines[end].text) is None):
+    while (
+        end < len(lines)
+        and end - first < 3
+        and lines[end].text
+        and _title_like(lines[end], body)
+        and abs(lines[end].size - lines[first].size) <= 0.08 * lines[first].size
+        and not text.endswith(tuple(_SENTENCE_END))
+        and len(text) + len(lines[end].text) <= TITLE_MAX
+        and match_marker(lines[end].text) is None
+    ):
         text = _join(text, lines[end].text)
         end += 1
     head = Line(**{**vars(lines[first]), "text": text, "wraps": False, "indent": True, "fill": 0.0})  # a title ends
@@ -153,8 +164,13 @@ def continues(prev: Line, line: Line) -> bool:
         return False
     if prev.soft:  # a typed line break (Word's Shift+Enter, HTML's <br>): mid-sentence, a wrap
         return not prev.text.endswith(_CLOSERS)
-    if (prev.size and line.size and ORPHAN >= min(len(prev.text), len(line.text)) and match_marker(prev.text) is None
-            and not prev.text.endswith(_CLOSERS)):
+    if (
+        prev.size
+        and line.size
+        and ORPHAN >= min(len(prev.text), len(line.text))
+        and match_marker(prev.text) is None
+        and not prev.text.endswith(_CLOSERS)
+    ):
         return True  # on a laid-out page, one or two characters alone on a row mid-sentence: glyphs set out of line
     if line.indent or " | " in prev.text or " | " in line.text:
         return False  # an indented line opens a paragraph, even after a full one; table rows stay apart
@@ -208,8 +224,8 @@ def squeeze_spaces(text: str) -> str:
     out = []
     pos = 0
     for m in _SPACE_RUN.finditer(text):
-        out.append(text[pos:m.start()])
-        before, after = text[: m.start()], text[m.end():]
+        out.append(text[pos : m.start()])
+        before, after = text[: m.start()], text[m.end() :]
         out.append("" if _drop_space(before, after) else " ")
         pos = m.end()
     out.append(text[pos:])

@@ -6,6 +6,7 @@ the same for both.
 
 An index records its store in its manifest, so loading follows the manifest, not the setting.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,12 +23,28 @@ if TYPE_CHECKING:
 
 STORES = ("faiss", "milvus")
 
-__all__ = ["STORES", "Built", "ChunkSearch", "Scored", "StoreError", "build_store", "check_store", "open_search",
-           "store_kind"]
+__all__ = [
+    "STORES",
+    "Built",
+    "ChunkSearch",
+    "Scored",
+    "StoreError",
+    "build_store",
+    "check_store",
+    "open_search",
+    "store_kind",
+]
 
 
-def build_store(settings: Settings, chunks: list[Chunk], vectors: np.ndarray, tokens: list[list[str]], embedder_id: str,
-                previous: dict, progress: bool = False) -> Built:
+def build_store(
+    settings: Settings,
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+    tokens: list[list[str]],
+    embedder_id: str,
+    previous: dict,
+    progress: bool = False,
+) -> Built:
     """`previous` is the manifest of the index being replaced ({} when none): Milvus keeps its rows."""
     if check_store(settings.store) == "milvus":
         from .milvus import build_milvus

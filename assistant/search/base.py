@@ -1,4 +1,5 @@
 """What every chunk store gives the retriever: candidates with exact scores from both sides."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -6,6 +6,7 @@ Either way a search takes the union of the dense side's best n and BM25's best n
 of them exactly on both sides (the vectors are in memory), so an approximate index can only miss a
 candidate, never give it a stand-in score.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

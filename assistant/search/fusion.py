@@ -1,4 +1,5 @@
 """Dense and BM25 scores of the same candidates made one score. Chosen once, by `fusion` in settings."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,7 +17,9 @@ def rrf(dense: np.ndarray, sparse: np.ndarray, w_dense: float, w_sparse: float, 
     return w_dense / (k + _ranks(dense)) + w_sparse / (k + _ranks(sparse))
 
 
-def fuse(kind: str, dense: np.ndarray, sparse: np.ndarray, w_dense: float, w_sparse: float, rrf_k: int = 60) -> np.ndarray:
+def fuse(
+    kind: str, dense: np.ndarray, sparse: np.ndarray, w_dense: float, w_sparse: float, rrf_k: int = 60
+) -> np.ndarray:
     return rrf(dense, sparse, w_dense, w_sparse, rrf_k) if kind == "rrf" else convex(dense, sparse, w_dense, w_sparse)
 
 

@@ -18,6 +18,7 @@ that must rewrite every row (the first, another embedder, the dense index turnin
 collection, `<milvus_collection>_<time>`, and drops the old one only once the new folder is in place:
 as with the folder, a build killed at any point leaves the previous index answering.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -51,8 +52,10 @@ K1, B = 1.5, 0.75  # bm25s's defaults: both stores weigh a term alike
 AVGDL_DRIFT = 0.05
 SPARSE_DIMS = 2**32 - 1  # Milvus's sparse indices lie in [0, 2^32 - 1)
 KEYS_FILE, BM25_FILE = "milvus_keys.txt", "milvus_bm25.json"
-BM25_MODE = ("sparse vectors from policyqa's tokens (jieba + CJK characters, corpus dictionary): "
-             f"document rows hold saturated term frequencies (k1={K1}, b={B}), queries idf; inner product")
+BM25_MODE = (
+    "sparse vectors from policyqa's tokens (jieba + CJK characters, corpus dictionary): "
+    f"document rows hold saturated term frequencies (k1={K1}, b={B}), queries idf; inner product"
+)
 DELETE_BATCH = 1000
 
 
@@ -80,16 +83,23 @@ def connect(uri: str, token: str, error: type[Exception]):
     try:
         from pymilvus import MilvusClient
     except ImportError as exc:
-        raise error("the milvus store needs pymilvus (and milvus-lite for a local file): pip install -e '.[milvus]'") from exc
+        raise error(
+            "the milvus store needs pymilvus (and milvus-lite for a local file): pip install -e '.[milvus]'"
+        ) from exc
     if not is_server(uri):
         if not uri.endswith(".db"):
-            raise error(f"a Milvus Lite location must end in .db, not {uri!r}: fix POLICYQA_MILVUS_URI, or leave it empty")
+            raise error(
+                f"a Milvus Lite location must end in .db, not {uri!r}: fix POLICYQA_MILVUS_URI, or leave it empty"
+            )
         Path(uri).parent.mkdir(parents=True, exist_ok=True)
     try:
         return MilvusClient(uri=uri, token=token) if token else MilvusClient(uri=uri)
     except Exception as exc:
-        hint = "is the server up, and POLICYQA_MILVUS_URI / POLICYQA_MILVUS_TOKEN right?" if is_server(uri) else \
-            "is milvus-lite installed (pip install -e '.[milvus]'), and no other process using this index?"
+        hint = (
+            "is the server up, and POLICYQA_MILVUS_URI / POLICYQA_MILVUS_TOKEN right?"
+            if is_server(uri)
+            else "is milvus-lite installed (pip install -e '.[milvus]'), and no other process using this index?"
+        )
         raise error(f"cannot open Milvus at {public_uri(uri)} ({type(exc).__name__}: {exc}): {hint}") from exc
 
 
@@ -124,7 +134,7 @@ class BM25Stats:
     sparsest: list[list[str]]  # the terms of the SPARSEST chunks with fewest distinct terms
 
     @classmethod
-    def of(cls, tokens: list[list[str]]) -> "BM25Stats":
+    def of(cls, tokens: list[list[str]]) -> BM25Stats:
         df = Counter(t for doc in tokens for t in set(doc))
         sparsest = sorted((sorted(set(doc)) for doc in tokens), key=len)[:SPARSEST]
         return cls(len(tokens), float(np.mean([len(doc) for doc in tokens])) if tokens else 1.0, dict(df), sparsest)
@@ -149,18 +159,32 @@ class BM25Stats:
         return out
 
     def to_json(self) -> str:
-        return json.dumps({"n_docs": self.n_docs, "avgdl": self.avgdl, "k1": K1, "b": B, "df": self.df, "sparsest": self.sparsest},
-                          ensure_ascii=False)
+        return json.dumps(
+            {"n_docs": self.n_docs, "avgdl": self.avgdl, "k1": K1, "b": B, "df": self.df, "sparsest": self.sparsest},
+            ensure_ascii=False,
+        )
 
     @classmethod
-    def from_json(cls, text: str) -> "BM25Stats":
+    def from_json(cls, text: str) -> BM25Stats:
         raw = json.loads(text)
-        return cls(int(raw["n_docs"]), float(raw["avgdl"]), {str(t): int(d) for t, d in raw["df"].items()},
-                   [list(map(str, doc)) for doc in raw["sparsest"]])
+        return cls(
+            int(raw["n_docs"]),
+            float(raw["avgdl"]),
+            {str(t): int(d) for t, d in raw["df"].items()},
+            [list(map(str, doc)) for doc in raw["sparsest"]],
+        )
 
 
 def row_key(embedder_id: str, chunk: Chunk, tokens: list[str], avgdl: float) -> str:
-    parts = [embedder_id, chunk.chunk_id, chunk.doc_id, chunk.level, text_key(chunk.context()), "\x1f".join(tokens), repr(avgdl)]
+    parts = [
+        embedder_id,
+        chunk.chunk_id,
+        chunk.doc_id,
+        chunk.level,
+        text_key(chunk.context()),
+        "\x1f".join(tokens),
+        repr(avgdl),
+    ]
     return hashlib.sha1("\x1e".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -178,8 +202,15 @@ class Live:
     dim: int
 
 
-def build_milvus(settings: Settings, chunks: list[Chunk], vectors: np.ndarray, tokens: list[list[str]], embedder_id: str,
-                 previous: dict, progress: bool = False) -> Built:
+def build_milvus(
+    settings: Settings,
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+    tokens: list[list[str]],
+    embedder_id: str,
+    previous: dict,
+    progress: bool = False,
+) -> Built:
     uri, base = settings.milvus_uri or str(lite_path(settings.index_dir)), settings.milvus_collection
     client = connect(uri, settings.milvus_token, IndexWriteError)
     live = _live(previous, settings.index_dir, uri, base)
@@ -188,18 +219,47 @@ def build_milvus(settings: Settings, chunks: list[Chunk], vectors: np.ndarray, t
         stats.avgdl = live.stats.avgdl
     keys = [row_key(embedder_id, c, t, stats.avgdl) for c, t in zip(chunks, tokens)]
     if len(set(keys)) != len(keys):
-        raise IndexWriteError("two chunks have the same id, so Milvus cannot tell their rows apart: report this as a bug")
+        raise IndexWriteError(
+            "two chunks have the same id, so Milvus cannot tell their rows apart: report this as a bug"
+        )
     dense_index, dim = "HNSW" if len(chunks) > settings.approx_over else "FLAT", int(vectors.shape[1])
     with _answers(uri, IndexWriteError, f"writing to Milvus collections {base}_*"):
-        reuse = live is not None and (live.dense_index, live.dim) == (dense_index, dim) and client.has_collection(live.collection)
+        reuse = (
+            live is not None
+            and (live.dense_index, live.dim) == (dense_index, dim)
+            and client.has_collection(live.collection)
+        )
         name = live.collection if reuse else _create(client, base, dim, dense_index)
         have = live.keys if reuse else set()
         todo = [i for i, key in enumerate(keys) if key not in have]
-        _write_rows(client, name, todo, chunks, vectors, tokens, keys, stats, settings.milvus_batch, upsert=reuse, progress=progress)
+        _write_rows(
+            client,
+            name,
+            todo,
+            chunks,
+            vectors,
+            tokens,
+            keys,
+            stats,
+            settings.milvus_batch,
+            upsert=reuse,
+            progress=progress,
+        )
     stale = sorted(have - set(keys))
-    manifest = {"kind": "milvus", "uri": public_uri(uri), "lite": not is_server(uri), "collection": name, "collection_base": base,
-                "bm25": BM25_MODE, "dense_index": dense_index, "dim": dim, "rows": len(keys), "rows_written": len(todo),
-                "rows_deleted": len(stale), "files": [KEYS_FILE, BM25_FILE]}
+    manifest = {
+        "kind": "milvus",
+        "uri": public_uri(uri),
+        "lite": not is_server(uri),
+        "collection": name,
+        "collection_base": base,
+        "bm25": BM25_MODE,
+        "dense_index": dense_index,
+        "dim": dim,
+        "rows": len(keys),
+        "rows_written": len(todo),
+        "rows_deleted": len(stale),
+        "files": [KEYS_FILE, BM25_FILE],
+    }
     files = {KEYS_FILE: "\n".join(keys), BM25_FILE: stats.to_json()}
     return Built(manifest=manifest, files=files, commit=lambda: _drop_stale(client, uri, base, name, stale, set(keys)))
 
@@ -233,7 +293,9 @@ def _create(client, base: str, dim: int, dense_index: str) -> str:
     schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
     index = client.prepare_index_params()
     if dense_index == "HNSW":  # as the FAISS store past approx_over, with the same parameters
-        index.add_index("dense", index_type="HNSW", metric_type="IP", params={"M": HNSW_M, "efConstruction": HNSW_EF_CONSTRUCTION})
+        index.add_index(
+            "dense", index_type="HNSW", metric_type="IP", params={"M": HNSW_M, "efConstruction": HNSW_EF_CONSTRUCTION}
+        )
     else:
         index.add_index("dense", index_type="FLAT", metric_type="IP")
     index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
@@ -242,8 +304,19 @@ def _create(client, base: str, dim: int, dense_index: str) -> str:
     return name
 
 
-def _write_rows(client, name: str, todo: list[int], chunks: list[Chunk], vectors: np.ndarray, tokens: list[list[str]],
-                keys: list[str], stats: BM25Stats, batch: int, upsert: bool, progress: bool) -> None:
+def _write_rows(
+    client,
+    name: str,
+    todo: list[int],
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+    tokens: list[list[str]],
+    keys: list[str],
+    stats: BM25Stats,
+    batch: int,
+    upsert: bool,
+    progress: bool,
+) -> None:
     """In batches, with a progress bar; upsert when the collection is reused, since a killed build may
     have left some of these very rows."""
     from tqdm import tqdm
@@ -251,9 +324,17 @@ def _write_rows(client, name: str, todo: list[int], chunks: list[Chunk], vectors
     write = client.upsert if upsert else client.insert
     with tqdm(total=len(todo), desc="milvus", unit="row", disable=not progress, leave=False) as bar:
         for start in range(0, len(todo), max(1, batch)):
-            rows = [{"pk": keys[i], "doc_id": chunks[i].doc_id, "level": chunks[i].level, "chunk_id": chunks[i].chunk_id,
-                     "dense": np.asarray(vectors[i], dtype=np.float32).tolist(), "sparse": stats.document(tokens[i])}
-                    for i in todo[start:start + batch]]
+            rows = [
+                {
+                    "pk": keys[i],
+                    "doc_id": chunks[i].doc_id,
+                    "level": chunks[i].level,
+                    "chunk_id": chunks[i].chunk_id,
+                    "dense": np.asarray(vectors[i], dtype=np.float32).tolist(),
+                    "sparse": stats.document(tokens[i]),
+                }
+                for i in todo[start : start + batch]
+            ]
             write(name, rows)
             bar.update(len(rows))
     if todo:
@@ -270,11 +351,11 @@ def _drop_stale(client, uri: str, base: str, name: str, stale: list[str], keys: 
                 if other != name and re.fullmatch(rf"{re.escape(base)}_[0-9a-f]+", other):
                     client.drop_collection(other)
             for start in range(0, len(stale), DELETE_BATCH):
-                client.delete(name, filter=f"pk in {_strings(stale[start:start + DELETE_BATCH])}")
+                client.delete(name, filter=f"pk in {_strings(stale[start : start + DELETE_BATCH])}")
             if _count(client, name) != len(keys):
                 orphans = [pk for pk in _all_keys(client, name) if pk not in keys]
                 for start in range(0, len(orphans), DELETE_BATCH):
-                    client.delete(name, filter=f"pk in {_strings(orphans[start:start + DELETE_BATCH])}")
+                    client.delete(name, filter=f"pk in {_strings(orphans[start : start + DELETE_BATCH])}")
             if stale:
                 client.flush(name)
     except IndexWriteError as exc:
@@ -310,8 +391,17 @@ class MilvusSearch:
     and a candidate found by one side gets its exact score from the other, from the vector or sparse row
     returned with it. Fusion then normalises over these candidates, as it does for the FAISS store."""
 
-    def __init__(self, client, uri: str, name: str, keys: list[str], stats: BM25Stats, dense_index: str,
-                 documents: set[str], levels: set[str]):
+    def __init__(
+        self,
+        client,
+        uri: str,
+        name: str,
+        keys: list[str],
+        stats: BM25Stats,
+        dense_index: str,
+        documents: set[str],
+        levels: set[str],
+    ):
         self.client, self.uri, self.name = client, uri, name
         self.row_of = {key: i for i, key in enumerate(keys)}
         self.stats, self.dense_index = stats, dense_index
@@ -325,19 +415,33 @@ class MilvusSearch:
         client = connect(uri, settings.milvus_token, IndexLoadError)
         with _answers(uri, IndexLoadError, f"opening collection {name!r}"):
             if not client.has_collection(name):
-                raise IndexLoadError(f"the index at {index_dir} searches the Milvus collection {name!r} at {public_uri(uri)}, "
-                                     "which is not there: run `policyqa index` to rebuild it")
+                raise IndexLoadError(
+                    f"the index at {index_dir} searches the Milvus collection {name!r} at {public_uri(uri)}, "
+                    "which is not there: run `policyqa index` to rebuild it"
+                )
             client.load_collection(name)
         try:
             keys = data.files[KEYS_FILE].split("\n") if data.chunks else []
             stats = BM25Stats.from_json(data.files[BM25_FILE])
         except (KeyError, ValueError) as exc:
-            raise IndexLoadError(f"the index at {index_dir} is damaged (its Milvus keys or BM25 statistics: {exc}): "
-                                 "run `policyqa index` to rebuild it") from exc
+            raise IndexLoadError(
+                f"the index at {index_dir} is damaged (its Milvus keys or BM25 statistics: {exc}): "
+                "run `policyqa index` to rebuild it"
+            ) from exc
         if len(keys) != len(data.chunks):
-            raise IndexLoadError(f"the index at {index_dir} is inconsistent (its chunks and Milvus keys disagree): run `policyqa index`")
-        return cls(client, uri, name, keys, stats, store.get("dense_index", "FLAT"),
-                   {d.doc_id for d in data.documents}, {c.level for c in data.chunks})
+            raise IndexLoadError(
+                f"the index at {index_dir} is inconsistent (its chunks and Milvus keys disagree): run `policyqa index`"
+            )
+        return cls(
+            client,
+            uri,
+            name,
+            keys,
+            stats,
+            store.get("dense_index", "FLAT"),
+            {d.doc_id for d in data.documents},
+            {c.level for c in data.chunks},
+        )
 
     def knows(self, token: str) -> bool:
         return token in self.stats.df
@@ -358,15 +462,20 @@ class MilvusSearch:
             if (row := self.row_of.get(hit.id)) is not None and row not in found:
                 found[row] = (float(q @ np.asarray(hit.entity.get("dense"), dtype=np.float32)), hit.distance)
         rows = np.array(sorted(found), dtype=np.int64)  # in index order, as the FAISS store breaks ties
-        return Scored(rows, np.array([found[r][0] for r in rows], dtype=np.float64),
-                      np.array([found[r][1] for r in rows], dtype=np.float64))
+        return Scored(
+            rows,
+            np.array([found[r][0] for r in rows], dtype=np.float64),
+            np.array([found[r][1] for r in rows], dtype=np.float64),
+        )
 
     def filter(self, scope: Scope | None) -> str | None:
         """The scope as a Milvus filter ("" for none), over the indexed documents and levels only, so
         that values from clients never reach the engine; None when nothing indexed is in scope."""
         parts = []
-        for field, wanted, known in (("doc_id", scope.doc_ids if scope else set(), self.documents),
-                                     ("level", scope.levels if scope else set(), self.levels)):
+        for field, wanted, known in (
+            ("doc_id", scope.doc_ids if scope else set(), self.documents),
+            ("level", scope.levels if scope else set(), self.levels),
+        ):
             if wanted:
                 values = sorted(set(wanted) & known)
                 if not values:
@@ -378,8 +487,9 @@ class MilvusSearch:
         params: dict = {"metric_type": "IP"}
         if field == "dense" and self.dense_index == "HNSW":
             params["params"] = {"ef": max(HNSW_EF_SEARCH, limit)}
-        return self.client.search(self.name, data=data, anns_field=field, limit=limit, filter=where, output_fields=out,
-                                  search_params=params)
+        return self.client.search(
+            self.name, data=data, anns_field=field, limit=limit, filter=where, output_fields=out, search_params=params
+        )
 
 
 def _dot(query: dict[int, float], row: dict) -> float:

@@ -1,5 +1,6 @@
 """Which documents a question points to, as a score added to every chunk of a document: a named title
 over a named place or level over the home documents (the user's own plan)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -12,7 +13,9 @@ HOME_PRIOR = 0.5
 TITLE_PRIOR = 0.5
 
 
-def doc_priors(question: Question, doc_place: dict[str, str], doc_level: dict[str, str], home_place: str) -> dict[str, float]:
+def doc_priors(
+    question: Question, doc_place: dict[str, str], doc_level: dict[str, str], home_place: str
+) -> dict[str, float]:
     prior = {}
     for doc_id, place in doc_place.items():
         home = bool(place) and place == home_place

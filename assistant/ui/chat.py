@@ -1,6 +1,7 @@
 """问答: the question box, the scope, and the conversation — the latest answer right under the box,
 each answer with its scope, its [n] links and citations (every answer's stay clickable) and a copy
 button; beside it (below it on a phone) the cited clause in its document. 新对话 starts over."""
+
 from __future__ import annotations
 
 import re
@@ -55,9 +56,11 @@ const toLatest = () => {
 watch('value', toLatest);
 """
 # The clause view comes into sight when a citation was clicked (on a phone it is below the conversation).
-SHOW_CLAUSE = ("watch('value', () => { if (window.__qaShowClause) { window.__qaShowClause = false;"
-               " const top = element.getBoundingClientRect().top;"
-               " if (top < 0 || top > window.innerHeight * 0.5) element.scrollIntoView({block: 'start'}); } });")
+SHOW_CLAUSE = (
+    "watch('value', () => { if (window.__qaShowClause) { window.__qaShowClause = false;"
+    " const top = element.getBoundingClientRect().top;"
+    " if (top < 0 || top > window.innerHeight * 0.5) element.scrollIntoView({block: 'start'}); } });"
+)
 
 
 def _names(values) -> set[str]:
@@ -82,8 +85,13 @@ def scope_text(doc_ids: list[str] | None, levels: list[str] | None) -> str:
     return f"检索范围：{scope.label if scope else '全部文件'}"
 
 
-def ask_contract(assistant: Assistant, question: str, documents: list[str] | None = None,
-                 levels: list[str] | None = None, previous: str | None = None) -> dict:
+def ask_contract(
+    assistant: Assistant,
+    question: str,
+    documents: list[str] | None = None,
+    levels: list[str] | None = None,
+    previous: str | None = None,
+) -> dict:
     """The answer contract as JSON; a question that cannot be asked (empty, too long) is a
     not-found answer whose text says why, as in `policyqa ask --batch`."""
     try:
@@ -99,25 +107,45 @@ def build(assistant: Assistant, viewer: ClauseViewer, llm=None) -> None:
         with gr.Row(equal_height=False, elem_id="chat-row"):
             with gr.Column(scale=5, min_width=300):
                 with gr.Row(equal_height=True, elem_id="ask-row"):
-                    question = gr.Textbox(label="问题", show_label=False, container=False, lines=1, max_lines=5, scale=6, autofocus=True,
-                                          placeholder=ASK_HINT, elem_id="question")
+                    question = gr.Textbox(
+                        label="问题",
+                        show_label=False,
+                        container=False,
+                        lines=1,
+                        max_lines=5,
+                        scale=6,
+                        autofocus=True,
+                        placeholder=ASK_HINT,
+                        elem_id="question",
+                    )
                     ask = gr.Button("提问", variant="primary", scale=1, min_width=64, elem_id="ask")
                     clear = gr.Button("新对话", scale=1, min_width=72, elem_id="new-chat")
                 with gr.Accordion(_scope_header([], []), open=False, elem_id="scope") as scope_box:
-                    docs = gr.CheckboxGroup([(viewer.label(d), d) for d in viewer.docs], label="文件", elem_id="scope-docs")
+                    docs = gr.CheckboxGroup(
+                        [(viewer.label(d), d) for d in viewer.docs], label="文件", elem_id="scope-docs"
+                    )
                     levels = gr.CheckboxGroup(LEVELS, label="层级", elem_id="scope-levels")
-                generative = gr.Checkbox(value=bool(llm is not None and assistant.settings.llm), visible=llm is not None,
-                                         label="生成式回答（大模型撰写，逐句核对引用；未通过核对时显示原文摘录）",
-                                         elem_id="generative")
-                conversation = gr.HTML(render.placeholder_html(NO_ANSWER), elem_id="conversation", js_on_load=CONVERSATION_JS)
+                generative = gr.Checkbox(
+                    value=bool(llm is not None and assistant.settings.llm),
+                    visible=llm is not None,
+                    label="生成式回答（大模型撰写，逐句核对引用；未通过核对时显示原文摘录）",
+                    elem_id="generative",
+                )
+                conversation = gr.HTML(
+                    render.placeholder_html(NO_ANSWER), elem_id="conversation", js_on_load=CONVERSATION_JS
+                )
                 examples = []
                 with gr.Column(elem_id="examples"):
                     for who, questions in EXAMPLES.items():
                         gr.HTML(f'<div class="examples-title">示例问题 · {render.esc(who)}</div>')
                         with gr.Row(equal_height=True):
-                            examples += [(q, gr.Button(q, size="sm", min_width=80, elem_classes="example")) for q in questions]
+                            examples += [
+                                (q, gr.Button(q, size="sm", min_width=80, elem_classes="example")) for q in questions
+                            ]
             with gr.Column(scale=4, min_width=300):
-                clause = gr.HTML(render.placeholder_html(NO_CLAUSE), elem_id="clause", js_on_load=SCROLL_TO_MARK + SHOW_CLAUSE)
+                clause = gr.HTML(
+                    render.placeholder_html(NO_CLAUSE), elem_id="clause", js_on_load=SCROLL_TO_MARK + SHOW_CLAUSE
+                )
         conv = gr.State(Conversation())  # each session gets a copy of its own: a new conversation
 
         def pending(q: str, talk: Conversation, doc_ids: list[str], lvls: list[str]):
@@ -169,8 +197,11 @@ def build(assistant: Assistant, viewer: ClauseViewer, llm=None) -> None:
 
         def reset(talk: Conversation):
             talk.reset()
-            return (render.conversation_html([], NO_ANSWER), render.placeholder_html(NO_CLAUSE),
-                    gr.update(value="", placeholder=ASK_HINT))
+            return (
+                render.conversation_html([], NO_ANSWER),
+                render.placeholder_html(NO_CLAUSE),
+                gr.update(value="", placeholder=ASK_HINT),
+            )
 
         def rescope(doc_ids: list[str], lvls: list[str]):
             return gr.update(label=_scope_header(doc_ids, lvls))
@@ -178,9 +209,15 @@ def build(assistant: Assistant, viewer: ClauseViewer, llm=None) -> None:
         asking = [conv, docs, levels]
         # "multiple" at both steps: a question asked while another is answered is queued, not dropped
         shows = {"queue": False, "trigger_mode": "multiple", "api_visibility": "private", "show_progress": "hidden"}
-        answers = {"fn": respond, "inputs": [*asking, generative], "outputs": [conversation, clause],
-                   "trigger_mode": "multiple", "api_visibility": "private", "concurrency_id": ASK_QUEUE,
-                   "show_progress": "hidden"}
+        answers = {
+            "fn": respond,
+            "inputs": [*asking, generative],
+            "outputs": [conversation, clause],
+            "trigger_mode": "multiple",
+            "api_visibility": "private",
+            "concurrency_id": ASK_QUEUE,
+            "show_progress": "hidden",
+        }
         for trigger in (ask.click, question.submit):
             trigger(pending, [question, *asking], [conversation, question], **shows).then(**answers)
         for text, button in examples:
@@ -193,6 +230,7 @@ def build(assistant: Assistant, viewer: ClauseViewer, llm=None) -> None:
 
 def _asking(pending, text: str):
     """An example's button asks its question (the question box is left as it is)."""
+
     def ask_example(talk: Conversation, doc_ids: list[str], lvls: list[str]):
         shown, _ = pending(text, talk, doc_ids, lvls)
         return shown, gr.skip()

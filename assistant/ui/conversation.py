@@ -1,5 +1,6 @@
 """One person's conversation: the turns asked and answered, in order, and the question a follow-up
 is read with. It lives in the session's state; every event reads and changes the same object."""
+
 from __future__ import annotations
 
 import threading

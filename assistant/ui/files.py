@@ -1,4 +1,5 @@
 """文件: each document's clause tree (indented by depth) and any clause read in its document."""
+
 from __future__ import annotations
 
 import gradio as gr
@@ -23,9 +24,16 @@ def build(assistant: Assistant, viewer: ClauseViewer) -> None:
 
     def pick_document(doc_id: str):
         if not viewer.has(doc_id):
-            return render.placeholder_html("未选择文件。"), gr.update(choices=[], value=None), pd.DataFrame(columns=HEADERS), render.placeholder_html(PICK)
+            return (
+                render.placeholder_html("未选择文件。"),
+                gr.update(choices=[], value=None),
+                pd.DataFrame(columns=HEADERS),
+                render.placeholder_html(PICK),
+            )
         entries = tree(doc_id)
-        table = pd.DataFrame([[INDENT * c.depth + c.path, c.heading] for c in assistant.clauses(doc_id)], columns=HEADERS)
+        table = pd.DataFrame(
+            [[INDENT * c.depth + c.path, c.heading] for c in assistant.clauses(doc_id)], columns=HEADERS
+        )
         meta = render.document_meta_html(viewer.docs[doc_id], len(entries))
         opening = viewer.show(doc_id, entries[0][1]) if entries else render.placeholder_html(PICK)
         return meta, gr.update(choices=entries, value=None), table, opening
@@ -43,11 +51,24 @@ def build(assistant: Assistant, viewer: ClauseViewer) -> None:
     with gr.Tab("文件", id="documents"):
         with gr.Row(equal_height=False):
             with gr.Column(scale=2):
-                doc = gr.Dropdown([(viewer.label(d), d) for d in doc_ids], value=start or None, label="文件", elem_id="doc-pick")
+                doc = gr.Dropdown(
+                    [(viewer.label(d), d) for d in doc_ids], value=start or None, label="文件", elem_id="doc-pick"
+                )
                 meta = gr.HTML(meta0, elem_id="doc-meta")
-                clause = gr.Dropdown(tree(start) if start else [], value=None, label="条款（可输入筛选）", elem_id="doc-clause")
-                outline = gr.Dataframe(outline0, label="条款目录", show_label=False, buttons=[], interactive=False, wrap=True,
-                                       max_height=460, elem_id="doc-tree", column_widths=["35%", "65%"])
+                clause = gr.Dropdown(
+                    tree(start) if start else [], value=None, label="条款（可输入筛选）", elem_id="doc-clause"
+                )
+                outline = gr.Dataframe(
+                    outline0,
+                    label="条款目录",
+                    show_label=False,
+                    buttons=[],
+                    interactive=False,
+                    wrap=True,
+                    max_height=460,
+                    elem_id="doc-tree",
+                    column_widths=["35%", "65%"],
+                )
             with gr.Column(scale=3):
                 view = gr.HTML(view0, elem_id="doc-view", js_on_load=SCROLL_TO_MARK)
         doc.change(pick_document, [doc], [meta, clause, outline, view], api_visibility="private")

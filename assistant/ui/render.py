@@ -3,6 +3,7 @@
 Every piece of document or user text passes through `esc` on its way out: a document or a question holding `<script>` or `<img onerror=…>` shows as text. Gradio's
 HTML component also treats its value as a template, so braces, `$` and backticks are escaped too.
 """
+
 from __future__ import annotations
 
 import html
@@ -69,11 +70,13 @@ def conversation_html(turns: list, empty: str) -> str:
 
 def turn_html(i: int, turn, latest: bool) -> str:
     """One question and its answer card: status, scope, the text with [n] links, its citations, a copy button."""
-    question = turn.question if len(turn.question) <= QUESTION_ECHO else (
-        f"{turn.question[:QUESTION_ECHO]}…（共 {len(turn.question)} 字）")
+    question = (
+        turn.question
+        if len(turn.question) <= QUESTION_ECHO
+        else (f"{turn.question[:QUESTION_ECHO]}…（共 {len(turn.question)} 字）")
+    )
     cls = "qa-turn latest" if latest else "qa-turn"
-    return (f'<div class="{cls}" data-turn="{i}"><div class="qa-q">{esc(question)}</div>'
-            f'{_card(i, turn)}</div>')
+    return f'<div class="{cls}" data-turn="{i}"><div class="qa-q">{esc(question)}</div>{_card(i, turn)}</div>'
 
 
 def _card(i: int, turn) -> str:
@@ -99,18 +102,28 @@ def _card(i: int, turn) -> str:
 
 
 def _card_html(state: str, status: str, scope: str, body: str, cites: str, plain: str) -> str:
-    copy = (f'<button type="button" class="qa-copy" title="复制回答和引用">复制</button>'
-            f'<textarea class="qa-plain" hidden readonly>{esc(plain)}</textarea>') if plain else ""
-    return (f'<div class="qa-answer" data-state="{state}"><div class="qa-status">{status}</div>{scope}{body}{cites}'
-            f'{copy}</div>')
+    copy = (
+        (
+            f'<button type="button" class="qa-copy" title="复制回答和引用">复制</button>'
+            f'<textarea class="qa-plain" hidden readonly>{esc(plain)}</textarea>'
+        )
+        if plain
+        else ""
+    )
+    return (
+        f'<div class="qa-answer" data-state="{state}"><div class="qa-status">{status}</div>{scope}{body}{cites}'
+        f"{copy}</div>"
+    )
 
 
 def _citations_html(i: int, shown: list[Citation], found: bool) -> str:
     if not shown:
         return ""
     title = "引用条款（点击查看原文）" if found else "相近条款（供查阅，点击查看原文）"
-    items = "".join(f'<li><a href="#" class="qa-cite" data-turn="{i}" data-cite="{n}">{esc(citation_label(n, c))}</a></li>'
-                    for n, c in enumerate(shown, 1))
+    items = "".join(
+        f'<li><a href="#" class="qa-cite" data-turn="{i}" data-cite="{n}">{esc(citation_label(n, c))}</a></li>'
+        for n, c in enumerate(shown, 1)
+    )
     return f'<div class="qa-cites"><div class="qa-cites-title">{title}</div><ul>{items}</ul></div>'
 
 
@@ -135,7 +148,9 @@ def _refs(escaped: str, turn: int, cited: int) -> str:
         n = int(m.group(1))
         if not 1 <= n <= cited:
             return f'<sup class="qa-ref">[{n}]</sup>'
-        return f'<a href="#" class="qa-ref" data-turn="{turn}" data-cite="{n}" title="查看引用条款 [{n}] 原文">[{n}]</a>'
+        return (
+            f'<a href="#" class="qa-ref" data-turn="{turn}" data-cite="{n}" title="查看引用条款 [{n}] 原文">[{n}]</a>'
+        )
 
     return _MARKER.sub(link, escaped)
 
@@ -169,8 +184,10 @@ def clause_html(doc: Document, clause: Clause, trail: list[str], cited: str = ""
     With `cited` (a citation's passage), that passage is the <mark> inside the clause."""
     title = (doc.meta.title or doc.doc_id) + (f"（{doc.meta.status}）" if doc.meta.status else "")
     crumbs = " › ".join(esc(t) for t in [title, *trail])
-    return (f'<div class="clause-view"><div class="clause-trail">{crumbs}</div>'
-            f'<div class="clause-doc">{_in_context(doc.text, clause.start, clause.end, cited)}</div></div>')
+    return (
+        f'<div class="clause-view"><div class="clause-trail">{crumbs}</div>'
+        f'<div class="clause-doc">{_in_context(doc.text, clause.start, clause.end, cited)}</div></div>'
+    )
 
 
 def _in_context(text: str, start: int, end: int, cited: str) -> str:
@@ -181,8 +198,10 @@ def _in_context(text: str, start: int, end: int, cited: str) -> str:
         mid = f'<mark class="clause-mark">{esc(text[start:end])}</mark>'
     else:
         stop = at + len(cited.strip())
-        mid = (f'<span class="clause-span">{esc(text[start:at])}<mark class="clause-mark">{esc(text[at:stop])}</mark>'
-               f'{esc(text[stop:end])}</span>')
+        mid = (
+            f'<span class="clause-span">{esc(text[start:at])}<mark class="clause-mark">{esc(text[at:stop])}</mark>'
+            f"{esc(text[stop:end])}</span>"
+        )
     head = ("…" if before_at > 0 else "") + esc(text[before_at:start])
     tail = esc(text[end:after_at]) + ("…" if after_at < len(text) else "")
     return f'<span class="clause-around">{head}</span>{mid}<span class="clause-around">{tail}</span>'
@@ -209,8 +228,17 @@ def clause_trail(clause: Clause, by_id: dict[str, Clause]) -> list[str]:
 
 def document_meta_html(doc: Document, clauses: int) -> str:
     m = doc.meta
-    rows = [("发文机关", m.issuer), ("文号", m.doc_number), ("日期", m.date), ("层级", m.level),
-            ("地区", m.place), ("状态", m.status), ("条款数", str(clauses))]
+    rows = [
+        ("发文机关", m.issuer),
+        ("文号", m.doc_number),
+        ("日期", m.date),
+        ("层级", m.level),
+        ("地区", m.place),
+        ("状态", m.status),
+        ("条款数", str(clauses)),
+    ]
     cells = "".join(f"<dt>{k}</dt><dd>{esc(v)}</dd>" for k, v in rows if v)
     status = f' <span class="doc-status">{esc(m.status)}</span>' if m.status else ""
-    return f'<div class="doc-meta"><div class="doc-title">{esc(m.title or doc.doc_id)}{status}</div><dl>{cells}</dl></div>'
+    return (
+        f'<div class="doc-meta"><div class="doc-title">{esc(m.title or doc.doc_id)}{status}</div><dl>{cells}</dl></div>'
+    )

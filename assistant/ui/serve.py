@@ -1,5 +1,6 @@
 """policyqa serve / python app.py: load the index (building it first when there is none) and start
 the app. Errors become a message and an exit code here."""
+
 from __future__ import annotations
 
 import os
@@ -27,10 +28,14 @@ def host_warning(host: str, login: bool = False) -> str | None:
     if host in LOCAL_HOSTS:
         return None
     if login:
-        return (f"warning: serving on {host}: anyone who can reach this machine sees the login page, and the password "
-                "crosses the network unencrypted (plain HTTP); put a TLS proxy in front beyond a trusted network.")
-    return (f"warning: serving on {host}: anyone who can reach this machine can use the app and read the indexed "
-            "documents; it has no login (add --auth user:password). Use the default 127.0.0.1 unless that is what you want.")
+        return (
+            f"warning: serving on {host}: anyone who can reach this machine sees the login page, and the password "
+            "crosses the network unencrypted (plain HTTP); put a TLS proxy in front beyond a trusted network."
+        )
+    return (
+        f"warning: serving on {host}: anyone who can reach this machine can use the app and read the indexed "
+        "documents; it has no login (add --auth user:password). Use the default 127.0.0.1 unless that is what you want."
+    )
 
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:
@@ -55,13 +60,17 @@ def load_or_build(settings: Settings):
         return Assistant.load(settings.index_dir, settings)
     except IndexMissing:
         corpus = ", ".join(str(c) for c in settings.corpus)
-        click.echo(f"no index at {settings.index_dir}: building one from {corpus} (embedder {settings.embedder}) …", err=True)
+        click.echo(
+            f"no index at {settings.index_dir}: building one from {corpus} (embedder {settings.embedder}) …", err=True
+        )
     except (IndexLoadError, EmbedderError) as exc:
         raise ServeError(str(exc), EXIT_NO_INDEX) from exc
     try:
         embedder = make_embedder(settings.embedder)
         report = build_index(settings, embedder, progress=True)
-        click.echo(f"indexed {report.documents} documents, {report.clauses} clauses in {report.seconds:.1f} s", err=True)
+        click.echo(
+            f"indexed {report.documents} documents, {report.clauses} clauses in {report.seconds:.1f} s", err=True
+        )
         return Assistant.load(settings.index_dir, settings, embedder)
     except (IngestError, EmbedderError, IndexLoadError) as exc:
         raise ServeError(str(exc), EXIT_NO_INDEX) from exc
@@ -80,19 +89,42 @@ def generative(assistant):
     except LLMUnavailable as exc:
         click.echo(f"warning: generative answers are off: {exc}", err=True)
         return None
-    click.echo(f"generative answers available from {settings.llm_base_url} ({settings.llm_model}); "
-               "every reply is checked against its citations", err=True)
+    click.echo(
+        f"generative answers available from {settings.llm_base_url} ({settings.llm_model}); "
+        "every reply is checked against its citations",
+        err=True,
+    )
     return llm
 
 
 @click.command("serve")
-@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="The index to serve. Default: index/ (built first when missing).")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on; another than 127.0.0.1 opens the app to the network.")
+@click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(path_type=Path),
+    help="The index to serve. Default: index/ (built first when missing).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; another than 127.0.0.1 opens the app to the network.",
+)
 @click.option("--port", type=click.IntRange(1, 65535), default=7860, show_default=True, help="Port to listen on.")
-@click.option("--auth", envvar="POLICYQA_AUTH", metavar="USER:PASSWORD",
-              help="Require this login for the pages and the API (or set POLICYQA_AUTH); for serving on a network.")
-@click.option("--concurrency", type=click.IntRange(1, 64), envvar="POLICYQA_CONCURRENCY", default=CONCURRENCY,
-              show_default=True, help="Questions answered at once; more wait in the queue (or set POLICYQA_CONCURRENCY).")
+@click.option(
+    "--auth",
+    envvar="POLICYQA_AUTH",
+    metavar="USER:PASSWORD",
+    help="Require this login for the pages and the API (or set POLICYQA_AUTH); for serving on a network.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    envvar="POLICYQA_CONCURRENCY",
+    default=CONCURRENCY,
+    show_default=True,
+    help="Questions answered at once; more wait in the queue (or set POLICYQA_CONCURRENCY).",
+)
 def serve_command(index_dir: Path | None, host: str, port: int, auth: str | None, concurrency: int) -> None:
     """Start the web app: 问答 (cited answers), 部门职责, 目标指标, 文件."""
     login = parse_auth(auth)  # a malformed login fails before the index is loaded

@@ -5,6 +5,7 @@ request, without the queue's event stream, which cost several times the answer i
 in the queue. Both take a slot here before answering, so together they never answer more than the
 limit at once, and a request over it waits for a slot.
 """
+
 from __future__ import annotations
 
 import threading

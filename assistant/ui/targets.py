@@ -1,5 +1,6 @@
 """目标指标: the quantified targets, filtered by deadline year, document and indicator, charted by
 deadline and exportable; a row opens the sentence that states it, in its clause."""
+
 from __future__ import annotations
 
 import re
@@ -43,15 +44,23 @@ def build(assistant: Assistant, viewer: ClauseViewer, exports: Exports) -> None:
     headings = {(t.doc_id, t.path): _heading(assistant, t) for t in everything}
 
     def refresh(year: str, doc: str, keyword: str):
-        rows = assistant.targets(year=None if year in (ALL_YEARS, UNDATED) else year, doc=None if doc == ALL_DOCS else doc)
+        rows = assistant.targets(
+            year=None if year in (ALL_YEARS, UNDATED) else year, doc=None if doc == ALL_DOCS else doc
+        )
         rows = [t for t in rows if year != UNDATED or not deadline_year(t.deadline)]
         kw = (keyword or "").strip()
         rows = [t for t in rows if not kw or kw in t.indicator or kw in t.segment]
         table = pd.DataFrame([_row(t, viewer, headings) for t in rows], columns=HEADERS)
         csv_rows = [{**r, "doc_id": viewer.label(r["doc_id"])} for r in export.target_rows(rows)]
         csv = export.to_csv(csv_rows, export.TARGET_COLUMNS, export.CHINESE_COLUMNS)
-        return (_summary(rows, year, doc, kw, viewer), exports.write("目标指标", csv), chart_html(_timeline(rows, viewer)),
-                table, [t.model_dump() for t in rows], render.placeholder_html(PICK))
+        return (
+            _summary(rows, year, doc, kw, viewer),
+            exports.write("目标指标", csv),
+            chart_html(_timeline(rows, viewer)),
+            table,
+            [t.model_dump() for t in rows],
+            render.placeholder_html(PICK),
+        )
 
     def open_target(shown: list[dict], evt: gr.SelectData):
         at = row_of(evt.index, len(shown or []))
@@ -63,22 +72,52 @@ def build(assistant: Assistant, viewer: ClauseViewer, exports: Exports) -> None:
     summary0, csv0, chart0, table0, shown0, detail0 = refresh(ALL_YEARS, ALL_DOCS, "")
     with gr.Tab("目标指标", id="targets"):
         with gr.Row(equal_height=True):
-            year = gr.Dropdown([ALL_YEARS] + years + ([UNDATED] if undated else []), value=ALL_YEARS, label="截止年份",
-                               scale=2, elem_id="target-year")
-            doc = gr.Dropdown([ALL_DOCS] + [(viewer.label(d), d) for d in doc_ids], value=ALL_DOCS, label="文件",
-                              scale=3, elem_id="target-doc")
-            keyword = gr.Textbox(label="指标关键词", placeholder="如：光伏、能耗、非化石能源", scale=3, elem_id="target-filter")
+            year = gr.Dropdown(
+                [ALL_YEARS] + years + ([UNDATED] if undated else []),
+                value=ALL_YEARS,
+                label="截止年份",
+                scale=2,
+                elem_id="target-year",
+            )
+            doc = gr.Dropdown(
+                [ALL_DOCS] + [(viewer.label(d), d) for d in doc_ids],
+                value=ALL_DOCS,
+                label="文件",
+                scale=3,
+                elem_id="target-doc",
+            )
+            keyword = gr.Textbox(
+                label="指标关键词", placeholder="如：光伏、能耗、非化石能源", scale=3, elem_id="target-filter"
+            )
         chart = gr.HTML(chart0, elem_id="target-chart")
         with gr.Row(equal_height=True):
             summary = gr.HTML(summary0, elem_id="target-summary")
-            download = gr.DownloadButton("导出 CSV", value=csv0, size="md", scale=0, min_width=120, elem_id="target-csv")
-        table = gr.Dataframe(table0, label="目标", show_label=False, buttons=[], interactive=False, wrap=True, max_height=420,
-                             elem_id="target-table", column_widths=["9%", "15%", "11%", "7%", "6%", "28%", "11%", "13%"], elem_classes="wide-table")
+            download = gr.DownloadButton(
+                "导出 CSV", value=csv0, size="md", scale=0, min_width=120, elem_id="target-csv"
+            )
+        table = gr.Dataframe(
+            table0,
+            label="目标",
+            show_label=False,
+            buttons=[],
+            interactive=False,
+            wrap=True,
+            max_height=420,
+            elem_id="target-table",
+            column_widths=["9%", "15%", "11%", "7%", "6%", "28%", "11%", "13%"],
+            elem_classes="wide-table",
+        )
         detail = gr.HTML(detail0, elem_id="target-clause", js_on_load=SCROLL_TO_MARK)
         shown = gr.State(shown0)
         for control in (year.change, doc.change, keyword.change):
-            control(refresh, [year, doc, keyword], [summary, download, chart, table, shown, detail], api_visibility="private",
-                    trigger_mode="always_last", show_progress="hidden")
+            control(
+                refresh,
+                [year, doc, keyword],
+                [summary, download, chart, table, shown, detail],
+                api_visibility="private",
+                trigger_mode="always_last",
+                show_progress="hidden",
+            )
         table.select(open_target, [shown], detail, api_visibility="private")
 
 
@@ -90,16 +129,27 @@ def _heading(assistant: Assistant, t: Target) -> str:
 def _summary(rows: list[Target], year: str, doc: str, keyword: str, viewer: ClauseViewer) -> str:
     if rows:
         return f'<div class="summary">共 {len(rows)} 项目标</div>'
-    asked = [year if year != ALL_YEARS else "", viewer.label(doc) if doc != ALL_DOCS else "",
-             f"关键词“{keyword}”" if keyword else ""]
+    asked = [
+        year if year != ALL_YEARS else "",
+        viewer.label(doc) if doc != ALL_DOCS else "",
+        f"关键词“{keyword}”" if keyword else "",
+    ]
     said = "、".join(a for a in asked if a) or "当前条件"
     return f'<div class="summary empty-note">没有符合条件的目标：{render.esc(said)}。请换个年份或关键词，或清空筛选条件。</div>'
 
 
 def _row(t: Target, viewer: ClauseViewer, headings: dict) -> list[str]:
     clause = f"{t.path}{headings.get((t.doc_id, t.path), '')}"  # 二、主要目标, not 二、 alone
-    return [t.deadline or UNDATED, t.indicator, value_text(t), t.baseline, t.scope, t.segment or t.sentence, clause,
-            viewer.label(t.doc_id)]
+    return [
+        t.deadline or UNDATED,
+        t.indicator,
+        value_text(t),
+        t.baseline,
+        t.scope,
+        t.segment or t.sentence,
+        clause,
+        viewer.label(t.doc_id),
+    ]
 
 
 def _timeline(rows: list[Target], viewer: ClauseViewer) -> list[tuple[str, dict[str, int]]]:
@@ -132,11 +182,16 @@ def chart_html(bars: list[tuple[str, dict[str, int]]]) -> str:
         ends = i in (0, len(bars) - 1)
         thin = [c for c, step in (("thin-phone", phone), ("thin-wide", wide)) if not ends and i % step]
         labels.append(f'<span class="{" ".join(["chart-label", *thin])}">{render.esc(year)}</span>')
-    legend = "".join(f'<span><i style="background:{c}"></i>{lv}{"级" if lv != "其他" else ""}</span>'
-                     for lv, c in LEVEL_COLORS.items() if any(lv in v for _, v in bars))
-    return (f'<div class="chart"><div class="chart-title">各年份到期的目标数</div><div class="chart-legend">{legend}</div>'
-            f'<div class="chart-cols" style="--n:{len(bars)}">{"".join(columns)}</div>'
-            f'<div class="chart-labels" style="--n:{len(bars)}">{"".join(labels)}</div></div>')
+    legend = "".join(
+        f'<span><i style="background:{c}"></i>{lv}{"级" if lv != "其他" else ""}</span>'
+        for lv, c in LEVEL_COLORS.items()
+        if any(lv in v for _, v in bars)
+    )
+    return (
+        f'<div class="chart"><div class="chart-title">各年份到期的目标数</div><div class="chart-legend">{legend}</div>'
+        f'<div class="chart-cols" style="--n:{len(bars)}">{"".join(columns)}</div>'
+        f'<div class="chart-labels" style="--n:{len(bars)}">{"".join(labels)}</div></div>'
+    )
 
 
 def _column(year: str, by_level: dict[str, int], top: int) -> str:
@@ -144,8 +199,12 @@ def _column(year: str, by_level: dict[str, int], top: int) -> str:
     segments = []
     for level, n in sorted(by_level.items(), key=lambda kv: LEVEL_ORDER_CHART.get(kv[0], 9)):
         colour = LEVEL_COLORS.get(level, LEVEL_COLORS["其他"])
-        segments.append(f'<div class="chart-seg" style="height:{BAR_ROOM * n / top:.1f}%;background:{colour}"'
-                        f' title="{render.esc(year)} · {render.esc(level)}级 {n} 项"></div>')
+        segments.append(
+            f'<div class="chart-seg" style="height:{BAR_ROOM * n / top:.1f}%;background:{colour}"'
+            f' title="{render.esc(year)} · {render.esc(level)}级 {n} 项"></div>'
+        )
     total = sum(by_level.values())
-    return (f'<div class="chart-col" title="{render.esc(year)}：{total} 项"><div class="chart-bar">{"".join(segments)}'
-            f'<span class="chart-n">{total}</span></div></div>')
+    return (
+        f'<div class="chart-col" title="{render.esc(year)}：{total} 项"><div class="chart-bar">{"".join(segments)}'
+        f'<span class="chart-n">{total}</span></div></div>'
+    )

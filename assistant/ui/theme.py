@@ -1,27 +1,42 @@
 """The app's look: system CJK fonts (nothing fetched from a font service), sober colours, and the
 few styles the rendered answers and clauses need."""
+
 from __future__ import annotations
 
 import gradio as gr
 
 # Installed fonts only: Gradio's stock fonts are Latin-only, and a web-font service is unreachable
 # on an office network and would leak usage.
-FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "Hiragino Sans GB",
-         "WenQuanYi Micro Hei", "system-ui", "sans-serif"]
+FONTS = [
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "PingFang SC",
+    "Microsoft YaHei",
+    "Hiragino Sans GB",
+    "WenQuanYi Micro Hei",
+    "system-ui",
+    "sans-serif",
+]
 MONO = ["Noto Sans Mono CJK SC", "ui-monospace", "Consolas", "monospace"]
 
 
 def theme() -> gr.themes.Base:
     return gr.themes.Default(
-        primary_hue="blue", neutral_hue="slate", radius_size="sm", text_size="lg",
-        font=FONTS, font_mono=MONO,
+        primary_hue="blue",
+        neutral_hue="slate",
+        radius_size="sm",
+        text_size="lg",
+        font=FONTS,
+        font_mono=MONO,
     ).set(body_text_size="16px", block_title_text_size="15px", block_label_text_size="14px")
 
 
 # A clause view scrolls its highlighted passage into sight whenever it changes.
-SCROLL_TO_MARK = ("const go = () => { const box = element.querySelector('.clause-doc');"
-                  " const m = box && box.querySelector('mark'); if (m) box.scrollTop = Math.max(0, m.offsetTop - 32); };"
-                  " go(); watch('value', go);")
+SCROLL_TO_MARK = (
+    "const go = () => { const box = element.querySelector('.clause-doc');"
+    " const m = box && box.querySelector('mark'); if (m) box.scrollTop = Math.max(0, m.offsetTop - 32); };"
+    " go(); watch('value', go);"
+)
 
 CSS = """
 .gradio-container { max-width: 1440px !important; margin: 0 auto; }

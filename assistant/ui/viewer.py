@@ -1,4 +1,5 @@
 """What every tab shares: a clause shown in its document, and CSV files for download."""
+
 from __future__ import annotations
 
 import tempfile
