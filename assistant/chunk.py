@@ -7,7 +7,7 @@ its children's heading lines, which is what a question such as 十大行动有�
 from __future__ import annotations
 
 from .knowledge import find_notes
-from .parse import match_marker, split_heading
+from .parse import line_parts
 from .schema import Chunk, Clause, Document
 from .text import split_sentences
 
@@ -63,12 +63,7 @@ def _has_body(clause: Clause) -> bool:
     lines = [ln for ln in clause.text.split("\n") if ln.strip()]
     if len(lines) > 1:
         return True
-    marker = match_marker(lines[0]) if lines else None
-    if marker is None:
-        return bool(lines)
-    rest = lines[0].lstrip(" \u3000\t")[len(marker[2]) :]
-    heading, body = split_heading(rest)
-    return bool(rest[body:].strip()) if heading else bool(rest.strip())
+    return bool(lines) and bool(lines[0][line_parts(lines[0])[1] :].strip())
 
 
 def _clause_spans(text: str, clause: Clause, max_chars: int, min_chars: int) -> list[tuple[int, int]]:
@@ -174,12 +169,10 @@ def outline_lines(text: str, clause: Clause, by_id: dict[str, Clause]) -> tuple[
 
 def _heading_line(clause: Clause) -> str:
     first = clause.text.split("\n", 1)[0].rstrip()
-    marker = match_marker(first)
-    if marker is None or clause.kind in ("preamble", "closing"):
+    label_end, body = line_parts(first)
+    if not label_end or clause.kind in ("preamble", "closing") or body == label_end:
         return _cut_sentence(first, 60)
-    offset = len(first) - len(first.lstrip(" \u3000\t")) + len(marker[2])
-    heading, body = split_heading(first[offset:])
-    return first[: offset + body].strip() if heading else _cut_sentence(first, 60)
+    return first[:body].strip()
 
 
 def _cut_sentence(line: str, limit: int) -> str:

@@ -285,6 +285,18 @@ def find_topics(clause: Clause) -> list[Topic]:
     return [t for t in topics if clause_text_slice(clause, t).strip()]
 
 
+def line_parts(line: str) -> tuple[int, int]:
+    """Where a clause line's heading and its own words begin: (after the numbering, after the heading).
+    (0, 0) for a line without numbering; both the same when it has no heading. The one place the
+    numbering and heading of a line are told from its body."""
+    marker = match_marker(line)
+    if marker is None:
+        return 0, 0
+    label_end = len(line) - len(line.lstrip(" \u3000\t")) + len(marker[2])
+    heading, body = split_heading(line[label_end:])
+    return label_end, label_end + body if heading else label_end
+
+
 def body_offset(clause: Clause) -> int:
     """Where the clause's own words begin within clause.text: after its numbering and heading."""
     if clause.kind in ("preamble", "closing"):
@@ -293,21 +305,13 @@ def body_offset(clause: Clause) -> int:
     marker = match_marker(first_line)
     if marker is None:
         return 0
-    kind = marker[0]
-    offset = len(first_line) - len(first_line.lstrip(" \u3000\t")) + len(marker[2])
-    rest = first_line[offset:]
-    if kind in ("appendix", "chapter"):
+    if marker[0] in ("appendix", "chapter"):
         return min(len(clause.text), len(first_line) + 1)
-    if kind == "article":
-        m = _ARTICLE_HEADING.match(rest)
-        return offset + (m.end() if m else 0)
-    heading, body = split_heading(rest)
-    return offset + body if heading else offset
-
-
-def clause_body(clause: Clause) -> str:
-    """The clause's text without its numbering and heading."""
-    return clause.text[body_offset(clause) :]
+    label_end, body = line_parts(first_line)
+    if marker[0] == "article":
+        m = _ARTICLE_HEADING.match(first_line[label_end:])
+        return label_end + (m.end() if m else 0)
+    return body
 
 
 def clause_text_slice(clause: Clause, topic: Topic) -> str:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..knowledge import find_notes
-from ..parse import is_lead, match_marker, split_heading
+from ..parse import is_lead, line_parts
 from ..schema import Chunk, Hit
 from ..text import fold, split_sentences
 
@@ -244,8 +244,8 @@ def strip_notes(text: str) -> str:
 
 
 def strip_label(line: str) -> str:
-    marker = match_marker(line)
-    return line.lstrip()[len(marker[2]) :].strip() if marker else line.strip().lstrip("—- ")
+    label_end, _ = line_parts(line)
+    return line[label_end:].strip() if label_end else line.strip().lstrip("—- ")
 
 
 def is_heading(sentence: str, chunk: Chunk) -> bool:
@@ -263,9 +263,4 @@ def topic_lead(chunk: Chunk) -> str:
 
 
 def after_heading(line: str) -> str:
-    marker = match_marker(line)
-    if not marker:
-        return line
-    rest = line.lstrip()[len(marker[2]) :]
-    heading, body = split_heading(rest)
-    return rest[body:] if heading else rest
+    return line[line_parts(line)[1] :]
