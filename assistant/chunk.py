@@ -6,6 +6,8 @@ its children's heading lines, which is what a question such as 十大行动有�
 
 from __future__ import annotations
 
+from typing import Literal
+
 from .knowledge import find_notes
 from .parse import line_parts
 from .schema import Chunk, Clause, Document
@@ -34,7 +36,9 @@ def chunk_document(doc: Document, clauses: list[Clause], max_chars: int = 360, m
     return chunks
 
 
-def _make(doc: Document, clause: Clause, chunk_id: str, kind: str, text: str, s: int, e: int) -> Chunk:
+def _make(
+    doc: Document, clause: Clause, chunk_id: str, kind: Literal["text", "outline"], text: str, s: int, e: int
+) -> Chunk:
     return Chunk(
         chunk_id=chunk_id,
         doc_id=doc.doc_id,
@@ -67,9 +71,9 @@ def _has_body(clause: Clause) -> bool:
 
 
 def _clause_spans(text: str, clause: Clause, max_chars: int, min_chars: int) -> list[tuple[int, int]]:
-    cuts = {t.start for t in clause.topics}
-    cuts |= {clause.start + e for _, e in find_notes(clause.text)}
-    cuts = sorted(c for c in cuts if clause.start <= c < clause.end) or [clause.start]
+    starts = {t.start for t in clause.topics}
+    starts |= {clause.start + e for _, e in find_notes(clause.text)}
+    cuts = sorted(c for c in starts if clause.start <= c < clause.end) or [clause.start]
     segments = [_trim(text, s, e) for s, e in zip(cuts, cuts[1:] + [clause.end])]
     segments = [(s, e) for s, e in segments if e > s]
     pieces: list[tuple[int, int]] = []

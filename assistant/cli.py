@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -21,11 +22,11 @@ EXIT_NO_INDEX = 2
 class Failure(click.ClickException):
     def __init__(self, message: str, code: int = EXIT_BAD_INPUT):
         super().__init__(message)
-        self.exit_code = code
+        self.exit_code = code  # type: ignore[misc]  # click types exit_code a ClassVar, yet reads it per instance
 
 
 def _settings(corpus: tuple[Path, ...] = (), index_dir: Path | None = None, embedder: str | None = None) -> Settings:
-    overrides = {}
+    overrides: dict[str, Any] = {}
     if corpus:
         overrides["corpus"] = list(corpus)
     if index_dir is not None:
@@ -390,10 +391,12 @@ def render_answer(answer) -> str:
         lines.extend("    " + ln for ln in c.text.strip().split("\n"))
     if not answer.found and answer.retrieved:
         lines.append("相近条款：")
-        seen: set = set()
-        nearest = [
-            c for c in answer.retrieved if (c.doc_id, c.clause) not in seen and not seen.add((c.doc_id, c.clause))
-        ]
+        seen: set[tuple[str, str]] = set()
+        nearest = []
+        for c in answer.retrieved:
+            if (c.doc_id, c.clause) not in seen:
+                seen.add((c.doc_id, c.clause))
+                nearest.append(c)
         lines.extend(f"  - {c.doc_title} {c.clause} {c.heading}".rstrip() for c in nearest[:3])
     return "\n".join(lines).rstrip()
 

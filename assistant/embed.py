@@ -20,7 +20,7 @@ import threading
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -255,6 +255,13 @@ USE_INSTALL = "pip install 'policyqa[use]'"
 class _EncodingBackend:
     """A backend whose `_encode(texts)` gives raw vectors: queries and passages embed alike."""
 
+    if TYPE_CHECKING:  # provided by each subclass
+
+        @property
+        def dim(self) -> int: ...
+
+        def _encode(self, texts: list[str]) -> np.ndarray: ...
+
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return _normalise(self._encode(_check_texts(texts)))
 
@@ -315,6 +322,8 @@ class KeywordEmbedder(_EncodingBackend):
     other modules' unit tests can run real FAISS search in milliseconds. A text with no
     characters gives a zero row. It has no notion of meaning: never use it for a real index.
     """
+
+    dim: int
 
     def __init__(self, dim: int = 256) -> None:
         if dim < 1:

@@ -63,7 +63,7 @@ def f1(pred: set[str], gold: set[str]) -> float:
     return 2 * p * r / (p + r)
 
 
-def supports(passages: list[dict], q: QuestionRecord, k: int) -> bool | None:
+def supports(passages: list[dict] | None, q: QuestionRecord, k: int) -> bool | None:
     if not q.evidence:
         return None
     texts = [norm(p.get("text", "")) for p in (passages or [])[:k]]

@@ -15,6 +15,7 @@ listed is only that: listed first.
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from .schema import Clause, Department, Document, Responsibility, Task
 
@@ -121,7 +122,7 @@ def department_registry(
     return sorted(registry.values(), key=lambda d: (d.place, -len(d.tasks), d.name))
 
 
-def role_of(written: str, note: Responsibility) -> str:
+def role_of(written: str, note: Responsibility) -> Literal["牵头", "列首位", "参与"]:
     """牵头 where the note says so; 列首位 for the first listed of a note that names no lead; else 参与."""
     if written != note.lead:
         return "参与"

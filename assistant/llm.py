@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from .pipeline import Assistant
@@ -66,10 +66,12 @@ def make_chat(settings: Settings):
         from langchain_openai import ChatOpenAI
     except ImportError as exc:
         raise LLMUnavailable("generative answers need langchain-openai: pip install -e '.[llm]'") from exc
+    from pydantic import SecretStr  # the field's type; pydantic made the same SecretStr from a str
+
     return ChatOpenAI(
         model=settings.llm_model,
         base_url=settings.llm_base_url,
-        api_key=settings.llm_api_key or "none",
+        api_key=SecretStr(settings.llm_api_key or "none"),
         timeout=settings.llm_timeout,
         max_retries=0,
         temperature=0,
@@ -98,7 +100,7 @@ def build_messages(question: str, passages: list[Citation]) -> list[tuple[str, s
     return [("system", SYSTEM), ("human", user)]
 
 
-def check_reply(reply: str, passages: list[Citation], limit: int, departments: list[str] = ()) -> str:
+def check_reply(reply: str, passages: list[Citation], limit: int, departments: Sequence[str] = ()) -> str:
     """Why the reply cannot be shown, or "" when every statement is traceable to a passage it cites."""
     text = reply.strip()
     if not text:
@@ -212,7 +214,7 @@ def _sentences(text: str) -> list[str]:
     return [p for p in parts if MARKER.sub("", p).strip(" 。，,;；\n")]
 
 
-def _missing_department(claim: str, source: str, known: list[str]) -> str:
+def _missing_department(claim: str, source: str, known: Sequence[str]) -> str:
     """A department the claim names that its sources do not: a known name (发改委) must be there as
     written; another body's name (…局, …厅, …委员会) must end in at least three characters the
     sources hold (由江阴市发改委牵头 passes on 发改委; 市环保局 does not)."""

@@ -94,7 +94,9 @@ class Api:
 
     def _connect(self) -> http.client.HTTPConnection:
         cls = http.client.HTTPSConnection if self.parts.scheme == "https" else http.client.HTTPConnection
-        return cls(self.parts.hostname, self.parts.port, timeout=120)
+        host = self.parts.hostname
+        assert host is not None  # __init__ refuses a URL without a host
+        return cls(host, self.parts.port, timeout=120)
 
     def reconnect(self) -> None:
         self.conn.close()

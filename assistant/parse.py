@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import cast
 
-from .schema import Clause, Document, Topic
+from .schema import Clause, ClauseKind, Document, Topic
 from .text import split_sentences
 
 CN_DIGITS = "一二三四五六七八九十百零〇"
@@ -188,7 +189,7 @@ class _TreeBuilder:
         clause = Clause(
             clause_id=f"{self.doc.doc_id}#{path}",
             doc_id=self.doc.doc_id,
-            kind=kind,
+            kind=cast(ClauseKind, kind),
             depth=len(self.stack),
             label=raw or label,
             path=path,

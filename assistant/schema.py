@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from .text import scrub
 
 Level = Literal["区县", "市", "省", "国家", ""]
+ClauseKind = Literal["preamble", "chapter", "article", "section", "item", "box", "bullet", "appendix", "closing"]
 
 
 class DocMeta(BaseModel):
@@ -59,7 +60,7 @@ class Topic(BaseModel):
 class Clause(BaseModel):
     clause_id: str  # f"{doc_id}#{path}": stable while the numbering stays
     doc_id: str
-    kind: Literal["preamble", "chapter", "article", "section", "item", "box", "bullet", "appendix", "closing"]
+    kind: ClauseKind
     depth: int  # 0 for top-level clauses
     label: str  # the numbering as written: 三、 （三） 2． 专栏1 附表 前言
     path: str  # normalised path label: 三、(三)2.

@@ -19,10 +19,11 @@ import platform
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 from filelock import FileLock
@@ -69,8 +70,8 @@ class IndexData:
     chunks: list[Chunk]
     notes: list[Responsibility]
     vectors: np.ndarray  # (n_chunks, dim) float32, rows aligned with chunks (a Milvus index: only the embedding cache)
-    dense: object  # faiss.Index over vectors; None when the chunks are searched in Milvus
-    bm25: object  # bm25s.BM25 over chunk tokens; None when the chunks are searched in Milvus
+    dense: Any  # faiss.Index over vectors; None when the chunks are searched in Milvus
+    bm25: Any  # bm25s.BM25 over chunk tokens; None when the chunks are searched in Milvus
     terms: list[str]
     df: dict[str, int]  # in how many chunks each token occurs: idf for answer scoring
     sentences: np.ndarray  # (n_sentences, 3) int: chunk row, start, end within the chunk's text
@@ -85,7 +86,7 @@ class IndexData:
     lexicon_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
 
 
-def _write_jsonl(path: Path, rows: list[BaseModel]) -> None:
+def _write_jsonl(path: Path, rows: Sequence[BaseModel]) -> None:
     with path.open("w", encoding="utf-8") as f:
         for row in rows:
             f.write(row.model_dump_json() + "\n")

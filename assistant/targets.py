@@ -230,7 +230,7 @@ def _segment_targets(body: str, seg: str) -> list[dict]:
         return []
     if not TARGET_VERB.search(body):
         return []
-    rows = []
+    rows: list[dict[str, str]] = []
     prev_end = 0
     for m in values:
         before = body[prev_end : m.start()]

@@ -70,7 +70,8 @@ def collect(assistant, questions: list[dict], progress: bool = False) -> Collect
 
     from .strategies import Ask
 
-    xs, ys, groups, abstain, answerable, english, kinds, ids = [], [], [], [], [], [], [], []
+    xs, ys, groups, abstain, answerable, english, kinds = [], [], [], [], [], [], []
+    ids: list[str] = []
     for row in tqdm(questions, desc="collecting", unit="q", disable=not progress, leave=False):
         q = assistant.read(row["question"])
         if len(q.parts) > 1 or len(q.places) > 1 or row.get("evidence_all"):

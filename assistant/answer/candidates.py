@@ -153,7 +153,7 @@ class Scorer:
     # ---- candidates -----------------------------------------------------------------------------
 
     def candidates(
-        self, question: Question, hits: list[Hit], query: np.ndarray, preferred: set[str] = frozenset()
+        self, question: Question, hits: list[Hit], query: np.ndarray, preferred: set[str] | frozenset[str] = frozenset()
     ) -> list[Candidate]:
         if not hits:
             return []
@@ -175,7 +175,13 @@ class Scorer:
         return out
 
     def _features(
-        self, q: Question, cand: Candidate, index: int, hit: float, query: np.ndarray, preferred: set[str]
+        self,
+        q: Question,
+        cand: Candidate,
+        index: int,
+        hit: float,
+        query: np.ndarray,
+        preferred: set[str] | frozenset[str],
     ) -> dict[str, float]:
         chunk, text = cand.chunk, cand.text
         dense = float(self.sentence_vectors[cand.row] @ query.reshape(-1))

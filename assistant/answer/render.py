@@ -197,19 +197,18 @@ def join_parts(parts: list[tuple[str, Reply]], limit: int) -> Reply:
         if not reply.found:
             texts.append(f"（{n}）{NOT_MENTIONED}“{part.rstrip('？?。')}”。")
             continue
-        mapping = {}
+        mapping: dict[int, int] = {}
         for i, c in enumerate(reply.citations, 1):
             existing = next((j for j, d in enumerate(citations, 1) if d.text == c.text and d.clause == c.clause), None)
             if existing is None:
                 citations.append(c)
                 existing = len(citations)
             mapping[i] = existing
-        texts.append(
-            f"（{n}）"
-            + re.sub(
-                r"\[(\d+)\]", lambda m, mapping=mapping: f"[{mapping.get(int(m.group(1)), m.group(1))}]", reply.text
-            )
-        )
+
+        def renumber(m: re.Match[str], mapping: dict[int, int] = mapping) -> str:
+            return f"[{mapping.get(int(m.group(1)), m.group(1))}]"
+
+        texts.append(f"（{n}）" + re.sub(r"\[(\d+)\]", renumber, reply.text))
     found = all(r.found for _, r in parts)
     return Reply(
         found,

@@ -327,6 +327,7 @@ def measure_serve(index_dir: Path, questions: list[str], config: BenchConfig) ->
         deadline = time.monotonic() + 120
         while True:
             if proc.poll() is not None:
+                assert proc.stderr is not None  # stderr=PIPE
                 raise BenchError(f"the app exited with {proc.returncode}: {proc.stderr.read().decode()[-1500:]}")
             try:
                 urllib.request.urlopen(url, timeout=2).close()

@@ -173,7 +173,9 @@ def _lines_of_page(
     if not runs or not any(r.size for r in runs) or fallback is None:
         return [Line(r.text, page=page) for r in runs]
     own = sum(len(r.text) >= 8 and r.size > 0 for r in runs) >= PAGE_BLOCK_LINES
-    left, right, char = _text_block(runs) if own else fallback
+    block = _text_block(runs) if own else fallback
+    assert block is not None  # own: the page has lines with a size, so it has a block
+    left, right, char = block
     steps = [a.bottom - b.bottom for a, b in zip(runs, runs[1:]) if 0.5 * char < a.bottom - b.bottom < 4 * char]
     pitch = statistics.median(steps) if steps else 0.0
     out = []

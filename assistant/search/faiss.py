@@ -9,7 +9,7 @@ candidate, never give it a stand-in score.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +30,7 @@ def build_faiss(vectors: np.ndarray, approximate_over: int = 50_000):
     import faiss
 
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    index: Any  # a faiss index: flat or HNSW
     if len(vectors) > approximate_over:
         index = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION

@@ -229,8 +229,12 @@ def build_milvus(
             and (live.dense_index, live.dim) == (dense_index, dim)
             and client.has_collection(live.collection)
         )
-        name = live.collection if reuse else _create(client, base, dim, dense_index)
-        have = live.keys if reuse else set()
+        have: set[str]
+        if reuse:
+            assert live is not None  # reuse is only true with a live collection
+            name, have = live.collection, live.keys
+        else:
+            name, have = _create(client, base, dim, dense_index), set()
         todo = [i for i, key in enumerate(keys) if key not in have]
         _write_rows(
             client,

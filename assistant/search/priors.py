@@ -3,6 +3,7 @@ over a named place or level over the home documents (the user's own plan)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -14,9 +15,9 @@ TITLE_PRIOR = 0.5
 
 
 def doc_priors(
-    question: Question, doc_place: dict[str, str], doc_level: dict[str, str], home_place: str
+    question: Question, doc_place: Mapping[str, str], doc_level: Mapping[str, str], home_place: str
 ) -> dict[str, float]:
-    prior = {}
+    prior: dict[str, float] = {}
     for doc_id, place in doc_place.items():
         home = bool(place) and place == home_place
         if question.title_docs:

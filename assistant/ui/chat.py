@@ -5,6 +5,7 @@ button; beside it (below it on a phone) the cited clause in its document. 新对
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import gradio as gr
 
@@ -208,8 +209,13 @@ def build(assistant: Assistant, viewer: ClauseViewer, llm=None) -> None:
 
         asking = [conv, docs, levels]
         # "multiple" at both steps: a question asked while another is answered is queued, not dropped
-        shows = {"queue": False, "trigger_mode": "multiple", "api_visibility": "private", "show_progress": "hidden"}
-        answers = {
+        shows: dict[str, Any] = {
+            "queue": False,
+            "trigger_mode": "multiple",
+            "api_visibility": "private",
+            "show_progress": "hidden",
+        }
+        answers: dict[str, Any] = {
             "fn": respond,
             "inputs": [*asking, generative],
             "outputs": [conversation, clause],

@@ -219,7 +219,8 @@ def _line_end(text: str, at: int) -> int:
 
 def clause_trail(clause: Clause, by_id: dict[str, Clause]) -> list[str]:
     """Labels and headings from the top clause down to this one: 三、重点任务 › (三)… › 2.…"""
-    chain, node = [], clause
+    chain: list[str] = []
+    node: Clause | None = clause
     while node is not None:
         chain.append(f"{node.label}{node.heading}".strip() or node.path)
         node = by_id.get(node.parent_id) if node.parent_id else None

@@ -20,7 +20,7 @@ CONCURRENCY = 4
 class ServeError(click.ClickException):
     def __init__(self, message: str, code: int = 1):
         super().__init__(message)
-        self.exit_code = code
+        self.exit_code = code  # type: ignore[misc]  # click types exit_code a ClassVar, yet reads it per instance
 
 
 def host_warning(host: str, login: bool = False) -> str | None:
