@@ -141,6 +141,7 @@ def tiny_st(tmp_path_factory) -> Path:
     return build_tiny_st(tmp_path_factory.mktemp("st-a") / "tiny-st", seed=0)
 
 
+@pytest.mark.slow  # torch and a model built for the test
 def test_st_embeds_with_a_local_model(tiny_st):
     emb = make_embedder(f"st:{tiny_st}")
     assert isinstance(emb, SentenceTransformerEmbedder)
@@ -154,6 +155,7 @@ def test_st_embeds_with_a_local_model(tiny_st):
     assert emb.embed_passages([]).shape == (0, 32)
 
 
+@pytest.mark.slow  # torch and a model built for the test
 def test_st_batches_and_reports_progress(tiny_st):
     emb = SentenceTransformerEmbedder(tiny_st)
     done: list[int] = []
@@ -162,6 +164,7 @@ def test_st_batches_and_reports_progress(tiny_st):
     np.testing.assert_allclose(batched, emb.embed_passages(PASSAGES), atol=1e-5)
 
 
+@pytest.mark.slow  # torch and a model built for the test
 def test_st_applies_prefixes(tiny_st):
     emb = SentenceTransformerEmbedder(tiny_st, query_prefix="查询：")
     np.testing.assert_allclose(
@@ -170,6 +173,7 @@ def test_st_applies_prefixes(tiny_st):
     assert not np.allclose(emb.embed_queries([SOLAR]), emb.embed_passages([SOLAR]))
 
 
+@pytest.mark.slow  # torch and a model built for the test
 def test_st_id_follows_the_files_not_the_path(tiny_st, tmp_path):
     first = make_embedder(f"st:{tiny_st}").id
     assert first == make_embedder(f"st:{tiny_st}").id

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import cli
 
 from assistant import evaluate
 from assistant.embed import KeywordEmbedder
@@ -68,13 +68,12 @@ def test_cli_eval_prints_both_systems_and_enforces_a_floor(tmp_path, shared_corp
     small = tmp_path / "small.jsonl"
     rows = [json.loads(line) for line in (SHARED / "eval" / "dev.jsonl").read_text(encoding="utf-8").splitlines()[:6]]
     small.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
-    env = {**os.environ, "POLICYQA_EMBEDDER": "keyword", "PYTHONIOENCODING": "utf-8"}
-    args = [sys.executable, "-m", "assistant", "eval", "--set", str(small), "--corpus", str(ROOT / "corpus"),
-            "--index", str(tmp_path / "index"), "--quiet"]
-    run = subprocess.run([*args, "--baseline"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    env = {"POLICYQA_EMBEDDER": "keyword"}
+    args = ["eval", "--set", str(small), "--corpus", str(ROOT / "corpus"), "--index", str(tmp_path / "index"), "--quiet"]
+    run = cli(*args, "--baseline", env=env)
     assert run.returncode == 0, run.stderr
     assert "policyqa" in run.stdout and "baseline" in run.stdout and "hit_at_5" in run.stdout and "mrr" in run.stdout
-    reports = json.loads(subprocess.run([*args, "--json"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300).stdout)
+    reports = json.loads(cli(*args, "--json", env=env).stdout)
     assert reports[0]["questions"] == 6 and 0 <= reports[0]["accuracy"] <= 1
-    failing = subprocess.run([*args, "--floor", "1.01"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    failing = cli(*args, "--floor", "1.01", env=env)
     assert failing.returncode == 1 and "below the floor" in failing.stderr

@@ -62,6 +62,7 @@ def test_a_malformed_login_stops_the_app_with_a_message(args, env, tmp_path):
     assert not (tmp_path / "none").exists()  # refused before any index was built
 
 
+@pytest.mark.slow  # the app in its own process
 def test_with_a_login_pages_and_api_need_it(served, start_app):
     login = ("analyst", "s3cret:x")
     app = start_app(["--index", str(served[2])], app_env(POLICYQA_AUTH=":".join(login)))

@@ -8,10 +8,11 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import cli
+from openai_stub import Stub
 
 from assistant.embed import KeywordEmbedder
 from assistant.indexer import build_index
@@ -19,7 +20,6 @@ from assistant.llm import LLMAnswerer, build_messages, check_reply, passages_for
 from assistant.pipeline import Assistant
 from assistant.schema import Citation
 from assistant.settings import Settings
-from openai_stub import Stub
 
 PLAN = Path(__file__).resolve().parents[1] / "corpus" / "jiangyin_carbon_peak_plan_draft.txt"
 SOLAR = "到2030年太阳能发电装机容量目标是多少?"
@@ -137,9 +137,9 @@ def test_renumbering_follows_first_use():
 
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("POLICYQA_LLM")}
-    return subprocess.run([sys.executable, "-m", "assistant", "ask", *args], capture_output=True, text=True,
-                          env={**clean, "PYTHONIOENCODING": "utf-8", **env}, timeout=120)
+    """`policyqa ask ARGS` in process, with no POLICYQA_LLM_* setting but those of `env`."""
+    unset: dict[str, str | None] = {k: None for k in os.environ if k.startswith("POLICYQA_LLM")}
+    return cli("ask", *args, env={**unset, **env})
 
 
 def test_cli_llm_shows_the_checked_reply_or_the_extractive_answer_with_a_notice(assistant, stub):

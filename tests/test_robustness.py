@@ -571,6 +571,7 @@ def test_a_killed_build_leaves_the_previous_index_answering_and_the_next_run_com
     assert after.answer.endswith(before) and after.citations[0].doc_id == PLAN_ID
 
 
+@pytest.mark.slow  # builds in processes of their own
 def test_builds_of_one_index_take_turns(tmp_path):
     corpus = write_corpus(tmp_path / "corpus", {"second.txt": SECOND})
     shutil.copy(PLAN, corpus / PLAN.name)
