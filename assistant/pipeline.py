@@ -133,7 +133,7 @@ class Assistant:
         elif getattr(self.embedder, "crosslingual", False):
             # none of its words in the documents (烧煤): read it in the words they use, if it has any
             words = [t for t in q.content if len(t) >= 2]
-            if words and not any(self.answerer.scorer.in_corpus(w) for w in words):
+            if words and not any(self.answerer.in_corpus(w) for w in words):
                 terms = self.tokenizer.tokens(
                     " ".join(stand_ins(words, self.data.lexicon, self.data.lexicon_vectors, self.embedder))
                 )

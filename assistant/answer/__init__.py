@@ -69,6 +69,11 @@ class Answerer:
         self.doc_scope = {d.doc_id: (d.doc_id, d.meta.level) for d in data.documents}
         self.doc_text = {d.doc_id: fold(d.text).lower() for d in data.documents}
         self.levels = {d.meta.level for d in data.documents if d.meta.level}
+        self.folded_titles = [fold(t).lower() for t in self.titles.values() if t]
+
+    def in_corpus(self, word: str) -> bool:
+        """Whether the (folded) word occurs anywhere in the documents: a title or the text."""
+        return any(word in t for t in self.folded_titles) or any(word in t for t in self.doc_text.values())
 
     # ---- the decision ---------------------------------------------------------------------------
 

@@ -58,7 +58,7 @@ def not_understood(kb: Answerer, ask: Ask) -> str:
     if ask.q.english and not any(re.search(r"[\u4e00-\u9fff]", t) for t in ask.q.content):
         return render.NOT_FOUND + "问题中的词语在文件里找不到对应的内容。"
     words = [t for t in ask.q.content if len(t) >= 2]  # with the corpus words they stand for (pipeline)
-    if not ask.q.english and words and not any(kb.scorer.in_corpus(w) for w in words):
+    if not ask.q.english and words and not any(kb.in_corpus(w) for w in words):
         return render.NOT_FOUND + "问题中的词语在文件里找不到对应的内容。"
     return ""
 

@@ -96,8 +96,6 @@ class Scorer:
         self.home_place = home_place
         self.doc_place = {d.doc_id: d.meta.place for d in data.documents}
         self._fold_cache: dict[str, tuple[str, str]] = {}  # a dict's single writes are atomic: threads may share it
-        self._chunks = data.chunks
-        self._corpus_text: str | None = None
         self.sentences: dict[str, list[tuple[int, int, int]]] = {}
         for row, (ci, s, e) in enumerate(data.sentences.tolist()):
             self.sentences.setdefault(data.chunks[ci].chunk_id, []).append((row, s, e))
@@ -119,15 +117,6 @@ class Scorer:
         return found
 
     # ---- lexical --------------------------------------------------------------------------------
-
-    def in_corpus(self, word: str) -> bool:
-        """Whether the word occurs anywhere in the documents (titles, headings and text, folded)."""
-        if self._corpus_text is None:  # built once, on first use; a race builds the same string twice
-            seen = {c.doc_title for c in self._chunks}
-            self._corpus_text = "\n".join(
-                [*seen, *(fold(f"{' '.join(c.heading_path)} {c.text}").lower() for c in self._chunks)]
-            )
-        return word in self._corpus_text
 
     def idf(self, token: str) -> float:
         df = self.df.get(token, 0)
