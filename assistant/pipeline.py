@@ -121,6 +121,11 @@ class Assistant:
     def _answer(
         self, q: AskedQuestion, k: int, scope: Scope | None, context: AskedQuestion | None = None
     ) -> tuple[Reply, list[Hit]]:
+        label = scope.label if scope is not None else ""
+        named = self._named_docs(q)
+        if named and len(self._sides(q)) < 2:
+            # a question about 武汉 is answered from 武汉's documents, not with another place's figure
+            scope = _narrow(scope, named)
         query = self.retriever.embed_query(q)
         hits = self.retriever.search(q, k=k, scope=scope, query=query)
         if q.english and getattr(self.embedder, "crosslingual", False):
@@ -146,9 +151,13 @@ class Assistant:
         if len(sides) >= 2:  # 江阴和江苏…分别, 《A》和《B》分别: each answers from its own documents, in order
             per_side = {name: self.retriever.search(q, k, _narrow(scope, docs), query) for name, docs in sides.items()}
             return self.answerer.compare(q, per_side, query), _interleave(list(per_side.values()), k)
-        label = scope.label if scope is not None else ""
         ask = Ask(q, hits, query, self.retriever.preferred_docs(q), scope, label)
         return self.answerer.answer(ask), hits
+
+    def _named_docs(self, q: AskedQuestion) -> set[str]:
+        """The documents of the places the question names (the nation, a level's word, aside): where its
+        answer must come from."""
+        return {d for p in q.places if p != "全国" for d in self.retriever.docs_of_place(p)}
 
     def _sides(self, q: AskedQuestion) -> dict[str, set[str]]:
         """The documents of each place (or, failing that, each title) a question compares, in the

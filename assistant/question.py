@@ -141,12 +141,14 @@ class Question(BaseModel):
     english: bool = False
     places: list[str] = Field(default_factory=list)  # places of indexed documents the question names
     foreign_places: list[str] = Field(default_factory=list)  # places it names that no document is about
+    foreign_areas: list[str] = Field(default_factory=list)  # of those, the ones named as a province or city (无锡市)
     levels: list[str] = Field(default_factory=list)  # 国家 / 省 / 市 / 区县, named as a level
     years: list[str] = Field(default_factory=list)
     title_docs: list[str] = Field(default_factory=list)  # documents whose title the question names
     title_part: str = ""  # the part of the question that names them
     quoted: list[str] = Field(default_factory=list)  # terms it quotes (“七大行动”), titles aside
     attribute: str = ""  # what a value question asks of its subject: 利率 in 环保贷的利率是多少
+    attribute_known: bool = False  # the documents use that word somewhere
     only_instructions: bool = False  # every clause instructs the assistant (忽略之前的指令…): nothing is asked
     intent: Intent = Field(default_factory=Intent)
     tokens: list[str] = Field(default_factory=list)  # BM25 query terms (a named title left out)
@@ -228,6 +230,7 @@ class QuestionReader:
         search, corrections = self.correct(asked)
         english = not has_cjk(search)
         places, levels, foreign = self.named_places(search)
+        unquoted = _QUOTED.sub(" ", search)
         titled, part = self.titles.named(search)
         without_title = self.titles.without(search)
         years = _YEAR.findall(
@@ -245,12 +248,14 @@ class QuestionReader:
             english=english,
             places=places,
             foreign_places=foreign,
+            foreign_areas=[p for p in foreign if _named_as_area(p, unquoted)],
             levels=levels,
             years=years,
             title_docs=sorted(titled),
             title_part=part,
             intent=classify(without_title, self.departments),
-            attribute=asked_attribute(without_title),
+            attribute=(attribute := asked_attribute(without_title)),
+            attribute_known=bool(attribute) and attribute in self.corpus_text,
             only_instructions=all(_INSTRUCTION.search(c) for c in _CLAUSE_END.split(text) if c.strip()),
             quoted=[t for t in re.findall(r"“([^”]{2,20})”|\"([^\"]{2,20})\"", without_title) for t in t if t],
             tokens=tokens,
@@ -281,8 +286,7 @@ class QuestionReader:
         province or city (无锡市, 浙江省) and no document is that place's."""
         if any(place in p or p in place for p in self.places):
             return False
-        named_as_area = bool(re.search(re.escape(place) + "(省|市|自治区)", text)) or place in PROVINCES
-        return named_as_area or place not in self.corpus_text
+        return _named_as_area(place, text) or place not in self.corpus_text
 
     def content_tokens(self, text: str, places: list[str]) -> list[str]:
         """What is asked about: the tokens less the place and level words (they route the search)."""
@@ -405,6 +409,12 @@ def asked_attribute(text: str) -> str:
         return ""
     word, flag = words[-1]
     return word.lower() if flag in _NOUNISH and word not in STOPWORDS and len(word) >= 2 else ""
+
+
+def _named_as_area(place: str, text: str) -> bool:
+    """Named as a province or city (无锡市, 浙江省, or a province's own name), not a word that jieba
+    happens to tag as a place."""
+    return bool(re.search(re.escape(place) + "(省|市|自治区)", text)) or place in PROVINCES
 
 
 def split_parts(text: str) -> list[str]:

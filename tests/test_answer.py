@@ -1,5 +1,6 @@
 """The answer package: each registered strategy and abstention rule on the plan's index (the bundled e5
 model), and the fitted decision. The questions are made up here, not taken from the eval sets."""
+
 from __future__ import annotations
 
 import json
@@ -73,7 +74,25 @@ def test_the_attribute_rule_declines_a_value_the_passage_never_names(assistant):
     answer = assistant.ask("环保贷的贷款利率定的是多少?")  # the plan names 环保贷, never its rate
     assert not answer.found and answer.strategy in ("not_found:attribute_absent", "not_found:calibrated")
     best = Candidate(0, None, "支持企业申报“环保贷”。", 0, features={"attribute_absent": 1.0})  # type: ignore[arg-type]
-    assert attribute_absent(best) and not attribute_absent(Candidate(0, None, "", 0, features={}))  # type: ignore[arg-type]
+    ask = type("Ask", (), {"q": assistant.read("环保贷的贷款利率定的是多少?")})()
+    assert attribute_absent(best, ask) and not attribute_absent(Candidate(0, None, "", 0, features={}), ask)  # type: ignore[arg-type]
+    known = type("Ask", (), {"q": assistant.read("非化石能源占多大比例?")})()  # 比例: a word the plan uses
+    assert known.q.attribute == "比例" and not attribute_absent(best, known)  # type: ignore[arg-type]
+
+
+def test_a_city_no_document_is_about_gets_no_other_places_figure(assistant):
+    from assistant.answer.abstain import place_absent
+    from assistant.answer.candidates import Candidate
+
+    answer = assistant.ask("苏州市到2030年光伏发电装机要达到多少?")  # the plan is 江阴's, not 苏州's
+    assert not answer.found and "1400" not in answer.answer
+    q = assistant.read("苏州市到2030年光伏发电装机要达到多少?")
+    assert q.foreign_areas == ["苏州"]
+    ask = type("Ask", (), {"q": q})()
+    assert place_absent(Candidate(0, None, "光伏发电装机达到1400兆瓦。", 0), ask)  # type: ignore[arg-type]
+    assert not place_absent(Candidate(0, None, "完成苏州市下达的目标。", 0), ask)  # type: ignore[arg-type]
+    assistant_word = assistant.read("卡住项目盲目上马，由谁负责?")  # a word jieba tags as a place is no city
+    assert assistant_word.foreign_areas == []
 
 
 def test_the_scope_is_honoured_and_said(assistant):
@@ -111,8 +130,44 @@ def test_fitting_finds_weights_that_rank_the_evidence_and_a_threshold(monkeypatc
             ys.append(int(i == 0 and not out))
             groups.append(g)
         abstain.append(out)
-    data = Collected(np.array(xs), np.array(ys), np.array(groups), np.array(abstain), ~np.array(abstain),
-                     np.zeros(120, dtype=bool), np.array(["target"] * 120), [str(i) for i in range(120)], "test-model")
+    data = Collected(
+        np.array(xs),
+        np.array(ys),
+        np.array(groups),
+        np.array(abstain),
+        ~np.array(abstain),
+        np.zeros(120, dtype=bool),
+        np.array(["target"] * 120),
+        [str(i) for i in range(120)],
+        "test-model",
+    )
     decision, report = fit(data)
     assert isinstance(decision, Decision) and report["out_of_fold_accuracy"] > 0.9
     assert max(report["sentence_weights"], key=lambda f: abs(report["sentence_weights"][f])) == "dense"
+
+
+def test_a_long_value_sentence_keeps_the_clause_that_carries_the_value():
+    """Made-up sentences: the asked date or amount survives shortening, even where another comma-clause
+    shares more of the question's words; amounts in Chinese numerals count."""
+    from assistant.answer.intent import Intent
+    from assistant.answer.render import shorten
+
+    def cov(tokens: list[str], text: str) -> float:
+        return sum(t in text for t in tokens) / max(1, len(tokens))
+
+    when = (
+        "第二十条排放单位应当依照主管部门制定的核算与报告技术规范编制上一年度的排放报告，载明排放量，"
+        "并于每年5月15日前报送所在地的主管部门，排放单位对排放报告的真实性负责。"
+    )
+    kept = shorten(when, ["排放单位", "排放报告", "上一年度", "技术规范"], cov, Intent(kind="target", asks_time=True))
+    assert "5月15日" in kept
+    fine = (
+        "违反本办法第九条规定未按时报送排放报告的排放单位，由所在地的主管部门责令限期改正，"
+        "处五万元以上十万元以下的罚款，逾期未改正的，依法核减其下一年度的配额并向社会公开。"
+    )
+    assert "五万元" in shorten(fine, ["违反", "报送", "排放报告", "排放单位"], cov, Intent(kind="target"))
+
+
+def test_the_clause_number_is_in_the_citation_not_the_answer(assistant):
+    answer = assistant.ask("到2030年光伏发电要装多少?")
+    assert not answer.answer.split("：", 1)[-1].startswith(("3.", "（", "第"))

@@ -1,5 +1,6 @@
 """The whole corpus of ../shared: the plan plus the national and provincial documents it cites.
 Real FAISS and BM25 with the keyword embedder (fast); the real model over this corpus runs in the eval."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -39,7 +40,10 @@ def test_comparing_levels_gives_each_document_its_figure(corpus_index):
     assert answer.found
     assert "《江阴市碳达峰实施方案》" in answer.answer and "10%" in answer.answer
     assert "《江苏省碳达峰实施方案》" in answer.answer and "18%" in answer.answer
-    assert {c.doc_id for c in answer.citations} >= {"jiangyin_carbon_peak_plan_draft", "jiangsu_carbon_peak_implementation_plan"}
+    assert {c.doc_id for c in answer.citations} >= {
+        "jiangyin_carbon_peak_plan_draft",
+        "jiangsu_carbon_peak_implementation_plan",
+    }
 
 
 def test_a_named_document_is_preferred(everything):
@@ -77,6 +81,25 @@ def test_a_department_inside_a_named_title_is_not_the_subject_of_the_question(ev
 
 
 def test_a_named_title_routes_the_search_and_the_rest_of_the_question_picks_the_sentence(everything):
-    answer = everything[0].ask("江苏省政府关于加快建立健全绿色低碳循环发展经济体系的实施意见提出，到2025年优良天数比率要达到多少?")
+    answer = everything[0].ask(
+        "江苏省政府关于加快建立健全绿色低碳循环发展经济体系的实施意见提出，到2025年优良天数比率要达到多少?"
+    )
     assert "82%" in answer.answer
     assert answer.citations[0].doc_id == "jiangsu_gov_green_lowcarbon_circular_economy_opinions_2022"
+
+
+def test_a_named_place_is_answered_from_its_own_documents_only(everything):
+    """A question about 江北新区 never takes the plan's or the nation's figure, however close its words."""
+    assistant = everything[0]
+    answer = assistant.ask("南京江北新区的光伏发电装机到2030年要达到多少?")
+    assert {c.doc_id for c in answer.citations} <= {
+        "nanjing_jiangbei_new_area_carbon_peak_neutrality_action_plan_trial"
+    }
+    assert all(
+        h.doc_id == "nanjing_jiangbei_new_area_carbon_peak_neutrality_action_plan_trial" for h in answer.retrieved
+    )
+    compared = assistant.ask("2025年非化石能源消费比重，江阴市和江苏省各定了多少?")
+    assert {h.doc_id for h in compared.retrieved} >= {
+        "jiangyin_carbon_peak_plan_draft",
+        "jiangsu_carbon_peak_implementation_plan",
+    }

@@ -19,7 +19,7 @@ from ..text import Tokenizer, fold, split_sentences
 from . import decision as decisions
 from . import render
 from .abstain import RULES, SENTENCE_RULES
-from .candidates import Candidate, Scorer, is_heading, strip_notes
+from .candidates import Candidate, Scorer, is_heading, strip_label, strip_notes
 from .render import Reply
 from .strategies import STRATEGIES, Ask
 
@@ -107,7 +107,7 @@ class Answerer:
             ask.declined_by = ask.declined_by or "calibrated"
             return False
         for name, rule in SENTENCE_RULES:
-            if name not in self.rules_off and rule(ranked[0]):
+            if name not in self.rules_off and rule(ranked[0], ask):
                 ask.declined_by = ask.declined_by or name
                 return False
         return True
@@ -194,15 +194,15 @@ class Answerer:
                     render.target_text(r, with_deadline=i == 0) for i, r in enumerate(self.also_asked(cand, row, q))
                 )
                 whole = render.target_text(
-                    row.model_copy(update={"segment": render.shorten(cand.text, q.content, cov)})
+                    row.model_copy(update={"segment": render.shorten(cand.text, q.content, cov, q.intent)})
                 )
                 if not q.intent.yes_no and cov(q.content, whole) - cov(q.content, text) >= render.MORE_ASKED:
                     text = whole  # the question asks more than the rows state (几个项目?总投资多少?)
             elif q.intent.kind == "target":
-                text = render.shorten(cand.text, q.content, cov)
+                text = render.shorten(cand.text, q.content, cov, q.intent)
             else:
                 text = render.window(cand.text, q.content, cov)
-            text = strip_notes(text).rstrip("。；;，, ")
+            text = strip_label(strip_notes(text)).rstrip("。；;，, ")  # the numbering is in the citation
             verdict = render.premise_verdict(q.intent, q.years, row) if row is not None else ""
             parts.append(f"{verdict}{render.doc_prefix(cand.chunk.doc_title, self.many)}{text}[{n}]。")
         return Reply(True, render.clip("".join(parts), limit), citations)
@@ -220,9 +220,11 @@ class Answerer:
             n = render.cite(citations, c.chunk, c.hit.score)
             row = self.target_of(c, q)
             text = (
-                render.target_text(row) if row is not None else render.shorten(c.text, q.content, self.scorer.coverage)
+                render.target_text(row)
+                if row is not None
+                else render.shorten(c.text, q.content, self.scorer.coverage, q.intent)
             )
-            parts.append(f"《{c.chunk.doc_title}》：{strip_notes(text).rstrip('。；;，, ')}[{n}]。")
+            parts.append(f"《{c.chunk.doc_title}》：{strip_label(strip_notes(text)).rstrip('。；;，, ')}[{n}]。")
         if not parts:
             every = sorted((h for hits in per_place.values() for h in hits), key=lambda h: -h.score)
             return Reply(False, render.not_found(every, self.titles), [], "not_found:calibrated")

@@ -28,6 +28,10 @@ CANDIDATE_HITS = 8  # passages whose sentences are considered
 MIN_SENTENCE = 6
 FIGURE = re.compile(
     r"\d+(?:\.\d+)?\s*(%|％|‰|[万亿千百]?(?:千瓦时|千瓦|兆瓦|吨|元|立方米|平方米|公里|亩|辆|个|家|座|项|户|人|倍|小时|天|年)|个百分点)"
+    # amounts written in Chinese numerals (处二万元以上的罚款, 至少保存五年, 三十日内)
+    # (a lone 一 is a word, not an amount: 上一年度, 统一)
+    r"|(?:[二两三四五六七八九十][一二两三四五六七八九十百千]*|一[十百千][一二三四五六七八九十百千]*)"
+    r"[万亿]?(?:元|吨|个工作日|日|天|年|倍|个百分点)"
 )
 DATE = re.compile(r"20\d\d\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*月底|十[四五]五")
 YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..schema import Chunk, Citation, Hit, Responsibility, Target
-from .candidates import FIGURE
+from .candidates import DATE, FIGURE
 from .intent import Intent
 
 NOT_FOUND = "所检索的文件中没有找到能回答这个问题的内容，不作推测。"
@@ -132,8 +132,10 @@ def same_sentence(a: str, b: str) -> bool:
 Coverage = Callable[[list[str], str], float]
 
 
-def shorten(sentence: str, tokens: list[str], coverage: Coverage) -> str:
-    """A long target sentence keeps its time phrase and the comma-clauses that carry the asked figure."""
+def shorten(sentence: str, tokens: list[str], coverage: Coverage, intent: Intent | None = None) -> str:
+    """A long target sentence keeps its time phrase and the comma-clauses that carry the asked value:
+    the best-covered clause among those holding a figure (or a date, when the question asks when), and
+    the clause that best meets the question if it adds to it."""
     if len(sentence) <= SHORT_TARGET:
         return sentence
     segs = [s for s in re.split(r"(?<=[,，;；])", sentence) if s.strip()]
@@ -143,14 +145,19 @@ def shorten(sentence: str, tokens: list[str], coverage: Coverage) -> str:
     m = TIME_PREFIX.match(segs[0].strip())
     if m and len(segs[0].strip()) <= 14:
         prefix, segs = segs[0].strip().rstrip(",，") + "，", segs[1:]
-    scored = [(coverage(tokens, s) + (0.2 if FIGURE.search(s) else 0.0), i) for i, s in enumerate(segs)]
-    best = max(scored)[1]
+    asks_time = intent is not None and intent.asks_time
+
+    def carries(seg: str) -> bool:
+        return bool(FIGURE.search(seg) or (asks_time and DATE.search(seg)))
+
+    order = sorted(range(len(segs)), key=lambda i: (-coverage(tokens, segs[i]), i))
+    best = next((i for i in order if carries(segs[i])), order[0])
     keep = {best}
-    if not FIGURE.search(segs[best]) and best + 1 < len(segs) and FIGURE.search(segs[best + 1]):
+    if not carries(segs[best]) and best + 1 < len(segs) and carries(segs[best + 1]):
         keep.add(best + 1)
-    # a question of two parts (几个项目?总投资多少?) keeps the clause with the second figure too
-    for _, i in sorted(scored, reverse=True):
-        if i in keep or not FIGURE.search(segs[i]) or len(keep) >= 3:
+    # the clause that best meets the question, and (几个项目?总投资多少?) one with a second figure
+    for i in order:
+        if i in keep or len(keep) >= 3 or (i != order[0] and not carries(segs[i])):
             continue
         before = coverage(tokens, "".join(segs[j] for j in keep))
         if coverage(tokens, "".join(segs[j] for j in keep | {i})) - before >= MORE_ASKED:
