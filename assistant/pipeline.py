@@ -122,8 +122,9 @@ class Assistant:
         self, q: AskedQuestion, k: int, scope: Scope | None, context: AskedQuestion | None = None
     ) -> tuple[Reply, list[Hit]]:
         label = scope.label if scope is not None else ""
+        sides = self._sides(q)
         named = self._named_docs(q)
-        if named and len(self._sides(q)) < 2:
+        if named and len(sides) < 2:
             # a question about 武汉 is answered from 武汉's documents, not with another place's figure
             scope = _narrow(scope, named)
         query = self.retriever.embed_query(q)
@@ -147,7 +148,6 @@ class Assistant:
                     hits = self.retriever.search(q, k=k, scope=scope, query=query)
         if context is not None:  # a part of a longer question: what the whole asks is context for it
             hits = _dedupe(hits + self.retriever.search(context, k=k, scope=scope))[:k]
-        sides = self._sides(q)
         if len(sides) >= 2:  # 江阴和江苏…分别, 《A》和《B》分别: each answers from its own documents, in order
             per_side = {name: self.retriever.search(q, k, _narrow(scope, docs), query) for name, docs in sides.items()}
             return self.answerer.compare(q, per_side, query), _interleave(list(per_side.values()), k)

@@ -229,8 +229,7 @@ class QuestionReader:
             asked = self.follow_up(asked, normalise(previous))
         search, corrections = self.correct(asked)
         english = not has_cjk(search)
-        places, levels, foreign = self.named_places(search)
-        unquoted = _QUOTED.sub(" ", search)
+        places, levels, foreign, areas = self.named_places(search)
         titled, part = self.titles.named(search)
         without_title = self.titles.without(search)
         years = _YEAR.findall(
@@ -248,7 +247,7 @@ class QuestionReader:
             english=english,
             places=places,
             foreign_places=foreign,
-            foreign_areas=[p for p in foreign if _named_as_area(p, unquoted)],
+            foreign_areas=areas,
             levels=levels,
             years=years,
             title_docs=sorted(titled),
@@ -265,8 +264,9 @@ class QuestionReader:
 
     # ---- what it names ---------------------------------------------------------------------------
 
-    def named_places(self, text: str) -> tuple[list[str], list[str], list[str]]:
-        """(places of indexed documents, levels, places no document is about) the text names."""
+    def named_places(self, text: str) -> tuple[list[str], list[str], list[str], list[str]]:
+        """(places of indexed documents, levels, places no document is about, those of them named as a
+        province or city) the text names."""
         low = text.lower()
         places = [p for p in self.places if (p in text or self._pinyin_of(p) in low) and p != "全国"]
         places += [p for area, p in self.areas.items() if area in text and p not in places]
@@ -275,7 +275,7 @@ class QuestionReader:
             places.append("全国")
         unquoted = _QUOTED.sub(" ", text)
         foreign = [p for p in place_names(unquoted) if self._foreign(p, unquoted)]
-        return places, levels, foreign
+        return places, levels, foreign, [p for p in foreign if _named_as_area(p, unquoted)]
 
     def _pinyin_of(self, place: str) -> str:
         """江苏 -> jiangsu: how an English question writes a Chinese place."""
@@ -351,9 +351,9 @@ class QuestionReader:
         years = _YEAR.findall(bare)
         if years and _YEAR.search(previous):
             return _YEAR.sub(years[0], previous, count=1)
-        places, _, _ = self.named_places(bare)
+        places, _, _, _ = self.named_places(bare)
         if places:
-            before, _, _ = self.named_places(previous)
+            before, _, _, _ = self.named_places(previous)
             for old in before:
                 if old not in places:
                     return previous.replace(old, places[0], 1)
