@@ -21,7 +21,7 @@ from .schema import Answer, Clause, Department, Document, Hit, Scope, Target
 from .search import open_search
 from .settings import Settings
 from .store import IndexData, load_index, read_manifest
-from .text import Tokenizer, fold
+from .text import Tokenizer
 
 __all__ = ["Assistant", "QuestionError"]
 
@@ -45,14 +45,13 @@ class Assistant:
             rules_off=frozenset(r for r in s.rules_off.split(",") if r),
         )
         departments = {n for d in self.answerer.registry for n in [d.name, *d.names, *all_names(d.name)]}
-        corpus_text = fold("\n".join(c.text for c in data.chunks)).lower()
         self.reader = QuestionReader(
             self.tokenizer,
             self.titles,
             self.retriever.doc_place,
             departments,
             data.df,
-            corpus_text,
+            self.answerer.corpus_text,
             {d.doc_id: d.meta.title for d in data.documents},
         )
 

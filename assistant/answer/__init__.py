@@ -67,13 +67,15 @@ class Answerer:
             self.targets.setdefault(t.clause_id, []).append(t)
         self.registry = department_registry(data.notes, {d.doc_id: d for d in data.documents}, self.clauses)
         self.doc_scope = {d.doc_id: (d.doc_id, d.meta.level) for d in data.documents}
-        self.doc_text = {d.doc_id: fold(d.text).lower() for d in data.documents}
         self.levels = {d.meta.level for d in data.documents if d.meta.level}
-        self.folded_titles = [fold(t).lower() for t in self.titles.values() if t]
+        # every title and document text, folded and lower-cased, once: what "the corpus uses a word" reads
+        self.corpus_text = "\n".join(
+            fold(t).lower() for t in [*self.titles.values(), *(d.text for d in data.documents)] if t
+        )
 
     def in_corpus(self, word: str) -> bool:
         """Whether the (folded) word occurs anywhere in the documents: a title or the text."""
-        return any(word in t for t in self.folded_titles) or any(word in t for t in self.doc_text.values())
+        return word in self.corpus_text
 
     # ---- the decision ---------------------------------------------------------------------------
 
