@@ -15,7 +15,8 @@ for embedder in e5 keyword; do
   policyqa index --quiet --embedder "$embedder" --corpus "$shared/realdocs" --index "$w/real"
   policyqa calibrate collect --index "$w/plan" --set "$shared/eval/dev.jsonl" --out "$w/dev.npz"
   policyqa calibrate collect --index "$w/all" --set "$shared/eval/dev_multidoc.jsonl" --set eval/team.jsonl \
-    --set eval/fresh.jsonl --half tune --out "$w/all.npz"
-  policyqa calibrate collect --index "$w/real" --set eval/realdocs.jsonl --half tune --out "$w/real.npz"
+    --set eval/fresh.jsonl --set eval/boundary.jsonl --half tune --out "$w/all.npz"
+  policyqa calibrate collect --index "$w/real" --set eval/realdocs.jsonl --set eval/boundary_real.jsonl --half tune \
+    --out "$w/real.npz"
   policyqa calibrate fit "$w/dev.npz" "$w/all.npz" "$w/real.npz"
 done

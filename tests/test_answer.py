@@ -95,6 +95,27 @@ def test_a_city_no_document_is_about_gets_no_other_places_figure(assistant):
     assert assistant_word.foreign_areas == []
 
 
+def test_a_how_much_question_is_not_answered_by_a_sentence_without_an_amount(assistant):
+    from assistant.answer.abstain import figure_absent
+    from assistant.answer.candidates import FIGURE, Candidate
+
+    def ask(text: str):
+        return type("Ask", (), {"q": assistant.read(text)})()
+
+    topic_only = Candidate(0, None, "落实绿色担保奖补、环境污染责任保险保费补贴等政策。", 0)  # type: ignore[arg-type]
+    amount = Candidate(0, None, "到2025年，新增分布式光伏装机容量达到300兆瓦。", 0)  # type: ignore[arg-type]
+    how_much = ask("环境污染责任保险的保费能补贴多少?")
+    assert how_much.q.intent.asks_amount and figure_absent(topic_only, how_much)
+    assert not figure_absent(amount, how_much)
+    assert not figure_absent(topic_only, ask("有哪几个城市先行先试?"))  # 哪几个 asks which ones, not how many
+    assert not figure_absent(topic_only, ask("光伏装机是300兆瓦吗?"))  # a claimed figure: the premise check's
+    assert not figure_absent(topic_only, ask("散煤什么时候清零?"))  # asks when
+    # an amount in Chinese numerals or as an order of magnitude is an amount; a document's title is not
+    assert FIGURE.search("处二万元以上的罚款") and FIGURE.search("打造千亿级临港清洁能源产业园")
+    titled = Candidate(0, None, "贯彻落实《2030年前碳达峰行动方案》。", 0)  # type: ignore[arg-type]
+    assert figure_absent(titled, how_much)
+
+
 def test_the_scope_is_honoured_and_said(assistant):
     answer = assistant.ask("光伏发电装机容量到2030年达到多少?", scope=Scope(levels={"省"}))
     assert not answer.found and answer.scope == "检索范围：省级文件" and "所选范围（省级文件）" in answer.answer
@@ -144,6 +165,41 @@ def test_fitting_finds_weights_that_rank_the_evidence_and_a_threshold(monkeypatc
     decision, report = fit(data)
     assert isinstance(decision, Decision) and report["out_of_fold_accuracy"] > 0.9
     assert max(report["sentence_weights"], key=lambda f: abs(report["sentence_weights"][f])) == "dense"
+
+
+def test_step_two_is_fitted_on_answerable_and_out_of_scope_questions_only(monkeypatch):
+    """An in-scope question whose best-ranked sentence is the wrong one is lost either way: the answer
+    step is not fitted on it, so it cannot teach the decision to decline answerable-looking questions."""
+    import assistant.answer.calibrate as cal
+
+    rng = np.random.default_rng(1)
+    xs, ys, groups, abstain = [], [], [], []
+    for g in range(150):
+        out, misranked = g % 5 == 0, g % 5 == 1
+        for i in range(4):
+            x = rng.normal(0, 1, len(FEATURES))
+            x[FEATURES.index("dense")] = 0.95 if (i == 0 and not out) else 0.80 + rng.normal(0, 0.02)
+            xs.append(x)
+            ys.append(int(i == (1 if misranked else 0) and not out))  # misranked: the evidence is second
+            groups.append(g)
+        abstain.append(out)
+    data = Collected(
+        np.array(xs), np.array(ys), np.array(groups), np.array(abstain), ~np.array(abstain),
+        np.zeros(150, dtype=bool), np.array(["target"] * 150), [str(i) for i in range(150)], "test-model",
+    )  # fmt: skip
+    fitted_rows: list[int] = []
+    logistic = cal._logistic
+
+    def spy(x, y, features, c):
+        if features == cal.QUESTION_FEATURES:
+            fitted_rows.append(len(y))
+        return logistic(x, y, features, c)
+
+    monkeypatch.setattr(cal, "_logistic", spy)
+    decision, report = cal.fit(data)
+    assert report["answer_regularisation"] in cal.STRENGTHS
+    assert max(fitted_rows) < 150  # the misranked in-scope questions (a fifth) were left out of every fit
+    assert report["by_kind"]["out_of_scope"] > 0.8 and report["by_kind"]["in_scope"] > 0.5
 
 
 def test_a_long_value_sentence_keeps_the_clause_that_carries_the_value():

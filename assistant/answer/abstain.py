@@ -11,6 +11,7 @@ Against the best candidate once the decision has ranked them (SENTENCE_RULES: Tr
     attribute_absent  a value question asks about something no document ever names (…的利率是多少)
     place_absent      the question asks about a province or city no document is about (某市的目标),
                       and the sentence does not name it
+    figure_absent     the question asks how much or how many, and the sentence states no amount
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from . import render
+from .candidates import FIGURE
 
 if TYPE_CHECKING:
     from . import Answerer
@@ -87,3 +89,14 @@ def place_absent(best: Candidate, ask: Ask) -> bool:
     """The question asks about a province or city that no document is about, and the best sentence
     does not name it: another place's figure is no answer for it."""
     return bool(ask.q.foreign_areas) and not any(p in best.text for p in ask.q.foreign_areas)
+
+
+@sentence_rule("figure_absent")
+def figure_absent(best: Candidate, ask: Ask) -> bool:
+    """The question asks how much or how many (多少, 几个, 比例) and the best sentence states no amount
+    (装机规模有多大 → 加快推动储能电站建设): it names the topic, not the answer. A yes/no question about
+    a claimed figure, or one that asks when, is left to the decision."""
+    intent = ask.q.intent
+    if not intent.asks_amount or intent.asks_time or intent.yes_no or intent.claims:
+        return False
+    return not FIGURE.search(re.sub(r"《[^》]*》", " ", best.text))

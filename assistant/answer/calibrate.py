@@ -32,6 +32,9 @@ from .decision import QUESTION_FEATURES, model_of
 
 FOLDS = 5
 REPEATS = 5
+# step 2's regularisation strengths, the one right most often out of fold is kept: a few dozen
+# out-of-scope questions against a few hundred in scope overfit a weakly regularised model
+STRENGTHS = (1.0, 0.3, 0.1)
 
 
 @dataclass
@@ -177,18 +180,18 @@ def fit(data: Collected, regularisation: float = 1.0):
             model = _logistic(data.x[train], data.y[train], FEATURES, regularisation)
             oof[test] += model([_row(x) for x in data.x[test]]) / REPEATS
     rows, target, best = _question_rows(data, oof)
-    q_oof = np.zeros(len(rows))
+    # step 2 learns answerable from not: an in-scope question whose best sentence is the wrong one is
+    # neither (declined or answered, it is lost), so it is scored but not fitted on
+    informative = data.abstain | (target == 1)
     qx = np.array([[r[f] for f in QUESTION_FEATURES] for r in rows])
-    qgroups = np.arange(len(rows))
-    for seed in range(REPEATS):
-        groups = StratifiedGroupKFold(FOLDS, shuffle=True, random_state=seed)
-        for train, test in groups.split(qx, target, qgroups):
-            model = _logistic(qx[train], target[train], QUESTION_FEATURES, regularisation)
-            q_oof[test] += model([rows[i] for i in test]) / REPEATS
-    threshold, accuracy, table = best_threshold(data, q_oof, best)
+    fitted = []
+    for c in STRENGTHS:
+        q_oof = _question_oof(qx, target, informative, rows, c)
+        fitted.append((best_threshold(data, q_oof, best), c))
+    (threshold, accuracy, table), strength = max(fitted, key=lambda f: f[0][1])  # the first of equals: the weakest
     decision = Decision(
         _logistic(data.x, data.y, FEATURES, regularisation),
-        _logistic(qx, target, QUESTION_FEATURES, regularisation),
+        _logistic(qx[informative], target[informative], QUESTION_FEATURES, strength),
         threshold,
         data.embedder,
     )
@@ -197,11 +200,26 @@ def fit(data: Collected, regularisation: float = 1.0):
         "candidates": int(len(data.y)),
         "out_of_fold_accuracy": accuracy,
         "threshold": round(threshold, 3),
+        "answer_regularisation": strength,
         "by_kind": table,
         "sentence_weights": _weights(decision.sentence),
         "answer_weights": _weights(decision.answer),
     }
     return decision, report
+
+
+def _question_oof(
+    qx: np.ndarray, target: np.ndarray, informative: np.ndarray, rows: list[dict], c: float
+) -> np.ndarray:
+    """Step 2's out-of-fold probabilities at regularisation strength `c`, averaged over REPEATS shufflings."""
+    q_oof = np.zeros(len(rows))
+    for seed in range(REPEATS):
+        groups = StratifiedGroupKFold(FOLDS, shuffle=True, random_state=seed)
+        for train, test in groups.split(qx, target, np.arange(len(rows))):
+            train = train[informative[train]]
+            model = _logistic(qx[train], target[train], QUESTION_FEATURES, c)
+            q_oof[test] += model([rows[i] for i in test]) / REPEATS
+    return q_oof
 
 
 def _row(x: np.ndarray) -> dict[str, float]:

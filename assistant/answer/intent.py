@@ -53,6 +53,9 @@ class Intent(BaseModel):
     claims: list[str] = Field(default_factory=list)  # figures a yes/no question asserts: 是400兆瓦吗
     department: str = ""  # the department a question about a department's tasks names
     unit: str = ""  # 多少万吨 -> 万吨: the unit a figure in the answer must carry
+    asks_amount: bool = (
+        False  # 多少 / 多大 / 几个 / 比例: the answer must carry a figure (哪几个 asks which, not how many)
+    )
 
 
 def classify(text: str, departments: list[str]) -> Intent:
@@ -73,7 +76,13 @@ def classify(text: str, departments: list[str]) -> Intent:
         return Intent(kind="list", asks_time=asks_time)
     if QUANTITY.search(text) or asks_time or claims or (yes_no and YEAR.search(text)):
         return Intent(
-            kind="target", asks_time=asks_time, asks_day=bool(DAY.search(text)), yes_no=yes_no, claims=claims, unit=unit
+            kind="target",
+            asks_time=asks_time,
+            asks_day=bool(DAY.search(text)),
+            yes_no=yes_no,
+            claims=claims,
+            unit=unit,
+            asks_amount=bool(QUANTITY.search(text.replace("哪几", ""))),
         )
     return Intent(kind="general", yes_no=yes_no, unit=unit)
 
