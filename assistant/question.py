@@ -36,6 +36,10 @@ _INSTRUCTION = re.compile(
 )
 _CLAUSE_END = re.compile(r"(?<=[，,。；;！!？?\n])")
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+# a year that names a document rather than the year a value is due: 2022年计划, 2022年推动碳达峰碳中和工作计划
+_DOCUMENT_YEAR = re.compile(
+    r"(?<!\d)20\d\d年度?[^，,。；;？?！!\s]{0,12}?(?:计划|方案|意见|要点|规划|条例|办法|通知|报告)"
+)
 _FOLLOW = re.compile(r"^(那么?|还有|另外|同样|再问|如果是)")
 _INTERROGATIVE = re.compile(r"[哪啥谁几怎吗呢么]|什么|多少")  # question words: what is asked, not what about
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|《[^》]*》")
@@ -144,6 +148,9 @@ class Question(BaseModel):
     foreign_areas: list[str] = Field(default_factory=list)  # of those, the ones named as a province or city (无锡市)
     levels: list[str] = Field(default_factory=list)  # 国家 / 省 / 市 / 区县, named as a level
     years: list[str] = Field(default_factory=list)
+    value_years: list[str] = Field(
+        default_factory=list
+    )  # of those, the years a value is asked for (not 2022年工作计划)
     title_docs: list[str] = Field(default_factory=list)  # documents whose title the question names
     title_part: str = ""  # the part of the question that names them
     quoted: list[str] = Field(default_factory=list)  # terms it quotes (“七大行动”), titles aside
@@ -235,6 +242,7 @@ class QuestionReader:
         years = _YEAR.findall(
             _QUOTED.sub(" ", without_title)
         )  # 《2030年前碳达峰行动方案》 names a document, not a year
+        value_years = _YEAR.findall(_DOCUMENT_YEAR.sub(" ", _QUOTED.sub(" ", without_title)))
         tokens = self.tokenizer.tokens(
             without_title
         )  # an English question's own words: crosslingual.py adds corpus terms
@@ -250,6 +258,7 @@ class QuestionReader:
             foreign_areas=areas,
             levels=levels,
             years=years,
+            value_years=value_years,
             title_docs=sorted(titled),
             title_part=part,
             intent=classify(without_title, self.departments),

@@ -116,6 +116,26 @@ def test_a_how_much_question_is_not_answered_by_a_sentence_without_an_amount(ass
     assert figure_absent(titled, how_much)
 
 
+def test_a_value_asked_for_one_year_is_not_answered_by_another_years(assistant):
+    from assistant.answer.abstain import year_other
+    from assistant.answer.candidates import Candidate
+
+    def ask(text: str):
+        return type("Ask", (), {"q": assistant.read(text)})()
+
+    y2025 = Candidate(0, None, "到2025年，分布式光伏装机容量达到300兆瓦。", 0)  # type: ignore[arg-type]
+    y2030 = Candidate(0, None, "到2025年达到300兆瓦，到2030年达到1400兆瓦。", 0)  # type: ignore[arg-type]
+    asked = ask("到2030年分布式光伏装机要达到多少?")
+    assert asked.q.value_years == ["2030"] and year_other(y2025, asked) and not year_other(y2030, asked)
+    # a year naming a document asks for no value; the year inside a title is not the one stated
+    named = ask("省生态环境厅2022年的工作计划要核查多少家单位?")
+    assert named.q.value_years == [] and not year_other(y2025, named)
+    titled = ask("国务院的2030年前碳达峰行动方案里，到2030年储能装机要达到多少?")
+    assert titled.q.value_years == ["2030"]
+    assert year_other(Candidate(0, None, "落实《2030年前碳达峰行动方案》，到2025年达到3000万千瓦。", 0), titled)  # type: ignore[arg-type]
+    assert not year_other(y2025, ask("2030年的光伏装机是300兆瓦吗?"))  # a claimed figure: the premise check's
+
+
 def test_the_scope_is_honoured_and_said(assistant):
     answer = assistant.ask("光伏发电装机容量到2030年达到多少?", scope=Scope(levels={"省"}))
     assert not answer.found and answer.scope == "检索范围：省级文件" and "所选范围（省级文件）" in answer.answer

@@ -12,6 +12,7 @@ Against the best candidate once the decision has ranked them (SENTENCE_RULES: Tr
     place_absent      the question asks about a province or city no document is about (某市的目标),
                       and the sentence does not name it
     figure_absent     the question asks how much or how many, and the sentence states no amount
+    year_other        the question asks a value for a year, and the sentence states another year's
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from . import render
-from .candidates import FIGURE
+from .candidates import FIGURE, YEAR
 
 if TYPE_CHECKING:
     from . import Answerer
@@ -100,3 +101,17 @@ def figure_absent(best: Candidate, ask: Ask) -> bool:
     if not intent.asks_amount or intent.asks_time or intent.yes_no or intent.claims:
         return False
     return not FIGURE.search(re.sub(r"《[^》]*》", " ", best.text))
+
+
+@sentence_rule("year_other")
+def year_other(best: Candidate, ask: Ask) -> bool:
+    """The question asks a value for a year (2030年储能装机多少) and the best sentence states the value
+    for another year only (到2025年…达到3000万千瓦): the asked year's value is not in it. A year that
+    names a document (2022年工作计划) asks for no value; a question that asks when is left to the decision."""
+    intent, asked = ask.q.intent, set(ask.q.value_years)
+    if not asked or not intent.asks_amount or intent.asks_time or intent.yes_no or intent.claims:
+        return False
+    stated = set(YEAR.findall(re.sub(r"《[^》]*》", " ", best.text)))
+    # the year a sentence's figure is for may open its item (到2025年，…；森林覆盖率达到36.5%)
+    lead = best.chunk.text[: best.span[1]] if best.hit is not None and best.span[1] else best.text
+    return bool(stated) and not asked & set(YEAR.findall(re.sub(r"《[^》]*》", " ", lead)))
