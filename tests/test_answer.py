@@ -136,6 +136,16 @@ def test_a_value_asked_for_one_year_is_not_answered_by_another_years(assistant):
     assert not year_other(y2025, ask("2030年的光伏装机是300兆瓦吗?"))  # a claimed figure: the premise check's
 
 
+def test_who_holds_a_post_is_declined_where_no_passage_names_the_post(assistant):
+    """The plan names the departments that lead its work, never a person: 'who is the director' is not
+    answered with a department, while 'who is responsible' still is."""
+    for question in ("碳达峰工作领导小组办公室的主任是谁?", "江阴发改委的局长叫什么?"):
+        answer = assistant.ask(question)
+        assert not answer.found and answer.strategy == "not_found:person_absent", question
+    for question in ("江阴碳达峰工作由谁统筹协调?", "自行车专用道建设由谁负责?"):
+        assert assistant.ask(question).found, question
+
+
 def test_the_scope_is_honoured_and_said(assistant):
     answer = assistant.ask("光伏发电装机容量到2030年达到多少?", scope=Scope(levels={"省"}))
     assert not answer.found and answer.scope == "检索范围：省级文件" and "所选范围（省级文件）" in answer.answer

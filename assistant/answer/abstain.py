@@ -7,6 +7,7 @@ Before any strategy (RULES: return the not-found reply, or ""):
     instructions_only nothing but instructions to the assistant (忽略之前的指令…)
     not_understood    a question none of whose words occurs in the documents (an English word that
                       pairs with no corpus word stays English, so it never occurs)
+    person_absent     the question asks who holds a post (组长是谁), and no passage found names the post
 Against the best candidate once the decision has ranked them (SENTENCE_RULES: True declines):
     attribute_absent  a value question asks about something no document ever names (…的利率是多少)
     place_absent      the question asks about a province or city no document is about (某市的目标),
@@ -115,3 +116,22 @@ def year_other(best: Candidate, ask: Ask) -> bool:
     # the year a sentence's figure is for may open its item (到2025年，…；森林覆盖率达到36.5%)
     lead = best.chunk.text[: best.span[1]] if best.hit is not None and best.span[1] else best.text
     return bool(stated) and not asked & set(YEAR.findall(re.sub(r"《[^》]*》", " ", lead)))
+
+
+# who holds a post (组长是谁, 负责人是哪位, 哪位领导签署): a person, asked by the post's name; 由谁负责 and
+# 谁来把关 ask for the department, and are answered from the responsibility notes
+PERSON_HITS = 5  # the passages read for the post's name: the five a user is shown
+PERSON_ASKED = re.compile(
+    r"([\u4e00-\u9fff]?(?:长|人|领导|书记|主任))(?:是谁|是哪位|叫什么|姓什么)|哪位(领导|负责人|同志)"
+)
+
+
+@rule("person_absent")
+def person_absent(kb: Answerer, ask: Ask) -> str:
+    """The question asks who holds a post (领导小组的组长是谁) and no passage found names that post:
+    the documents name the departments that lead the work, not the people. Before the strategies, as
+    the department strategy would otherwise answer it with the leading department."""
+    m = PERSON_ASKED.search(ask.q.asked)
+    if not m or any((m.group(1) or m.group(2)) in h.chunk.text for h in ask.hits[:PERSON_HITS]):
+        return ""
+    return render.NOT_FOUND + "文件没有写明担任这一职务的人。"
