@@ -38,7 +38,7 @@ _CLAUSE_END = re.compile(r"(?<=[，,。；;！!？?\n])")
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 # a year that names a document rather than the year a value is due: 2022年计划, 2022年推动碳达峰碳中和工作计划
 _DOCUMENT_YEAR = re.compile(
-    r"(?<!\d)20\d\d年度?[^，,。；;？?！!\s]{0,12}?(?:计划|方案|意见|要点|规划|条例|办法|通知|报告)"
+    r"(?<!\d)(?:20\d\d\s*[-—–~至到]\s*)?20\d\d年度?[^，,。；;？?！!\s]{0,12}?(?:计划|方案|意见|要点|规划|条例|办法|通知|报告)"
 )
 _FOLLOW = re.compile(r"^(那么?|还有|另外|同样|再问|如果是)")
 _INTERROGATIVE = re.compile(r"[哪啥谁几怎吗呢么]|什么|多少")  # question words: what is asked, not what about

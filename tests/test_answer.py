@@ -112,6 +112,9 @@ def test_a_how_much_question_is_not_answered_by_a_sentence_without_an_amount(ass
     assert not figure_absent(topic_only, ask("散煤什么时候清零?"))  # asks when
     # an amount in Chinese numerals or as an order of magnitude is an amount; a document's title is not
     assert FIGURE.search("处二万元以上的罚款") and FIGURE.search("打造千亿级临港清洁能源产业园")
+    assert all(FIGURE.search(t) for t in ("建成五个示范区", "百分之三十", "提高三成", "达到1.5亿", "500MW", "100公顷", "下降至0.75", "1:1"))
+    dated = Candidate(0, None, "到2025年，加快推动储能电站建设。", 0)  # type: ignore[arg-type]
+    assert figure_absent(dated, how_much)  # a year is a date, not the amount asked
     titled = Candidate(0, None, "贯彻落实《2030年前碳达峰行动方案》。", 0)  # type: ignore[arg-type]
     assert figure_absent(titled, how_much)
 
@@ -134,12 +137,27 @@ def test_a_value_asked_for_one_year_is_not_answered_by_another_years(assistant):
     assert titled.q.value_years == ["2030"]
     assert year_other(Candidate(0, None, "落实《2030年前碳达峰行动方案》，到2025年达到3000万千瓦。", 0), titled)  # type: ignore[arg-type]
     assert not year_other(y2025, ask("2030年的光伏装机是300兆瓦吗?"))  # a claimed figure: the premise check's
+    assert ask("江阴市2021-2025年碳达峰实施方案里光伏装机多少?").q.value_years == []  # a range naming a plan
+
+    # in a passage, the year that opens the sentence's own item counts; an earlier item's does not
+    from assistant.schema import Chunk, Hit
+
+    def in_passage(text: str, sentence: str) -> Candidate:
+        chunk = Chunk(chunk_id="c", doc_id="d", doc_title="", clause_id="c", path="", heading="", heading_path=[],
+                      text=text, start=0, end=len(text))  # fmt: skip
+        start = text.index(sentence)
+        return Candidate(0, Hit(chunk=chunk, score=1.0), sentence, 0, (start, start + len(sentence)))
+
+    opened = "到2030年，森林覆盖率稳步提高。\n到2025年，光伏装机达到300兆瓦。"
+    assert year_other(in_passage(opened, "到2025年，光伏装机达到300兆瓦。"), asked)
+    item = "到2030年，完成以下目标：光伏装机达到1400兆瓦，为2060年碳中和打下基础。"
+    assert not year_other(in_passage(item, "光伏装机达到1400兆瓦，为2060年碳中和打下基础。"), asked)
 
 
 def test_who_holds_a_post_is_declined_where_no_passage_names_the_post(assistant):
     """The plan names the departments that lead its work, never a person: 'who is the director' is not
     answered with a department, while 'who is responsible' still is."""
-    for question in ("碳达峰工作领导小组办公室的主任是谁?", "江阴发改委的局长叫什么?"):
+    for question in ("碳达峰工作领导小组办公室的主任是谁?", "江阴发改委的局长叫什么?", "谁是江阴发改委的局长?"):
         answer = assistant.ask(question)
         assert not answer.found and answer.strategy == "not_found:person_absent", question
     for question in ("江阴碳达峰工作由谁统筹协调?", "自行车专用道建设由谁负责?"):
@@ -227,8 +245,9 @@ def test_step_two_is_fitted_on_answerable_and_out_of_scope_questions_only(monkey
 
     monkeypatch.setattr(cal, "_logistic", spy)
     decision, report = cal.fit(data)
-    assert report["answer_regularisation"] in cal.STRENGTHS
-    assert max(fitted_rows) < 150  # the misranked in-scope questions (a fifth) were left out of every fit
+    assert report["answer_C"] in cal.C_VALUES
+    # the final fit reads the out-of-scope fifth and the in-scope questions ranked right, not the misranked fifth
+    assert 110 <= fitted_rows[-1] <= 120  # out of fold, a question or two more may rank wrong by chance
     assert report["by_kind"]["out_of_scope"] > 0.8 and report["by_kind"]["in_scope"] > 0.5
 
 

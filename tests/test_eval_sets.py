@@ -86,8 +86,8 @@ def docs_with(span: str, docs: dict[str, str]) -> list[str]:
     return [stem for stem, text in docs.items() if span in text]
 
 
-# the project's sets over the clean corpus (all checks) and over ../shared/realdocs (their evidence is
-# in the PDFs: schema and halves only)
+# the project's sets over the clean corpus get every check; those over ../shared/realdocs (their evidence
+# is in the PDFs) get the schema, gold/abstain consistency and halves checks of the split test
 CLEAN_SETS = [MAIN / "eval" / "fresh.jsonl", MAIN / "eval" / "boundary.jsonl"]
 SPLIT_SETS = sorted((MAIN / "eval").glob("*.split.json"))
 

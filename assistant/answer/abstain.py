@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ..text import fold
 from . import render
 from .candidates import FIGURE, YEAR
 
@@ -101,7 +102,9 @@ def figure_absent(best: Candidate, ask: Ask) -> bool:
     intent = ask.q.intent
     if not intent.asks_amount or intent.asks_time or intent.yes_no or intent.claims:
         return False
-    return not FIGURE.search(re.sub(r"《[^》]*》", " ", best.text))
+    return not FIGURE.search(
+        re.sub(r"《[^》]*》|(?<!\d)20\d\d\s*年", " ", best.text)
+    )  # a year is a date, not an amount
 
 
 @sentence_rule("year_other")
@@ -114,15 +117,20 @@ def year_other(best: Candidate, ask: Ask) -> bool:
         return False
     stated = set(YEAR.findall(re.sub(r"《[^》]*》", " ", best.text)))
     # the year a sentence's figure is for may open its item (到2025年，…；森林覆盖率达到36.5%)
-    lead = best.chunk.text[: best.span[1]] if best.hit is not None and best.span[1] else best.text
+    if best.hit is not None and best.span[1]:
+        text, (start, end) = best.chunk.text, best.span
+        lead = text[text.rfind("\n", 0, start) + 1 : end]  # from the start of the sentence's own line (item)
+    else:
+        lead = best.text
     return bool(stated) and not asked & set(YEAR.findall(re.sub(r"《[^》]*》", " ", lead)))
 
 
 # who holds a post (组长是谁, 负责人是哪位, 哪位领导签署): a person, asked by the post's name; 由谁负责 and
 # 谁来把关 ask for the department, and are answered from the responsibility notes
 PERSON_HITS = 5  # the passages read for the post's name: the five a user is shown
+_POST = r"(负责人|联系人|责任人|领导|书记|主任|[\u4e00-\u9fff]长)"
 PERSON_ASKED = re.compile(
-    r"([\u4e00-\u9fff]?(?:长|人|领导|书记|主任))(?:是谁|是哪位|叫什么|姓什么)|哪位(领导|负责人|同志)"
+    rf"{_POST}(?:是谁|是哪位|叫什么|姓什么)|谁是[^，,。？?]{{0,12}}{_POST}|哪位(领导|负责人|同志)"
 )
 
 
@@ -131,7 +139,8 @@ def person_absent(kb: Answerer, ask: Ask) -> str:
     """The question asks who holds a post (领导小组的组长是谁) and no passage found names that post:
     the documents name the departments that lead the work, not the people. Before the strategies, as
     the department strategy would otherwise answer it with the leading department."""
-    m = PERSON_ASKED.search(ask.q.asked)
-    if not m or any((m.group(1) or m.group(2)) in h.chunk.text for h in ask.hits[:PERSON_HITS]):
+    m = PERSON_ASKED.search(ask.q.asked)  # (an English question is not read for a post: left to the strategies)
+    post = next((g for g in m.groups() if g), "") if m else ""
+    if not post or any(post in fold(h.chunk.text) for h in ask.hits[:PERSON_HITS]):
         return ""
     return render.NOT_FOUND + "文件没有写明担任这一职务的人。"

@@ -32,9 +32,10 @@ from .decision import QUESTION_FEATURES, model_of
 
 FOLDS = 5
 REPEATS = 5
-# step 2's regularisation strengths, the one right most often out of fold is kept: a few dozen
-# out-of-scope questions against a few hundred in scope overfit a weakly regularised model
-STRENGTHS = (1.0, 0.3, 0.1)
+# step 2's inverse regularisation (sklearn's C: smaller regularises more); the one right most often out
+# of fold is kept: a few dozen out-of-scope questions against a few hundred in scope overfit a weakly
+# regularised model. (The reported out-of-fold accuracy is the best of these, so slightly optimistic.)
+C_VALUES = (1.0, 0.3, 0.1)
 
 
 @dataclass
@@ -185,13 +186,14 @@ def fit(data: Collected, regularisation: float = 1.0):
     informative = data.abstain | (target == 1)
     qx = np.array([[r[f] for f in QUESTION_FEATURES] for r in rows])
     fitted = []
-    for c in STRENGTHS:
+    for c in C_VALUES:
         q_oof = _question_oof(qx, target, informative, rows, c)
         fitted.append((best_threshold(data, q_oof, best), c))
-    (threshold, accuracy, table), strength = max(fitted, key=lambda f: f[0][1])  # the first of equals: the weakest
+    # the first of equals: the largest C, the least regularised
+    (threshold, accuracy, table), answer_c = max(fitted, key=lambda f: f[0][1])
     decision = Decision(
         _logistic(data.x, data.y, FEATURES, regularisation),
-        _logistic(qx[informative], target[informative], QUESTION_FEATURES, strength),
+        _logistic(qx[informative], target[informative], QUESTION_FEATURES, answer_c),
         threshold,
         data.embedder,
     )
@@ -200,7 +202,7 @@ def fit(data: Collected, regularisation: float = 1.0):
         "candidates": int(len(data.y)),
         "out_of_fold_accuracy": accuracy,
         "threshold": round(threshold, 3),
-        "answer_regularisation": strength,
+        "answer_C": answer_c,
         "by_kind": table,
         "sentence_weights": _weights(decision.sentence),
         "answer_weights": _weights(decision.answer),
@@ -211,7 +213,7 @@ def fit(data: Collected, regularisation: float = 1.0):
 def _question_oof(
     qx: np.ndarray, target: np.ndarray, informative: np.ndarray, rows: list[dict], c: float
 ) -> np.ndarray:
-    """Step 2's out-of-fold probabilities at regularisation strength `c`, averaged over REPEATS shufflings."""
+    """Step 2's out-of-fold probabilities at inverse regularisation `c`, averaged over REPEATS shufflings."""
     q_oof = np.zeros(len(rows))
     for seed in range(REPEATS):
         groups = StratifiedGroupKFold(FOLDS, shuffle=True, random_state=seed)
