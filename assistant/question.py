@@ -239,10 +239,9 @@ class QuestionReader:
         places, levels, foreign, areas = self.named_places(search)
         titled, part = self.titles.named(search)
         without_title = self.titles.without(search)
-        years = _YEAR.findall(
-            _QUOTED.sub(" ", without_title)
-        )  # 《2030年前碳达峰行动方案》 names a document, not a year
-        value_years = _YEAR.findall(_DOCUMENT_YEAR.sub(" ", _QUOTED.sub(" ", without_title)))
+        unquoted = _QUOTED.sub(" ", without_title)  # 《2030年前碳达峰行动方案》 names a document, not a year
+        years = _YEAR.findall(unquoted)
+        value_years = _YEAR.findall(_DOCUMENT_YEAR.sub(" ", unquoted))
         tokens = self.tokenizer.tokens(
             without_title
         )  # an English question's own words: crosslingual.py adds corpus terms

@@ -95,21 +95,23 @@ def test_a_city_no_document_is_about_gets_no_other_places_figure(assistant):
     assert assistant_word.foreign_areas == []
 
 
+def ask_of(assistant, text: str):
+    """What a rule reads of an ask: the question as read (a stand-in for strategies.Ask)."""
+    return type("Ask", (), {"q": assistant.read(text)})()
+
+
 def test_a_how_much_question_is_not_answered_by_a_sentence_without_an_amount(assistant):
     from assistant.answer.abstain import figure_absent
     from assistant.answer.candidates import FIGURE, Candidate
 
-    def ask(text: str):
-        return type("Ask", (), {"q": assistant.read(text)})()
-
     topic_only = Candidate(0, None, "落实绿色担保奖补、环境污染责任保险保费补贴等政策。", 0)  # type: ignore[arg-type]
     amount = Candidate(0, None, "到2025年，新增分布式光伏装机容量达到300兆瓦。", 0)  # type: ignore[arg-type]
-    how_much = ask("环境污染责任保险的保费能补贴多少?")
+    how_much = ask_of(assistant, "环境污染责任保险的保费能补贴多少?")
     assert how_much.q.intent.asks_amount and figure_absent(topic_only, how_much)
     assert not figure_absent(amount, how_much)
-    assert not figure_absent(topic_only, ask("有哪几个城市先行先试?"))  # 哪几个 asks which ones, not how many
-    assert not figure_absent(topic_only, ask("光伏装机是300兆瓦吗?"))  # a claimed figure: the premise check's
-    assert not figure_absent(topic_only, ask("散煤什么时候清零?"))  # asks when
+    assert not figure_absent(topic_only, ask_of(assistant, "有哪几个城市先行先试?"))  # 哪几个 asks which ones, not how many
+    assert not figure_absent(topic_only, ask_of(assistant, "光伏装机是300兆瓦吗?"))  # a claimed figure: the premise check's
+    assert not figure_absent(topic_only, ask_of(assistant, "散煤什么时候清零?"))  # asks when
     # an amount in Chinese numerals or as an order of magnitude is an amount; a document's title is not
     assert FIGURE.search("处二万元以上的罚款") and FIGURE.search("打造千亿级临港清洁能源产业园")
     assert all(FIGURE.search(t) for t in ("建成五个示范区", "百分之三十", "提高三成", "达到1.5亿", "500MW", "100公顷", "下降至0.75", "1:1"))
@@ -123,21 +125,18 @@ def test_a_value_asked_for_one_year_is_not_answered_by_another_years(assistant):
     from assistant.answer.abstain import year_other
     from assistant.answer.candidates import Candidate
 
-    def ask(text: str):
-        return type("Ask", (), {"q": assistant.read(text)})()
-
     y2025 = Candidate(0, None, "到2025年，分布式光伏装机容量达到300兆瓦。", 0)  # type: ignore[arg-type]
     y2030 = Candidate(0, None, "到2025年达到300兆瓦，到2030年达到1400兆瓦。", 0)  # type: ignore[arg-type]
-    asked = ask("到2030年分布式光伏装机要达到多少?")
+    asked = ask_of(assistant, "到2030年分布式光伏装机要达到多少?")
     assert asked.q.value_years == ["2030"] and year_other(y2025, asked) and not year_other(y2030, asked)
     # a year naming a document asks for no value; the year inside a title is not the one stated
-    named = ask("省生态环境厅2022年的工作计划要核查多少家单位?")
+    named = ask_of(assistant, "省生态环境厅2022年的工作计划要核查多少家单位?")
     assert named.q.value_years == [] and not year_other(y2025, named)
-    titled = ask("国务院的2030年前碳达峰行动方案里，到2030年储能装机要达到多少?")
+    titled = ask_of(assistant, "国务院的2030年前碳达峰行动方案里，到2030年储能装机要达到多少?")
     assert titled.q.value_years == ["2030"]
     assert year_other(Candidate(0, None, "落实《2030年前碳达峰行动方案》，到2025年达到3000万千瓦。", 0), titled)  # type: ignore[arg-type]
-    assert not year_other(y2025, ask("2030年的光伏装机是300兆瓦吗?"))  # a claimed figure: the premise check's
-    assert ask("江阴市2021-2025年碳达峰实施方案里光伏装机多少?").q.value_years == []  # a range naming a plan
+    assert not year_other(y2025, ask_of(assistant, "2030年的光伏装机是300兆瓦吗?"))  # a claimed figure: the premise check's
+    assert ask_of(assistant, "江阴市2021-2025年碳达峰实施方案里光伏装机多少?").q.value_years == []  # a range naming a plan
 
     # in a passage, the year that opens the sentence's own item counts; an earlier item's does not
     from assistant.schema import Chunk, Hit

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from ..text import fold
 from . import render
-from .candidates import FIGURE, YEAR
+from .candidates import FIGURE, TITLED, YEAR
 
 if TYPE_CHECKING:
     from . import Answerer
@@ -94,17 +94,24 @@ def place_absent(best: Candidate, ask: Ask) -> bool:
     return bool(ask.q.foreign_areas) and not any(p in best.text for p in ask.q.foreign_areas)
 
 
+_YEAR_DATE = re.compile(r"(?<!\d)20\d\d\s*年")  # a year is a date, not an amount
+
+
+def _asks_amount_only(ask: Ask) -> bool:
+    """How much or how many, and nothing a rule leaves to the decision or the premise check: not when,
+    not a yes/no question about a claimed figure."""
+    intent = ask.q.intent
+    return intent.asks_amount and not (intent.asks_time or intent.yes_no or intent.claims)
+
+
 @sentence_rule("figure_absent")
 def figure_absent(best: Candidate, ask: Ask) -> bool:
     """The question asks how much or how many (多少, 几个, 比例) and the best sentence states no amount
     (装机规模有多大 → 加快推动储能电站建设): it names the topic, not the answer. A yes/no question about
     a claimed figure, or one that asks when, is left to the decision."""
-    intent = ask.q.intent
-    if not intent.asks_amount or intent.asks_time or intent.yes_no or intent.claims:
+    if not _asks_amount_only(ask):
         return False
-    return not FIGURE.search(
-        re.sub(r"《[^》]*》|(?<!\d)20\d\d\s*年", " ", best.text)
-    )  # a year is a date, not an amount
+    return not FIGURE.search(_YEAR_DATE.sub(" ", TITLED.sub(" ", best.text)))
 
 
 @sentence_rule("year_other")
@@ -112,17 +119,17 @@ def year_other(best: Candidate, ask: Ask) -> bool:
     """The question asks a value for a year (2030年储能装机多少) and the best sentence states the value
     for another year only (到2025年…达到3000万千瓦): the asked year's value is not in it. A year that
     names a document (2022年工作计划) asks for no value; a question that asks when is left to the decision."""
-    intent, asked = ask.q.intent, set(ask.q.value_years)
-    if not asked or not intent.asks_amount or intent.asks_time or intent.yes_no or intent.claims:
+    asked = set(ask.q.value_years)
+    if not asked or not _asks_amount_only(ask):
         return False
-    stated = set(YEAR.findall(re.sub(r"《[^》]*》", " ", best.text)))
+    stated = set(YEAR.findall(TITLED.sub(" ", best.text)))
     # the year a sentence's figure is for may open its item (到2025年，…；森林覆盖率达到36.5%)
     if best.hit is not None and best.span[1]:
         text, (start, end) = best.chunk.text, best.span
         lead = text[text.rfind("\n", 0, start) + 1 : end]  # from the start of the sentence's own line (item)
     else:
         lead = best.text
-    return bool(stated) and not asked & set(YEAR.findall(re.sub(r"《[^》]*》", " ", lead)))
+    return bool(stated) and not asked & set(YEAR.findall(TITLED.sub(" ", lead)))
 
 
 # who holds a post (组长是谁, 负责人是哪位, 哪位领导签署): a person, asked by the post's name; 由谁负责 and

@@ -77,7 +77,7 @@ FEATURES = (
     "english_dense",
 )
 DAY = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*月(底|末|中旬|上旬|下旬)")
-_TITLED = re.compile(r"《[^》]*》")
+TITLED = re.compile(r"《[^》]*》")  # a document's title: its years and figures are not the sentence's
 
 
 @dataclass
@@ -186,7 +186,7 @@ class Scorer:
         dense = float(self.sentence_vectors[cand.row] @ query.reshape(-1))
         context, passage = self._folded(chunk)
         sentence = fold(text).lower()
-        plain = _TITLED.sub(" ", text)  # 《2030年前碳达峰行动方案》 names a document: not a date or a figure
+        plain = TITLED.sub(" ", text)  # 《2030年前碳达峰行动方案》 names a document: not a date or a figure
         years = YEAR.findall(plain)
         intent = q.intent
         place = self.doc_place.get(chunk.doc_id, "")
