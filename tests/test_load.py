@@ -136,3 +136,19 @@ def test_the_chat_and_the_api_share_one_limit(markup_assistant, monkeypatch):
         asker.join()
     finally:
         SLOTS.resize(CONCURRENCY)
+
+
+def test_filters_typed_in_several_boxes_run_as_one_event_so_the_latest_state_wins(markup_assistant):
+    """The browser defers a running event's re-run per listener and reads the boxes when it runs. With one
+    listener per box, a result for an older keyword could land after a newer department was cleared
+    (seen in CI); one listener over all of a tab's boxes keeps the last state shown."""
+    from assistant.ui.blocks import build_app
+
+    app = build_app(markup_assistant)
+    names = {b._id: b.elem_id for b in app.blocks.values()}
+    filters = [f for f in app.fns.values() if f.name == "refresh"]
+    assert sorted(sorted(names[i] for i, event in f.targets if event == "change") for f in filters) == [
+        ["dept-filter", "dept-pick", "dept-role"],
+        ["target-doc", "target-filter", "target-year"],
+    ]
+    assert {f.trigger_mode for f in filters} == {"always_last"}

@@ -92,16 +92,17 @@ def build(assistant: Assistant, viewer: ClauseViewer, exports: Exports) -> None:
         )
         detail = gr.HTML(detail0, elem_id="dept-task", js_on_load=SCROLL_TO_MARK)
         shown = gr.State(shown0)
-        # as typed: every keystroke filters (the latest wins), not only on Enter or leaving the box
-        for control in (dept.change, role.change, keyword.change):
-            control(
-                refresh,
-                [dept, role, keyword],
-                [summary, download, table, shown, detail],
-                api_visibility="private",
-                trigger_mode="always_last",
-                show_progress="hidden",
-            )
+        # as typed: every keystroke filters, not only on Enter or leaving the box; one listener for all three
+        # boxes, so the latest state wins across boxes (a listener per box let an older result land last)
+        gr.on(
+            [dept.change, role.change, keyword.change],
+            refresh,
+            [dept, role, keyword],
+            [summary, download, table, shown, detail],
+            api_visibility="private",
+            trigger_mode="always_last",
+            show_progress="hidden",
+        )
         table.select(open_task, [shown], detail, api_visibility="private")
 
 

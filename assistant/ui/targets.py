@@ -109,15 +109,15 @@ def build(assistant: Assistant, viewer: ClauseViewer, exports: Exports) -> None:
         )
         detail = gr.HTML(detail0, elem_id="target-clause", js_on_load=SCROLL_TO_MARK)
         shown = gr.State(shown0)
-        for control in (year.change, doc.change, keyword.change):
-            control(
-                refresh,
-                [year, doc, keyword],
-                [summary, download, chart, table, shown, detail],
-                api_visibility="private",
-                trigger_mode="always_last",
-                show_progress="hidden",
-            )
+        gr.on(
+            [year.change, doc.change, keyword.change],
+            refresh,
+            [year, doc, keyword],
+            [summary, download, chart, table, shown, detail],
+            api_visibility="private",
+            trigger_mode="always_last",
+            show_progress="hidden",
+        )
         table.select(open_target, [shown], detail, api_visibility="private")
 
 
