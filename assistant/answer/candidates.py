@@ -77,6 +77,7 @@ FEATURES = (
     "english_dense",
 )
 DAY = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*月(底|末|中旬|上旬|下旬)")
+Weights = tuple[tuple[tuple[str, float], ...], float]  # asked tokens with their idf, and the idf total
 TITLED = re.compile(r"《[^》]*》")  # a document's title: its years and figures are not the sentence's
 
 
@@ -106,6 +107,7 @@ class Scorer:
         self.home_place = home_place
         self.doc_place = {d.doc_id: d.meta.place for d in data.documents}
         self._fold_cache: dict[str, tuple[str, str]] = {}  # a dict's single writes are atomic: threads may share it
+        self._idf: dict[str, float] = {}  # likewise
         self.sentences: dict[str, list[tuple[int, int, int]]] = {}
         for row, (ci, s, e) in enumerate(data.sentences.tolist()):
             self.sentences.setdefault(data.chunks[ci].chunk_id, []).append((row, s, e))
@@ -129,17 +131,27 @@ class Scorer:
     # ---- lexical --------------------------------------------------------------------------------
 
     def idf(self, token: str) -> float:
-        df = self.df.get(token, 0)
-        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+        found = self._idf.get(token)
+        if found is None:
+            df = self.df.get(token, 0)
+            found = math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+            if df:  # the index's own words only, so the memo stays as small as its vocabulary
+                self._idf[token] = found
+        return found
 
-    def coverage(self, tokens: list[str] | set[str], text: str, folded: bool = False) -> float:
+    def weights(self, tokens: list[str] | set[str]) -> Weights:
+        """The tokens with their idf, in sorted order (a set's order follows the hash seed: float sums
+        must not), and their total: computed once per question, shared by every candidate."""
+        pairs = tuple((t, self.idf(t)) for t in sorted(set(tokens)))
+        return pairs, sum(w for _, w in pairs)
+
+    def coverage(self, tokens: list[str] | set[str] | Weights, text: str, folded: bool = False) -> float:
         """The idf-weighted share of the tokens the text (already folded, when `folded`) contains."""
-        if not tokens:
+        pairs, total = tokens if isinstance(tokens, tuple) else self.weights(tokens)
+        if not pairs:
             return 0.0
         plain = text if folded else fold(text).lower()
-        ordered = sorted(set(tokens))  # a set's order follows the hash seed: float sums must not
-        total = sum(self.idf(t) for t in ordered)
-        return sum(self.idf(t) for t in ordered if t in plain) / total if total else 0.0
+        return sum(w for t, w in pairs if t in plain) / total if total else 0.0
 
     def rare_missing(self, tokens: list[str], folded: str) -> float:
         """How rare the rarest asked word is that neither the sentence nor its passage (`folded`)
@@ -158,6 +170,7 @@ class Scorer:
             return []
         top = max(h.score for h in hits[:CANDIDATE_HITS]) or 1.0
         out: list[Candidate] = []
+        asked = self.weights(question.content)
         for rank, hit in enumerate(hits[:CANDIDATE_HITS]):
             if hit.chunk.kind != "text":
                 continue
@@ -167,7 +180,7 @@ class Scorer:
                 if len(text) < MIN_SENTENCE or is_heading(text, hit.chunk):
                     continue
                 cand = Candidate(rank, hit, text, row, (s, e))
-                cand.features = self._features(question, cand, index, hit.score / top, query, preferred)
+                cand.features = self._features(question, asked, cand, index, hit.score / top, query, preferred)
                 out.append(cand)
         _relative(out, "dense", "dense_gap")
         _relative(out, "coverage", "coverage_gap")
@@ -176,6 +189,7 @@ class Scorer:
     def _features(
         self,
         q: Question,
+        asked: Weights,
         cand: Candidate,
         index: int,
         hit: float,
@@ -193,9 +207,9 @@ class Scorer:
         named = set(q.places)
         f = {
             "dense": dense,
-            "coverage": self.coverage(q.content, sentence, folded=True),
-            "context": self.coverage(q.content, context, folded=True),
-            "passage": self.coverage(q.content, passage, folded=True),
+            "coverage": self.coverage(asked, sentence, folded=True),
+            "context": self.coverage(asked, context, folded=True),
+            "passage": self.coverage(asked, passage, folded=True),
             "hit": hit,
             "first_hit": float(cand.rank == 0),
             "rare_missing": self.rare_missing(q.content, passage),
