@@ -34,9 +34,14 @@ class Settings(BaseSettings):
     fusion: str = "convex"  # "convex" (min-max weighted sum) or "rrf"
     rrf_k: int = 60
     dense_weight: float = 1.5
-    # dense vectors past which the index is approximate (HNSW) instead of exact; `policyqa bench --scale`
-    # shows what it costs in agreement with exact search
-    approx_over: int = 50_000
+    # dense vectors past which the index is approximate (HNSW) instead of exact. Policy corpora are full of
+    # near-copies (a county's plan repeats its province's), and among near-copies HNSW misses about one in
+    # seven of exact search's best 100 whatever its efSearch (the corpus's own vectors, 60 noised copies
+    # each: recall@100 0.858 at 512, 0.863 at 4096), which changes answers. An exact scan costs about
+    # 0.12 ms per 1,000 chunks on 2 cores (16 ms at 134,000), so the FAISS store stays exact over the
+    # range its memory allows on 24 GiB (README "When to switch"); `policyqa bench --approx-over N`
+    # shows what HNSW costs in agreement with exact search
+    approx_over: int = 400_000
     bm25_weight: float = 1.0
 
     # where the per-chunk search runs: "faiss" (FAISS + BM25 files in the index folder, the default) or
