@@ -117,11 +117,14 @@ class Titles:
                 0, len(question), 0, len(title)
             )
             shared[d] = question[m.a : m.a + m.size]
-        docs = frozenset(d for d, part in shared.items() if len(part) >= TITLE_MATCH)
-        part = max((shared[d] for d in docs), key=len, default="")
-        if sum(part in t for t in self.titles.values()) > TITLE_SHARED_BY:
-            return frozenset(), ""  # words many titles share (碳达峰碳中和) name no one document
-        return docs, part
+        # a run many titles share (碳达峰碳中和) names no one document; each title is judged by its own run
+        # (南京江北新区 names its plan though 碳达峰碳中和, as long, is in three titles)
+        named = {
+            d: part
+            for d, part in shared.items()
+            if len(part) >= TITLE_MATCH and sum(part in t for t in self.titles.values()) <= TITLE_SHARED_BY
+        }
+        return frozenset(named), max(sorted(named.values()), key=len, default="")
 
     def without(self, question: str) -> str:
         """The question less the title it names: what is asked, not where to look."""

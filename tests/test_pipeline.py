@@ -188,6 +188,12 @@ def test_titles_named_in_a_question_route_it_and_are_not_what_is_asked():
     assert titles.named("南京江北新区什么时候实现碳中和?")[0] == {"b"}
     assert titles.without("南京江北新区什么时候实现碳中和?") == "南京江北新区什么时候实现碳中和?"  # a place, also asked about
     assert titles.named("碳达峰方案里光伏装机目标是多少?")[0] == set()  # 碳达峰 alone names no document
+    # as long a run as 南京江北新区, 碳达峰碳中和 is in three titles and names none of them: each title is
+    # judged by its own run, whatever order the titles come in (a tie once decided it by hash order)
+    crowded = Titles({"n": "南京江北新区碳达峰、碳中和行动计划（试行）",
+                      **{k: f"关于{w}做好碳达峰碳中和工作的意见" for k, w in (("x", "全面"), ("y", "推动"), ("z", "认真"))}})
+    assert crowded.named("南京江北新区的碳达峰碳中和行动方案，直管区什么时候达峰?") == (
+        {"n"}, "南京江北新区")
 
 
 def test_a_question_of_two_parts_gets_both_figures(assistant):
