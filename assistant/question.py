@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pydantic import BaseModel, Field
 
 from .answer.intent import Intent, asks_something, classify
-from .ingest.meta import PROVINCES
+from .ingest.meta import AREA_KIND, PROVINCES
 from .text import Tokenizer, fold, has_cjk
 
 MAX_QUESTION_CHARS = 2000
@@ -289,8 +289,11 @@ class QuestionReader:
         return places, levels, foreign, [p for p in foreign if _named_as_area(p, unquoted)]
 
     def _pinyin_of(self, place: str) -> str:
-        """江苏 -> jiangsu: how an English question writes a Chinese place."""
-        return "".join(pinyin_key(place)).lower() if re.fullmatch(r"[\u4e00-\u9fff]+", place) else "\0"
+        """江苏 -> jiangsu, 江北新区 -> jiangbei (Jiangbei New Area): how an English question writes a
+        Chinese place, an area by its own name (its kind is translated: New Area, Development Zone)."""
+        name = AREA_KIND.sub("", place)
+        name = name if len(name) >= 2 else place
+        return "".join(pinyin_key(name)).lower() if re.fullmatch(r"[\u4e00-\u9fff]+", name) else "\0"
 
     def _foreign(self, place: str, text: str) -> bool:
         """A place no document is about: the corpus never names it, or the question names it as a
@@ -423,9 +426,9 @@ def asked_attribute(text: str) -> str:
 
 
 def _named_as_area(place: str, text: str) -> bool:
-    """Named as a province or city (无锡市, 浙江省, or a province's own name), not a word that jieba
-    happens to tag as a place."""
-    return bool(re.search(re.escape(place) + "(省|市|自治区)", text)) or place in PROVINCES
+    """Named as a province or city (无锡市, 浙江省, 南京全市, or a province's own name), not a word that
+    jieba happens to tag as a place."""
+    return bool(re.search(re.escape(place) + "(省|市|自治区|全省|全市)", text)) or place in PROVINCES
 
 
 def split_parts(text: str) -> list[str]:

@@ -247,13 +247,37 @@ def test_header_inference_from_real_header_line(tmp_path):
         (["江苏省碳达峰实施方案", "江苏省人民政府|苏政发〔2022〕88号"], "省", "江苏", ""),
         (["省住房城乡建设厅关于推进绿色城乡建设的指导意见", "江苏省住房和城乡建设厅｜2021年4月15日"], "省", "江苏", ""),
         (["2月1日,江苏省江阴市人民政府印发公告", "公告", "《江阴市碳达峰实施方案》(征求意见稿)全文"], "市", "江阴", "征求意见稿"),
-        (["南京江北新区碳达峰、碳中和行动计划（试行）", "正文"], "市", "南京", "试行"),
+        # a new area or development zone is its own place, below its city: 南京全市 is not 江北新区
+        (["南京江北新区碳达峰、碳中和行动计划（试行）", "正文"], "区县", "江北新区", "试行"),
         (["关于推进城市更新和市场监管的工作方案", "为贯彻《某某办法（试行）》，制定本方案。"], "", "", ""),
     ],
 )
 def test_level_place_status_inference(tmp_path, lines, level, place, status):
     meta, _ = read_meta(tmp_path / "doc.txt", "\n".join(lines))
     assert (meta.level, meta.place, meta.status) == (level, place, status)
+
+
+@pytest.mark.parametrize(
+    ("title", "place", "level"),
+    [
+        ("深圳市南山区碳达峰实施方案", "南山", "区县"),  # a city's district, not the city
+        ("湖北省武汉市东西湖区节能降碳方案", "东西湖", "区县"),
+        ("内蒙古自治区包头市碳达峰方案", "包头", "市"),
+        ("北京经济技术开发区碳达峰实施方案", "北京经济技术开发区", "区县"),  # a zone keeps its whole name
+        ("苏州工业园区绿色发展方案", "苏州工业园区", "区县"),
+        ("上海市浦东新区碳达峰实施方案", "浦东新区", "区县"),  # one jieba word: 上海市 | 浦东新区
+        ("天津滨海新区关于印发节能降碳方案的通知", "滨海新区", "区县"),
+        ("成都高新区节能降碳若干措施", "成都高新区", "区县"),  # a generic zone is its city's
+        ("长沙经济技术开发区碳达峰方案", "长沙经济技术开发区", "区县"),
+        ("江阴市长江大保护实施方案", "江阴", "市"),  # a river after the city is not an area of it
+        ("江阴市产业园区绿色发展方案", "江阴", "市"),  # the city's parks in general
+        ("重庆市碳达峰实施方案", "重庆", "省"),
+    ],
+)
+def test_the_smallest_area_a_title_opens_with_is_the_documents_place(title, place, level):
+    from assistant.ingest.meta import locate
+
+    assert locate(title) == (place, level)
 
 
 @pytest.mark.parametrize("sidecar", ["sc.txt.meta.json", "sc.meta.json"])
@@ -353,7 +377,7 @@ def test_shared_corpus():
         else:
             assert document.meta.title and document.meta.title == "".join(first_line.split())
     levels = {d.doc_id: d.meta.level for d in documents}
-    expected = {"cpc_sc": "国家", "sc_": "国家", "jiangsu_": "省", "jiangyin_": "市", "nanjing_": "市"}
+    expected = {"cpc_sc": "国家", "sc_": "国家", "jiangsu_": "省", "jiangyin_": "市", "nanjing_": "区县"}  # 江北新区: an area of 南京
     for doc_id, level in levels.items():
         prefix = next(p for p in expected if doc_id.startswith(p))
         assert level == expected[prefix], doc_id

@@ -98,6 +98,11 @@ def test_a_named_place_is_answered_from_its_own_documents_only(everything):
     assert all(
         h.doc_id == "nanjing_jiangbei_new_area_carbon_peak_neutrality_action_plan_trial" for h in answer.retrieved
     )
+    # the area by its own name in English (Jiangbei New Area); 南京 as a whole has no document of its own
+    reader = assistant.reader
+    assert reader.read("What does the Jiangbei New Area plan say about hydrogen?").places == ["江北新区"]
+    whole = reader.read("南京全市到2025年单位地区生产总值能耗要下降多少?")
+    assert whole.places == [] and whole.foreign_places == ["南京"]
     compared = assistant.ask("2025年非化石能源消费比重，江阴市和江苏省各定了多少?")
     assert {h.doc_id for h in compared.retrieved} >= {
         "jiangyin_carbon_peak_plan_draft",

@@ -35,6 +35,8 @@ def test_places_levels_and_places_no_document_is_about(assistant):
     assert q.foreign_places == ["杭州"] and q.places == []
     q = assistant.read("江阴全市的光伏装机目标是多少?")
     assert q.places == ["江阴"] and q.levels == ["市"] and not q.foreign_places
+    # 无锡 is in the plan's text (江阴 is one of its cities), but 无锡全市 asks about all of it
+    assert assistant.read("无锡全市的光伏装机目标是多少?").foreign_places == ["无锡"]
 
 
 @pytest.mark.parametrize(("text", "kind"), [
@@ -72,3 +74,4 @@ def test_empty_and_over_long_questions_are_refused_with_a_reason(assistant):
         assistant.read(" ？？ ")
     with pytest.raises(QuestionError, match="问题过长"):
         assistant.read("光伏" * 1001)
+

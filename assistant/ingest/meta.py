@@ -396,8 +396,9 @@ def place_of(sources: list[str]) -> str:
 
 
 def locate(text: str) -> tuple[str, Level]:
-    """(place, level) of a title or issuer that starts with a place name (jieba tags it ns): 武汉市… ->
-    (武汉, 市), 上海市徐汇区… -> (徐汇, 区县), 省住房城乡建设厅… -> ("", 省), 国务院… -> (全国, 国家)."""
+    """(place, level) of a title or issuer that starts with a place name: 武汉市… -> (武汉, 市), 上海市徐汇区…
+    -> (徐汇, 区县), 南京江北新区… -> (江北新区, 区县), 北京经济技术开发区… -> (北京经济技术开发区, 区县),
+    省住房城乡建设厅… -> ("", 省), 国务院… -> (全国, 国家). The smallest area named is the document's."""
     text = re.sub(r"^(关于印发|关于|中共|印发)", "", text.strip().lstrip('《“"「'))
     if not text:
         return "", ""
@@ -405,43 +406,69 @@ def locate(text: str) -> tuple[str, Level]:
         return "全国", "国家"
     if text.startswith("省"):
         return "", "省"
-    words = _place_words(text[:24])
-    if not words:
+    units = _place_units(text[:24])
+    if not units:
         return "", ""
-    name = words[0]
-    if (
-        len(words) > 1
-        and words[0].rstrip("省市") in PROVINCES
-        and words[1].endswith(("区", "县", "市", "旗"))
-        and words[1] not in ("新区", "开发区")
-    ):
-        name = words[1]  # 上海市徐汇区, 江苏省江阴市: the smaller place is the document's
+    name = units[-1]
+    if _AREA.search(name):  # a new area, development zone or park: named in full, at county level
+        return name, "区县"
     bare = re.sub(r"(省|市|自治区|特别行政区|区|县|旗)$", "", name) if len(name) > 2 else name
-    if bare in MUNICIPALITIES and name == words[0]:
+    if len(units) == 1 and (bare in MUNICIPALITIES or bare in PROVINCES):
         return bare, "省"
-    if bare in PROVINCES and name == words[0]:
-        return bare, "省"
-    if name.endswith(("区", "县", "旗")) and not name.endswith("新区"):
+    if name.endswith(("区", "县", "旗")):
         return bare, "区县"
     return bare, "市"
 
 
-def _place_words(text: str) -> list[str]:
-    """The place names a text opens with, in order (jieba's part-of-speech tags ns, and nt/nr for
-    names ending like a place)."""
+# areas below a city that are not counties: 新区, 开发区, 高新区, 经济技术开发区, 工业园区 … and the words
+# that may lead the generic ones (宁波国家高新区, 长沙经济技术开发区)
+_AREA = re.compile(r"(新区|开发区|高新区|园区|保税区|自贸区|自由贸易试验区)$")
+# the same with the words that lead a zone's kind: what is left is the area's own name (江北, 北京)
+AREA_KIND = re.compile(r"(国家级?|省级)?(经济技术|高新技术产业|经济|高新|工业|技术)?(新区|开发区|高新区|园区|保税区|自贸区|自由贸易试验区)$")
+_AREA_LEADS = ("国家", "国家级", "省级", "经济", "高新技术", "经济技术", "技术", "产业", "工业")
+_ADMIN_END = ("省", "市", "区", "县", "旗", "州", "盟")
+# a city and its district written as one word: 上海市浦东新区 -> 上海市 | 浦东新区
+_GLUED = re.compile(r"(.{2,}?[省市])(.{2,}(?:区|县|旗))")
+
+
+def _place_units(text: str) -> list[str]:
+    """The areas a text opens with, largest first (江苏省 江阴市; 南京 江北新区; 成都高新区), from jieba's
+    part-of-speech tags: ns, nr/nt ending like a place, and area words joined to the name before them.
+    A later area must end like one (区, 县, 市, 新区 …): 江阴市长江… names 江阴 only."""
     import jieba.posseg as pseg
 
     from ..text import quiet_jieba
 
     quiet_jieba()
+    pairs = pseg.lcut(text)
+    words, flags = [w for w, _ in pairs], [f for _, f in pairs]
     out: list[str] = []
-    for word, flag in pseg.lcut(text):
-        if flag == "ns" or (flag in ("nr", "nt") and word.endswith(("省", "市", "区", "县", "旗"))):
-            out.append(word)
-        elif out and word in ("省", "市", "区", "县", "旗") and not out[-1].endswith(("省", "市", "区", "县", "旗")):
+    i = 0
+    while i < len(words):
+        word = words[i]
+        lead = word in _AREA_LEADS and i + 1 < len(words) and _AREA.search(words[i + 1])
+        if lead or _AREA.fullmatch(word):  # a generic area word: the area of the name before it
+            area = word + words[i + 1] if lead else word
+            i += 2 if lead else 1
+            if out and not out[-1].endswith(_ADMIN_END):
+                out[-1] += area  # 江北 + 新区, 成都 + 高新区
+            elif out:
+                out.append(re.sub(r"[省市]$", "", out[-1]) + area)  # 深圳市 + 高新区 -> 深圳高新区
+            else:
+                out.append(area)
+            continue
+        placeish = flags[i] == "ns" or (flags[i] in ("nr", "nt") and word.endswith((*_ADMIN_END, "区")))
+        ahead = i + 1 < len(words) and (bool(_AREA.fullmatch(words[i + 1])) or words[i + 1] in _AREA_LEADS)
+        if out and word in ("省", "市", "区", "县", "旗") and not out[-1].endswith(_ADMIN_END):
             out[-1] += word  # 繁昌 / 区
+        elif placeish and (not out or word.endswith(_ADMIN_END) or _AREA.search(word) or ahead):
+            glued = _GLUED.fullmatch(word) if word.endswith(("区", "县", "旗")) else None
+            out.extend(glued.groups() if glued else (word,))
+        elif not out and ahead and re.fullmatch(r"[\u4e00-\u9fff]{2,4}", word):
+            out.append(word)  # 雄安 (not tagged a place) + 新区
         else:
             break
+        i += 1
     return out
 
 
