@@ -75,3 +75,21 @@ def test_empty_and_over_long_questions_are_refused_with_a_reason(assistant):
     with pytest.raises(QuestionError, match="问题过长"):
         assistant.read("光伏" * 1001)
 
+
+def test_each_tokenizer_keeps_its_own_words_over_a_dictionary_read_once(monkeypatch):
+    """Every index's tokenizer adds its corpus terms to jieba: they stay in that tokenizer. The
+    dictionary is read from disk once per process and copied, not re-read per index (~1 s each)."""
+    import jieba
+
+    from assistant import text
+    from assistant.text import Tokenizer
+
+    first = Tokenizer(["暨阳英才计划"])
+    reads = []
+    real = jieba.Tokenizer.initialize
+    monkeypatch.setattr(jieba.Tokenizer, "initialize", lambda self, *a: reads.append(1) or real(self, *a))
+    second = Tokenizer(["零碳示范工程"])
+    assert reads == [] and text._JIEBA_BASE  # the second copied the dictionary the first read
+    assert "暨阳英才计划" in first.words("暨阳英才计划升级版") and "暨阳英才计划" not in second.words("暨阳英才计划升级版")
+    assert "零碳示范工程" in second.words("首批打造零碳示范工程") and "零碳示范工程" not in first.words("首批打造零碳示范工程")
+    assert "碳达峰" in second.words("碳达峰实施方案")  # the copy holds the whole dictionary
