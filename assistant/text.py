@@ -95,7 +95,7 @@ def _jieba_copy():
 
     with _JIEBA_LOCK:
         if not _JIEBA_BASE:
-            jieba.setLogLevel(logging.WARNING)
+            quiet_jieba()
             base = jieba.Tokenizer()
             base.initialize()
             _JIEBA_BASE.append(base)

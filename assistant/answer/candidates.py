@@ -145,13 +145,9 @@ class Scorer:
         pairs = tuple((t, self.idf(t)) for t in sorted(set(tokens)))
         return pairs, sum(w for _, w in pairs)
 
-    def coverage(self, tokens: list[str] | set[str] | Weights, text: str, folded: bool = False) -> float:
+    def coverage(self, tokens: list[str] | set[str], text: str, folded: bool = False) -> float:
         """The idf-weighted share of the tokens the text (already folded, when `folded`) contains."""
-        pairs, total = tokens if isinstance(tokens, tuple) else self.weights(tokens)
-        if not pairs:
-            return 0.0
-        plain = text if folded else fold(text).lower()
-        return sum(w for t, w in pairs if t in plain) / total if total else 0.0
+        return _share(self.weights(tokens), text if folded else fold(text).lower())
 
     def rare_missing(self, tokens: list[str], folded: str) -> float:
         """How rare the rarest asked word is that neither the sentence nor its passage (`folded`)
@@ -207,9 +203,9 @@ class Scorer:
         named = set(q.places)
         f = {
             "dense": dense,
-            "coverage": self.coverage(asked, sentence, folded=True),
-            "context": self.coverage(asked, context, folded=True),
-            "passage": self.coverage(asked, passage, folded=True),
+            "coverage": _share(asked, sentence),
+            "context": _share(asked, context),
+            "passage": _share(asked, passage),
             "hit": hit,
             "first_hit": float(cand.rank == 0),
             "rare_missing": self.rare_missing(q.content, passage),
@@ -241,6 +237,12 @@ class Scorer:
             "english_dense": dense * float(q.english),
         }
         return f
+
+
+def _share(weights: Weights, plain: str) -> float:
+    """The idf-weighted share of the weighted tokens a folded text contains."""
+    pairs, total = weights
+    return sum(w for t, w in pairs if t in plain) / total if total else 0.0
 
 
 def _relative(cands: list[Candidate], name: str, gap: str) -> None:

@@ -424,9 +424,9 @@ def locate(text: str) -> tuple[str, Level]:
 # that may lead the generic ones (宁波国家高新区, 长沙经济技术开发区)
 _KINDS = "新区|开发区|高新区|园区|保税区|自贸区|自由贸易试验区"
 _AREA = re.compile(f"({_KINDS})$")
-# the same with the words that lead a zone's kind: what is left is the area's own name (江北, 北京)
-AREA_KIND = re.compile(f"(国家级?|省级)?(经济技术|高新技术产业|经济|高新|工业|技术)?({_KINDS})$")
-_AREA_LEADS = ("国家", "国家级", "省级", "经济", "高新技术", "经济技术", "技术", "产业", "工业")
+_AREA_LEADS = ("国家", "国家级", "省级", "经济", "高新", "高新技术", "经济技术", "技术", "产业", "工业")
+# a zone's kind with the words leading it: what is left is the area's own name (江北, 北京)
+AREA_KIND = re.compile(f"({'|'.join(sorted(_AREA_LEADS, key=len, reverse=True))})*({_KINDS})$")
 _ADMIN_END = ("省", "市", "区", "县", "旗", "州", "盟")
 # a city and its district written as one word: 上海市浦东新区 -> 上海市 | 浦东新区
 _GLUED = re.compile(r"(.{2,}?[省市])(.{2,}(?:区|县|旗))")

@@ -97,9 +97,8 @@ class FaissSearch:
 
     def _dense_best(self, q: np.ndarray, allowed: np.ndarray | None, n: int) -> list[int]:
         index = self.data.dense
-        if allowed is None and is_exact(
-            index
-        ):  # one pass over the vectors in memory: faster than the flat index's search
+        if allowed is None and is_exact(index):
+            # one pass over the vectors in memory: faster than the flat index's own search
             return _top(self.vectors @ q, n).tolist()
         if allowed is not None and (is_exact(index) or allowed.sum() <= SCOPED_EXACT_MAX):
             rows = np.flatnonzero(allowed)
