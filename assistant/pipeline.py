@@ -52,7 +52,6 @@ class Assistant:
             departments,
             data.df,
             self.answerer.corpus_text,
-            {d.doc_id: d.meta.title for d in data.documents},
         )
 
     @classmethod

@@ -214,19 +214,11 @@ class QuestionReader:
         departments: Iterable[str],
         vocabulary: dict[str, int],
         corpus_text: str,
-        doc_titles: dict[str, str] | None = None,
     ):
         self.tokenizer = tokenizer
         self.titles = titles  # retrieve.Titles
         self.doc_places = doc_places
         self.places = sorted({p for p in doc_places.values() if p}, key=len, reverse=True)
-        # the smaller areas titles name after their place (南京江北新区 -> 江北新区), as names of that place
-        self.areas = {
-            area: doc_places[d]
-            for d, title in (doc_titles or {}).items()
-            if doc_places.get(d)
-            for area in areas_of(title)
-        }
         self.departments = sorted({d for d in departments if d}, key=len, reverse=True)
         self.vocabulary = vocabulary  # corpus word -> in how many passages it occurs
         self.corpus_text = corpus_text  # folded, lower case
@@ -280,7 +272,6 @@ class QuestionReader:
         province or city) the text names."""
         low = text.lower()
         places = [p for p in self.places if (p in text or self._pinyin_of(p) in low) and p != "全国"]
-        places += [p for area, p in self.areas.items() if area in text and p not in places]
         levels = [lv for lv, words in _LEVEL_WORDS.items() if any(w in low for w in words)]
         if "国家" in levels and "全国" in self.places:
             places.append("全国")
@@ -373,25 +364,6 @@ class QuestionReader:
                     return previous.replace(old, places[0], 1)
             return f"{bare}{previous}"
         return f"{previous} {bare}"
-
-
-_GENERIC_AREAS = ("新区", "开发区", "高新区", "园区", "城区")
-
-
-def areas_of(title: str) -> list[str]:
-    """The areas a title opens with, below its first place: 南京江北新区碳达峰… -> [江北新区]."""
-    import jieba.posseg as pseg
-
-    from .text import quiet_jieba
-
-    quiet_jieba()
-    words: list[str] = []
-    for word, flag in pseg.lcut(title[:20]):
-        if flag != "ns":
-            break
-        words.append(word)
-    suffixes = ["".join(words[i:]) for i in range(1, len(words))]
-    return [s for s in suffixes if len(s) >= 3 and s not in _GENERIC_AREAS]
 
 
 _VALUE_ASKED = re.compile(r"(是)?(多少|多大|多高|多长|(?<!哪)几|什么(?!时候))")

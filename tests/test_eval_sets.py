@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from assistant import evaluate
+
 MAIN = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 TEAM = MAIN / "eval" / "team.jsonl"
@@ -30,28 +32,9 @@ TYPES = {
     "target", "department", "dept_tasks", "requirement", "fact", "list", "trap", "out_of_scope", "english",
     "traditional", "typo", "keywords", "spacing", "injection", "colloquial", "national", "provincial", "compare",
 }
-# The short department names ../shared/eval/score.py understands (its ALIASES), with their spellings;
-# test_known_departments_match_score_py keeps this copy in step with score.py.
-ALIASES = {
-    "发改委": ["发展和改革委员会", "发展改革委", "发改委"],
-    "资规局": ["自然资源和规划局", "资规局"],
-    "工信局": ["工业和信息化局", "工信局"],
-    "住建局": ["住房和城乡建设局", "住建局"],
-    "生态环境局": ["生态环境局"],
-    "城管局": ["城市管理局", "城管局"],
-    "国资办": ["国有资产监督管理", "国资办", "国资委"],
-    "人社局": ["人力资源和社会保障局", "人社局"],
-    "市场监管局": ["市场监督管理局", "市场监管局"],
-    "交通运输局": ["交通运输局"],
-    "行政审批局": ["行政审批局"],
-    "农业农村局": ["农业农村局"],
-    "机关事务管理局": ["机关事务管理局"],
-    "金融监管局": ["金融监管局", "金融监督管理局"],
-    "邮政管理局": ["邮政管理局"],
-    "供电公司": ["供电公司"],
-}
-for _d in ["宣传部", "教育局", "科技局", "商务局", "公安局", "财政局", "税务局", "统计局", "水利局"]:
-    ALIASES[_d] = [_d]
+# The short department names ../shared/eval/score.py understands, with their spellings: the evaluator's copy,
+# which test_known_departments_match_score_py keeps in step with score.py.
+ALIASES = evaluate.ALIASES
 
 # A question about a document other than the user's own (Jiangyin) plan says so.
 PLACE_MARKERS = [
