@@ -222,7 +222,8 @@ class QuestionReader:
         self.departments = sorted({d for d in departments if d}, key=len, reverse=True)
         self.vocabulary = vocabulary  # corpus word -> in how many passages it occurs
         self.corpus_text = corpus_text  # folded, lower case
-        self.bigrams = {corpus_text[i : i + 2] for i in range(len(corpus_text) - 1)}
+        # the corpus's runs of two and three characters: whether a short run occurs in it, without a search
+        self.grams = {corpus_text[i : i + n] for n in (2, 3) for i in range(len(corpus_text) - n + 1)}
 
     def read(self, raw: str, previous: str | None = None) -> Question:
         text = check(raw)
@@ -307,21 +308,27 @@ class QuestionReader:
         pinyin that differs in one character (天然汽 -> 天然气, 拉圾 -> 垃圾). The candidates are the
         corpus's own words; a run that is a common word elsewhere (jieba knows it) is left alone."""
         corrections: dict[str, str] = {}
-        known = [
-            (a, a + n)
+        # where a Chinese run ends, from each position; the positions inside a known word (光|伏)
+        han_end, end = [0] * (len(text) + 1), len(text)
+        for i in range(len(text) - 1, -1, -1):
+            end = end if "\u4e00" <= text[i] <= "\u9fff" else i
+            han_end[i] = end
+        inside = {
+            p
             for n in (2, 3, 4)
             for a in range(len(text) - n + 1)
             if text[a : a + n] in self.vocabulary or _common_word(text[a : a + n])
-        ]
+            for p in range(a + 1, a + n)
+        }
         for size in (4, 3, 2):
             for start in range(len(text) - size + 1):
-                run = text[start : start + size]
-                if run in corrections or not re.fullmatch(r"[\u4e00-\u9fff]+", run):
-                    continue
-                if all(run[i : i + 2] in self.bigrams for i in range(size - 1)) and run in self.corpus_text:
-                    continue  # (the set of the corpus's character pairs spares most substring searches)
                 end = start + size
-                if _common_word(run) or any(a < start < b or a < end < b for a, b in known):
+                run = text[start:end]
+                if run in corrections or han_end[start] < end:
+                    continue
+                if self._in_corpus(run):
+                    continue
+                if _common_word(run) or start in inside or end in inside:
                     continue  # a word of general Chinese, or a run across two corpus words (光伏|装机)
                 better = self._homophone(run)
                 if better:
@@ -330,19 +337,30 @@ class QuestionReader:
             text = text.replace(typo, word)
         return text, corrections
 
+    def _in_corpus(self, run: str) -> bool:
+        if len(run) <= 3:
+            return run in self.grams
+        return all(run[i : i + 3] in self.grams for i in range(len(run) - 2)) and run in self.corpus_text
+
     def _homophone(self, run: str) -> str:
+        """The corpus word of the run's length, one character apart, that sounds the same (the most
+        frequent, the first in the vocabulary's order on a tie)."""
+        near = sorted({o_w for i in range(len(run)) for o_w in self._by_mask().get(run[:i] + "?" + run[i + 1 :], ())})
+        if not near:  # (most runs have no corpus word one character apart: their pinyin is never needed)
+            return ""
         key = pinyin_key(run)
-        candidates = [
-            w for w in self._by_pinyin().get(key, ()) if len(w) == len(run) and sum(a != b for a, b in zip(w, run)) == 1
-        ]
+        candidates = [w for _, w in near if w != run and pinyin_key(w) == key]
         return max(candidates, key=lambda w: self.vocabulary.get(w, 0), default="")
 
     @functools.cache  # noqa: B019 - one reader per index, kept for the index's life
-    def _by_pinyin(self) -> dict[tuple[str, ...], list[str]]:
-        index: dict[tuple[str, ...], list[str]] = {}
-        for word in self.vocabulary:
+    def _by_mask(self) -> dict[str, list[tuple[int, str]]]:
+        """The corpus's words of 2-4 Chinese characters, by each form with one character masked
+        (天然气 under ?然气, 天?气 and 天然?), with their place in the vocabulary's order."""
+        index: dict[str, list[tuple[int, str]]] = {}
+        for order, word in enumerate(self.vocabulary):
             if 2 <= len(word) <= 4 and re.fullmatch(r"[\u4e00-\u9fff]+", word):
-                index.setdefault(pinyin_key(word), []).append(word)
+                for i in range(len(word)):
+                    index.setdefault(word[:i] + "?" + word[i + 1 :], []).append((order, word))
         return index
 
     # ---- follow-ups -----------------------------------------------------------------------------

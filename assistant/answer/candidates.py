@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -81,6 +81,20 @@ Weights = tuple[tuple[tuple[str, float], ...], float]  # asked tokens with their
 TITLED = re.compile(r"《[^》]*》")  # a document's title: its years and figures are not the sentence's
 
 
+class Sentence(NamedTuple):
+    """What a sentence is, whatever the question: computed once per sentence for the index's life."""
+
+    text: str  # verbatim, without a responsibility note
+    folded: str  # folded, lower case
+    years: list[str]  # the years it names, outside document titles
+    figure: bool  # it carries a figure (outside document titles)
+    date: bool
+    day: bool
+    headline: bool  # no clause punctuation: a heading-like line
+    meta_line: bool  # a table row or header line (｜)
+    length: float
+
+
 @dataclass
 class Candidate:
     rank: int  # of its passage among the hits
@@ -108,6 +122,7 @@ class Scorer:
         self.doc_place = {d.doc_id: d.meta.place for d in data.documents}
         self._fold_cache: dict[str, tuple[str, str]] = {}  # a dict's single writes are atomic: threads may share it
         self._idf: dict[str, float] = {}  # likewise
+        self._sentence_cache: dict[int, Sentence | None] = {}  # likewise
         self.sentences: dict[str, list[tuple[int, int, int]]] = {}
         for row, (ci, s, e) in enumerate(data.sentences.tolist()):
             self.sentences.setdefault(data.chunks[ci].chunk_id, []).append((row, s, e))
@@ -126,6 +141,29 @@ class Scorer:
             context = fold(" ".join([chunk.doc_title, *chunk.heading_path, topic_lead(chunk)])).lower()
             found = (context, f"{context} {fold(chunk.text).lower()}")
             self._fold_cache[chunk.chunk_id] = found
+        return found
+
+    def _sentence(self, row: int, chunk: Chunk, start: int, end: int) -> Sentence | None:
+        """The sentence at `row` (chunk.text[start:end]), or None when it is too short or is the clause's
+        numbering and heading or the document's title."""
+        if row in self._sentence_cache:
+            return self._sentence_cache[row]
+        text = strip_notes(chunk.text[start:end])
+        found = None
+        if len(text) >= MIN_SENTENCE and not is_heading(text, chunk):
+            plain = TITLED.sub(" ", text)  # 《2030年前碳达峰行动方案》 names a document: not a date or a figure
+            found = Sentence(
+                text=text,
+                folded=fold(text).lower(),
+                years=YEAR.findall(plain),
+                figure=bool(FIGURE.search(plain)),
+                date=bool(DATE.search(plain)),
+                day=bool(DAY.search(plain)),
+                headline=not re.search(r"[，,。；;：:]", text.rstrip("。")),
+                meta_line="｜" in text or "|" in text,
+                length=math.log(1 + len(text)) / 6.0,
+            )
+        self._sentence_cache[row] = found
         return found
 
     # ---- lexical --------------------------------------------------------------------------------
@@ -149,13 +187,17 @@ class Scorer:
         """The idf-weighted share of the tokens the text (already folded, when `folded`) contains."""
         return _share(self.weights(tokens), text if folded else fold(text).lower())
 
-    def rare_missing(self, tokens: list[str], folded: str) -> float:
-        """How rare the rarest asked word is that neither the sentence nor its passage (`folded`)
-        contains (0 when all are there): a question about a detail the passage never mentions. A word
-        the corpus never uses counts as rare as the rarest it does."""
-        words = [t for t in set(tokens) if len(t) >= 2 and t not in folded]
+    def rarity(self, tokens: list[str]) -> tuple[tuple[str, float], ...]:
+        """The asked words of two characters or more, each with how rare it is (0-1): a word the corpus
+        never uses counts as rare as the rarest it does. Once per question."""
         top = math.log(1 + self.n)
-        return max((min(self.idf(t), top) / top for t in words), default=0.0)
+        return tuple((t, min(self.idf(t), top) / top) for t in sorted(set(tokens)) if len(t) >= 2)
+
+    @staticmethod
+    def rare_missing(rarity: tuple[tuple[str, float], ...], folded: str) -> float:
+        """How rare the rarest asked word is that neither the sentence nor its passage (`folded`)
+        contains (0 when all are there): a question about a detail the passage never mentions."""
+        return max((r for t, r in rarity if t not in folded), default=0.0)
 
     # ---- candidates -----------------------------------------------------------------------------
 
@@ -166,17 +208,19 @@ class Scorer:
             return []
         top = max(h.score for h in hits[:CANDIDATE_HITS]) or 1.0
         out: list[Candidate] = []
-        asked = self.weights(question.content)
+        asked = self.weights(question.content), self.rarity(question.content)
         for rank, hit in enumerate(hits[:CANDIDATE_HITS]):
             if hit.chunk.kind != "text":
                 continue
             spans = self.sentences.get(hit.chunk.chunk_id, [])
             for index, (row, s, e) in enumerate(spans):
-                text = strip_notes(hit.chunk.text[s:e])
-                if len(text) < MIN_SENTENCE or is_heading(text, hit.chunk):
+                sentence = self._sentence(row, hit.chunk, s, e)
+                if sentence is None:
                     continue
-                cand = Candidate(rank, hit, text, row, (s, e))
-                cand.features = self._features(question, asked, cand, index, hit.score / top, query, preferred)
+                cand = Candidate(rank, hit, sentence.text, row, (s, e))
+                cand.features = self._features(
+                    question, asked, cand, sentence, index, hit.score / top, query, preferred
+                )
                 out.append(cand)
         _relative(out, "dense", "dense_gap")
         _relative(out, "coverage", "coverage_gap")
@@ -185,33 +229,32 @@ class Scorer:
     def _features(
         self,
         q: Question,
-        asked: Weights,
+        asked: tuple[Weights, tuple[tuple[str, float], ...]],
         cand: Candidate,
+        sentence: Sentence,
         index: int,
         hit: float,
         query: np.ndarray,
         preferred: set[str] | frozenset[str],
     ) -> dict[str, float]:
-        chunk, text = cand.chunk, cand.text
+        chunk, text, years = cand.chunk, cand.text, sentence.years
+        weights, rarity = asked
         dense = float(self.sentence_vectors[cand.row] @ query.reshape(-1))
         context, passage = self._folded(chunk)
-        sentence = fold(text).lower()
-        plain = TITLED.sub(" ", text)  # 《2030年前碳达峰行动方案》 names a document: not a date or a figure
-        years = YEAR.findall(plain)
         intent = q.intent
         place = self.doc_place.get(chunk.doc_id, "")
         named = set(q.places)
         f = {
             "dense": dense,
-            "coverage": _share(asked, sentence),
-            "context": _share(asked, context),
-            "passage": _share(asked, passage),
+            "coverage": _share(weights, sentence.folded),
+            "context": _share(weights, context),
+            "passage": _share(weights, passage),
             "hit": hit,
             "first_hit": float(cand.rank == 0),
-            "rare_missing": self.rare_missing(q.content, passage),
-            "figure_wanted": float(intent.kind == "target") * (1.0 if FIGURE.search(plain) else -1.0),
-            "time_wanted": float(intent.asks_time) * (1.0 if DATE.search(plain) else -1.0),
-            "day_wanted": float(intent.asks_day) * (1.0 if DAY.search(plain) else -1.0),
+            "rare_missing": self.rare_missing(rarity, passage),
+            "figure_wanted": float(intent.kind == "target") * (1.0 if sentence.figure else -1.0),
+            "time_wanted": float(intent.asks_time) * (1.0 if sentence.date else -1.0),
+            "day_wanted": float(intent.asks_day) * (1.0 if sentence.day else -1.0),
             "year_match": float(bool(q.years) and any(y in years for y in q.years)),
             "year_other": float(bool(q.years) and bool(years) and not any(y in years for y in q.years)),
             "year_absent": float(bool(q.years) and not any(y in f"{chunk.text}" for y in q.years)),
@@ -229,11 +272,11 @@ class Scorer:
             "home": float(not (q.places or q.title_docs) and bool(place) and place == self.home_place),
             "title_match": float(chunk.doc_id in q.title_docs),
             "note": float(intent.kind == "dept" and chunk.chunk_id in self.noted),
-            "headline": float(not re.search(r"[，,。；;：:]", text.rstrip("。"))),
-            "headline_dept": float(intent.kind == "dept" and not re.search(r"[，,。；;：:]", text.rstrip("。"))),
-            "meta_line": float("｜" in text or "|" in text),
+            "headline": float(sentence.headline),
+            "headline_dept": float(intent.kind == "dept" and sentence.headline),
+            "meta_line": float(sentence.meta_line),
             "first_sentence": float(index == 0),
-            "length": math.log(1 + len(text)) / 6.0,
+            "length": sentence.length,
             "english_dense": dense * float(q.english),
         }
         return f
