@@ -7,17 +7,26 @@ is 1 when any request failed.
 
     python app.py --index index &
     python -m assistant.load --url http://127.0.0.1:7860/ --users 20 --seconds 60
+
+`--sweep INDEX` starts the app itself, once per OpenMP thread policy (threads.SWEPT), and asks it with
+1, 4 and 20 users in turn: the table the server's policy (threads.SERVER) was chosen from.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
 import random
+import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.parse
+import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,10 +34,13 @@ import click
 
 from .measure import score_percentile
 from .schema import read_questions
+from .tables import render
+from .threads import SWEPT, ThreadPolicy
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SET = ROOT / "eval" / "team.jsonl"  # the project's own questions; other sets come by --questions
 SHOWN_ERRORS = 3
+SWEEP_USERS = (1, 4, 20)
 
 
 @dataclass
@@ -143,6 +155,75 @@ def run(url: str, questions: list[str], users: int, seconds: float, auth: tuple[
     return summary(tally, users, time.monotonic() - started)
 
 
+@contextlib.contextmanager
+def running_app(index_dir: Path, env: dict[str, str], ready_within: float = 120) -> Iterator[str]:
+    """`python app.py --index index_dir` on a free local port, with this environment; yields its URL once
+    it answers, and stops it after."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    args = [sys.executable, str(ROOT / "app.py"), "--index", str(index_dir), "--port", str(port)]
+    url = f"http://127.0.0.1:{port}/"
+    proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + ready_within
+        while True:
+            if proc.poll() is not None:
+                assert proc.stderr is not None  # stderr=PIPE
+                raise AppError(f"the app exited with {proc.returncode}: {proc.stderr.read().decode()[-1500:]}")
+            try:
+                urllib.request.urlopen(url, timeout=2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise AppError(f"the app did not answer at {url} within {ready_within:.0f} s") from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+class AppError(RuntimeError):
+    """The app would not start or answer."""
+
+
+def policy_env(policy: ThreadPolicy) -> dict[str, str]:
+    """This process's environment for an app serving under `policy` (the runtime's default where it
+    sets nothing): the OpenMP variables inherited from here are left out."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OMP_", "POLICYQA_OMP_"))}
+    return {
+        **env,
+        "POLICYQA_OMP_WAIT_POLICY": policy.wait or "",
+        "POLICYQA_OMP_THREADS": str(policy.threads or os.cpu_count() or 1),
+    }
+
+
+def sweep(
+    index_dir: Path, questions: list[str], users: tuple[int, ...], seconds: float, progress: bool = True
+) -> list[dict]:
+    """The app under each policy of threads.SWEPT, asked by each number of users in turn."""
+    rows = []
+    for policy in SWEPT:
+        with running_app(index_dir, policy_env(policy)) as url:
+            run(url, questions[:5], 1, 3.0)  # warm-up: model loaded, caches filled
+            for n in users:
+                if progress:
+                    click.echo(f"{policy.label}: {n} users …", err=True)
+                rows.append({"policy": policy.label, **run(url, questions, n, seconds)})
+    return rows
+
+
+def sweep_table(rows: list[dict]) -> str:
+    return render(
+        [[r["policy"], r["users"], r["throughput_per_s"], r["p50_ms"], r["p95_ms"], r["errors"]] for r in rows],
+        ["policy", "users", "answers/s", "p50 ms", "p95 ms", "errors"],
+    )
+
+
 def summary(tally: Tally, users: int, elapsed: float) -> dict:
     ms = sorted(x * 1000 for x in tally.latencies)
     return {
@@ -186,7 +267,22 @@ def report(s: dict, url: str) -> str:
 )
 @click.option("--auth", envvar="POLICYQA_AUTH", metavar="USER:PASSWORD", help="The app's login, when it has one.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def main(url: str, users: int, seconds: float, sets: tuple[Path, ...], auth: str | None, as_json: bool) -> None:
+@click.option(
+    "--sweep",
+    "sweep_index",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Start the app on this index once per thread policy and ask it with 1, 4 and 20 users "
+    "(--seconds each); --url and --users are not used.",
+)
+def main(
+    url: str,
+    users: int,
+    seconds: float,
+    sets: tuple[Path, ...],
+    auth: str | None,
+    as_json: bool,
+    sweep_index: Path | None,
+) -> None:
     """Simulated users asking the app's `ask` API at once: requests served, errors, latency."""
     from .ui.serve import parse_auth
 
@@ -202,6 +298,15 @@ def main(url: str, users: int, seconds: float, sets: tuple[Path, ...], auth: str
         raise click.ClickException(
             f"no questions in {', '.join(map(str, paths)) or 'eval/team.jsonl'}; give a set with --questions"
         )
+    if sweep_index is not None:
+        try:
+            rows = sweep(sweep_index, questions, SWEEP_USERS, seconds)
+        except AppError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(json.dumps(rows, ensure_ascii=False) if as_json else sweep_table(rows))
+        if any(r["errors"] for r in rows):
+            raise SystemExit(1)
+        return
     result = run(url, questions, users, seconds, parse_auth(auth))
     click.echo(json.dumps(result, ensure_ascii=False) if as_json else report(result, url))
     if result["errors"]:

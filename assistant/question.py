@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from .answer.intent import Intent, asks_something, classify
 from .ingest.meta import AREA_KIND, PROVINCES
-from .text import Tokenizer, fold, has_cjk
+from .text import Tokenizer, dictionary_words, fold, has_cjk
 
 MAX_QUESTION_CHARS = 2000
 PART_MIN = 4  # characters a sub-question needs to stand alone
@@ -429,20 +429,9 @@ def split_parts(text: str) -> list[str]:
     return asking if 2 <= len(asking) <= MAX_PARTS else [text]
 
 
-@functools.cache
-def _jieba_words() -> dict[str, int]:
-    import jieba
-
-    from .text import quiet_jieba
-
-    quiet_jieba()
-    jieba.initialize()
-    return jieba.dt.FREQ
-
-
 def _common_word(run: str) -> bool:
     """A word of general Chinese (jieba's dictionary, frequent enough): not a typo, whatever the corpus says."""
-    return _jieba_words().get(run, 0) >= 20
+    return dictionary_words().get(run, 0) >= 20
 
 
 @functools.lru_cache(maxsize=65536)

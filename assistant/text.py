@@ -87,15 +87,25 @@ def place_names(text: str) -> list[str]:
 _JIEBA_LOCK = threading.Lock()
 
 
+def dictionary_words() -> dict[str, int]:
+    """jieba's default dictionary: the words of general Chinese with their frequencies (0 for a prefix
+    that is no word of its own)."""
+    import jieba
+
+    if not jieba.dt.initialized:
+        with _JIEBA_LOCK:
+            quiet_jieba()
+            jieba.dt.initialize()
+    return jieba.dt.FREQ
+
+
 def _jieba_copy():
     """A jieba tokenizer of its own (the corpus words added to it stay in it), over a copy of jieba's
     default dictionary, which the process reads once (~0.7 s; copying it takes ~0.05 s) and which the
     part-of-speech tagger and the common-word check read too. Nothing is ever added to the default."""
     import jieba
 
-    with _JIEBA_LOCK:
-        quiet_jieba()
-        jieba.dt.initialize()
+    dictionary_words()
     base = jieba.dt
     own = jieba.Tokenizer()
     own.FREQ, own.total, own.initialized = dict(base.FREQ), base.total, True

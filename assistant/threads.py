@@ -7,7 +7,7 @@ loaded: `apply` sets it then, and says so when it is too late.
 - One ask at a time (CLI, batch, Python API): the library defaults. Measured fastest for a single ask
   (see README, "Quality and speed"); nothing is set, and a program embedding policyqa keeps its own.
 - The server: `SERVER`, the policy its load test measured best at 1, 4 and 20 users (`python -m
-  assistant.load --sweep`); POLICYQA_OMP_WAIT_POLICY / POLICYQA_OMP_THREADS override it.
+  assistant.load --sweep INDEX`); POLICYQA_OMP_WAIT_POLICY / POLICYQA_OMP_THREADS override it.
 """
 
 from __future__ import annotations
@@ -46,6 +46,14 @@ ONE_ASK = ThreadPolicy()
 # Answers run several at once on few cores: threads that spin while they wait take the cores the other
 # answers need, and one thread per answer avoids the runtime's hand-offs. Chosen by the load test.
 SERVER = ThreadPolicy(wait="PASSIVE", threads=1)
+# what `python -m assistant.load --sweep INDEX` measures the server under
+SWEPT = (
+    ThreadPolicy(),
+    ThreadPolicy(wait="PASSIVE"),
+    ThreadPolicy(wait="ACTIVE"),
+    ThreadPolicy(wait="PASSIVE", threads=1),
+    ThreadPolicy(wait="ACTIVE", threads=1),
+)
 
 _RUNTIMES = ("libgomp", "libomp", "libiomp")
 

@@ -152,3 +152,24 @@ def test_filters_typed_in_several_boxes_run_as_one_event_so_the_latest_state_win
         ["target-doc", "target-filter", "target-year"],
     ]
     assert {f.trigger_mode for f in filters} == {"always_last"}
+
+
+def test_each_swept_thread_policy_reaches_the_app_as_that_policy(monkeypatch):
+    """The sweep starts the app under each policy through the environment: what the app then reads
+    (threads.from_env over the server's default) is that policy, and OpenMP variables of the sweeping
+    process never leak into the app."""
+    import os
+
+    from assistant import threads
+    from assistant.load import policy_env
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "7")
+    monkeypatch.setenv("POLICYQA_OMP_WAIT_POLICY", "ACTIVE")
+    cores = os.cpu_count() or 1
+    for policy in threads.SWEPT:
+        env = policy_env(policy)
+        assert "OMP_NUM_THREADS" not in env
+        with monkeypatch.context() as m:
+            m.setattr(os, "environ", env)
+            read = threads.from_env(threads.SERVER)
+        assert read == threads.ThreadPolicy(policy.wait, policy.threads or cores)

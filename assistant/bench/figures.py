@@ -307,43 +307,16 @@ def figures(
 def measure_serve(index_dir: Path, questions: list[str], config: BenchConfig) -> dict:
     """The app (`python app.py`, its own process and thread policy) asked by `config.users` simulated
     users through its API for `config.serve_seconds`; the load generator runs here, on the same cores."""
-    import socket
-    import subprocess
-    import sys
-    import urllib.request
-
+    from ..load import AppError, running_app
     from ..load import run as load_run
-    from ..settings import PROJECT_ROOT
     from .harness import child_env
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    args = [sys.executable, str(PROJECT_ROOT / "app.py"), "--index", str(index_dir), "--port", str(port)]
-    env = child_env({"POLICYQA_EMBEDDER": config.embedder})
-    url = f"http://127.0.0.1:{port}/"
-    proc = subprocess.Popen(args, env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                assert proc.stderr is not None  # stderr=PIPE
-                raise BenchError(f"the app exited with {proc.returncode}: {proc.stderr.read().decode()[-1500:]}")
-            try:
-                urllib.request.urlopen(url, timeout=2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise BenchError(f"the app did not answer at {url} within 120 s") from None
-                time.sleep(0.5)
-        load_run(url, questions[:5], 1, 3.0)  # warm-up: model loaded, caches filled
-        result = load_run(url, questions, config.users, config.serve_seconds)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        with running_app(index_dir, child_env({"POLICYQA_EMBEDDER": config.embedder})) as url:
+            load_run(url, questions[:5], 1, 3.0)  # warm-up: model loaded, caches filled
+            result = load_run(url, questions, config.users, config.serve_seconds)
+    except AppError as exc:
+        raise BenchError(str(exc)) from exc
     if result["errors"]:
         raise BenchError(f"{result['errors']} requests to the app failed: {result['first_errors']}")
     return {
