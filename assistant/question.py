@@ -394,19 +394,16 @@ _LIGHT_VERBS = frozenset("是 为 有 要 定 达 达到 能 会 将 应 需 需
 def asked_attribute(text: str) -> str:
     """The noun a value question asks about, the word before its question word (环保贷的利率是多少 ->
     利率, GDP是多少 -> gdp); "" when that word is not a noun (压下去多少) or says nothing (目标是多少)."""
-    import jieba.posseg as pseg
-
-    from .text import STOPWORDS, quiet_jieba
+    from .text import STOPWORDS, tag
 
     m = _VALUE_ASKED.search(text)
     if not m:
         return ""
-    quiet_jieba()
-    after = [(w, f) for w, f in pseg.lcut(text[m.end() :]) if w.strip()][:2]
+    after = [(w, f) for w, f in tag(text[m.end() :]) if w.strip()][:2]
     after = [(w, f) for w, f in after if f in _NOUNISH and w not in STOPWORDS and len(w) >= 2]
     if after:
         return after[0][0].lower()  # 发多少购车补贴: the thing asked follows its question word
-    words = [(w, f) for w, f in pseg.lcut(text[: m.start()]) if w.strip()]
+    words = [(w, f) for w, f in tag(text[: m.start()]) if w.strip()]
     while words and (words[-1][1][:1] in _LIGHT_TAGS or words[-1][0] in _LIGHT_VERBS):
         words.pop()  # 的, 是, 定, 有, 达到 …: the grammar between the thing asked about and the question word
     if not words:

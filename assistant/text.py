@@ -75,16 +75,54 @@ def quiet_jieba() -> None:
     jieba.setLogLevel(logging.WARNING)
 
 
+_JIEBA_LOCK = threading.RLock()  # tag() may read the dictionary while it holds it
+
+
 def place_names(text: str) -> list[str]:
     """Place names in a text, as jieba's part-of-speech tagger finds them (ns), without their 省/市/区/县."""
-    import jieba.posseg as pseg
-
-    quiet_jieba()
-    names = [w for w, flag in pseg.lcut(text) if flag == "ns"]
+    names = [w for w, flag in tag(text) if flag == "ns"]
     return [re.sub(r"(省|市|自治区|区|县)$", "", n) if len(n) > 2 else n for n in names]
 
 
-_JIEBA_LOCK = threading.Lock()
+TAG_MEMO = 65_536  # runs of characters whose tagging is remembered (cleared when full)
+_TAGGER: list = []
+
+
+def tag(text: str) -> list[tuple[str, str]]:
+    """(word, part of speech) for each word of the text, by jieba's tagger over its default dictionary.
+
+    The tagger guesses the words of each run of characters its dictionary does not hold (碳达峰, 到2025年)
+    with an HMM in pure Python, most of its time; the same runs come back question after question, so
+    each run's tagging is remembered (a pure function of the run)."""
+    if not _TAGGER:
+        with _JIEBA_LOCK:
+            if not _TAGGER:
+                _TAGGER.append(_memo_tagger())
+    return [(p.word, p.flag) for p in _TAGGER[0].lcut(text)]
+
+
+def _memo_tagger():
+    quiet_jieba()
+    import jieba.posseg as pseg
+
+    class MemoTagger(pseg.POSTokenizer):
+        """jieba's default tagger (its dictionary and tag table, shared), remembering its HMM runs."""
+
+        def __init__(self) -> None:  # (the base reads the dictionary's tags again: ~0.8 s)
+            self.tokenizer, self.word_tag_tab = pseg.dt.tokenizer, pseg.dt.word_tag_tab
+            self.memo: dict[str, list] = {}
+
+        def _POSTokenizer__cut_detail(self, run):  # the base's private per-run step, which cut() calls
+            found = self.memo.get(run)
+            if found is None:
+                found = list(pseg.POSTokenizer._POSTokenizer__cut_detail(self, run))
+                if len(self.memo) >= TAG_MEMO:
+                    self.memo.clear()
+                self.memo[run] = found
+            return iter(found)
+
+    dictionary_words()
+    return MemoTagger()
 
 
 def dictionary_words() -> dict[str, int]:

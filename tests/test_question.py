@@ -116,3 +116,21 @@ def test_each_tokenizer_keeps_its_own_words_over_a_dictionary_read_once(monkeypa
     assert "暨阳英才计划" in first.words("暨阳英才计划升级版") and "暨阳英才计划" not in second.words("暨阳英才计划升级版")
     assert "零碳示范工程" in second.words("首批打造零碳示范工程") and "零碳示范工程" not in first.words("首批打造零碳示范工程")
     assert "碳达峰" in second.words("碳达峰实施方案")  # the copy holds the whole dictionary
+
+
+def test_the_tagger_tags_as_jieba_does_and_guesses_each_run_once(monkeypatch):
+    """Place names and asked attributes come from jieba's part-of-speech tags. The tagger's HMM guess for
+    a run of characters its dictionary lacks is remembered: the same tags, without guessing again."""
+    import jieba.posseg as pseg
+
+    from assistant.text import tag
+
+    samples = ["芜湖市弋江区对企业自建分布式光伏的补贴", "到2025年碳达峰碳中和工作取得进展", "暨阳实验室的建设由哪些部门负责"]
+    for s in samples:
+        assert tag(s) == [(p.word, p.flag) for p in pseg.lcut(s)]
+    guesses = []
+    real = pseg.viterbi
+    monkeypatch.setattr(pseg, "viterbi", lambda *a: guesses.append(a[0]) or real(*a))
+    assert [tag(s) for s in samples] and guesses == []  # every run was seen: nothing is guessed again
+    assert tag("繁昌区节能降碳若干支持措施") == [(p.word, p.flag) for p in pseg.lcut("繁昌区节能降碳若干支持措施")]
+    assert guesses  # (jieba's own tagger guessed through the same patched HMM, as did the unseen runs)

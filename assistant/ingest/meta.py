@@ -436,12 +436,9 @@ def _place_units(text: str) -> list[str]:
     """The areas a text opens with, largest first (江苏省 江阴市; 南京 江北新区; 成都高新区), from jieba's
     part-of-speech tags: ns, nr/nt ending like a place, and area words joined to the name before them.
     A later area must end like one (区, 县, 市, 新区 …): 江阴市长江… names 江阴 only."""
-    import jieba.posseg as pseg
+    from ..text import tag
 
-    from ..text import quiet_jieba
-
-    quiet_jieba()
-    pairs = pseg.lcut(text)
+    pairs = tag(text)
     words, flags = [w for w, _ in pairs], [f for _, f in pairs]
     out: list[str] = []
     i = 0
