@@ -77,6 +77,11 @@ def test_every_figure_has_its_floor_and_a_positive_ratio(report):
     # each floor says how it was measured: the bare model in a process of its own
     assert all("own process" in how for how in report["floors"].values())
     assert report["figures"]["ask_p50_ms"]["floor_label"] == report["floors"]["query"]
+    # each side of the ask ratio is its median over the runs (one in --quick), every run kept in the report
+    ask = report["details"]["ask"]
+    assert len(ask["runs"]) == 1 and ask["p50_ms"] == ask["runs"][0]["p50_ms"] > 0
+    assert ask["bare_p50_ms"] == ask["runs"][0]["bare_p50_ms"] > 0
+    assert "median of 1" in report["figures"]["ask_p50_ms"]["label"]
 
 
 @pytest.mark.slow

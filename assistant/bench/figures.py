@@ -3,6 +3,7 @@
   build_plan_s / build_s   index build of the plan / the whole corpus | the bare model embedding its text once
   incremental_s            rebuild after one document changed          | the full build
   ask_p50_ms / ask_p95_ms  warm Assistant.ask, one at a time           | the bare query call on the same questions
+                           (each side run `reps` times in turn, the median taken)
   first_answer_s           `python -m assistant ask` from process start | bare model start-up and one query
   build_rss_mib            peak RSS of the build process               | the bare-embedding process
   ask_rss_mib              peak RSS of the ask process                 | the bare-query process
@@ -15,6 +16,7 @@ per second (scanned pages), beside the bare embedding of the same pages' text.
 from __future__ import annotations
 
 import shutil
+import statistics
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -183,23 +185,34 @@ def measure_incremental(corpus: list[Path], full_index: Path, work: Path, config
 
 
 def measure_ask(index_dir: Path, questions: list[str], config: BenchConfig, work: Path) -> dict:
-    """policyqa's warm ask in one fresh process, then the bare query in another, on the same questions."""
-    asked, used = run_child(
-        "ask",
-        {"index_dir": str(index_dir), "embedder": config.embedder, "questions": questions, "progress": config.progress},
-        config.progress,
-    )
-    bare, bare_used = floors.query_floor(questions, config.embedder, work)
-    return {
-        "questions": len(questions),
-        "p50_ms": score_percentile(asked["ms"], 50),
-        "p95_ms": score_percentile(asked["ms"], 95),
-        "per_s": asked["per_s"],
-        "rss_mib": used.peak_mib,
-        "bare_p50_ms": score_percentile(bare, 50),
-        "bare_p95_ms": score_percentile(bare, 95),
-        "bare_rss_mib": bare_used.peak_mib,
-    }
+    """policyqa's warm ask in one fresh process, then the bare query in another, on the same questions;
+    `config.reps` such pairs in turn, each side's figures the median over its runs (a shared machine's
+    noise moves one run of either side by a third)."""
+    runs = []
+    for _ in range(config.reps):
+        asked, used = run_child(
+            "ask",
+            {
+                "index_dir": str(index_dir),
+                "embedder": config.embedder,
+                "questions": questions,
+                "progress": config.progress,
+            },
+            config.progress,
+        )
+        bare, bare_used = floors.query_floor(questions, config.embedder, work)
+        runs.append(
+            {
+                "p50_ms": score_percentile(asked["ms"], 50),
+                "p95_ms": score_percentile(asked["ms"], 95),
+                "per_s": asked["per_s"],
+                "rss_mib": used.peak_mib,
+                "bare_p50_ms": score_percentile(bare, 50),
+                "bare_p95_ms": score_percentile(bare, 95),
+                "bare_rss_mib": bare_used.peak_mib,
+            }
+        )
+    return {"questions": len(questions), **{k: statistics.median(r[k] for r in runs) for k in runs[0]}, "runs": runs}
 
 
 def measure_start(index_dir: Path, config: BenchConfig) -> dict:
@@ -246,7 +259,7 @@ def figures(
     plan: dict, whole: dict, incremental: dict, ask: dict, start: dict, serve: dict | None, config: BenchConfig
 ) -> dict:
     how = floors.describe(config.embedder)
-    q = ask["questions"]
+    q, runs = ask["questions"], len(ask.get("runs", [])) or 1
     out = {
         "build_plan_s": figure(
             f"index build of the plan ({plan['documents']} document, {plan['chars']:,} chars)",
@@ -270,10 +283,18 @@ def figures(
             whole["seconds"],
         ),
         "ask_p50_ms": figure(
-            f"warm ask p50 ({q} questions, own process)", ask["p50_ms"], "ms", how["query"], ask["bare_p50_ms"]
+            f"warm ask p50 ({q} questions, own process, median of {runs})",
+            ask["p50_ms"],
+            "ms",
+            how["query"],
+            ask["bare_p50_ms"],
         ),
         "ask_p95_ms": figure(
-            f"warm ask p95 ({q} questions, own process)", ask["p95_ms"], "ms", how["query"], ask["bare_p95_ms"]
+            f"warm ask p95 ({q} questions, own process, median of {runs})",
+            ask["p95_ms"],
+            "ms",
+            how["query"],
+            ask["bare_p95_ms"],
         ),
         "first_answer_s": figure(
             f"process start to first answer (median of {start['reps']})",
