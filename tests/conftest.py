@@ -267,6 +267,12 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 
+def need_chinese_font(why: str) -> None:
+    """Skip unless the system has a Chinese font (tests/install-browser installs one)."""
+    if shutil.which("fc-list") and not subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False).stdout.strip():
+        pytest.skip(f"no Chinese font installed ({why}): run tests/install-browser")
+
+
 @pytest.fixture(scope="session")
 def chromium():
     """The system's Chromium, driven by playwright, once a session; each module opens its own contexts."""
@@ -276,8 +282,7 @@ def chromium():
         pytest.skip("playwright is not installed: pip install -e '.[test]'")
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium fonts-noto-cjk (or set POLICYQA_CHROMIUM)")
-    if shutil.which("fc-list") and not subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False).stdout.strip():
-        pytest.skip("no Chinese font installed (the screenshots would show boxes): apt-get install fonts-noto-cjk")
+    need_chinese_font("the screenshots would show boxes")
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser

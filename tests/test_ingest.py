@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from conftest import need_chinese_font
 
 from assistant.ingest import (
     SUPPORTED,
@@ -404,6 +405,7 @@ def scanned_pdf(path: Path, lines: list[str]) -> Path:
     rendered to pixels, and saved as an image-only PDF): what a scanner gives."""
     import pypdfium2 as pdfium
 
+    need_chinese_font("pdfium draws the CID font's characters with a system font: without one the scan is blank")
     source = make_pdf(path.with_suffix(".src.pdf"), [lines])
     image = pdfium.PdfDocument(str(source))[0].render(scale=200 / 72).to_pil().convert("L")
     image.save(str(path), resolution=200)
