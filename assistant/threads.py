@@ -6,8 +6,9 @@ loaded: `apply` sets it then, and says so when it is too late.
 
 - One ask at a time (CLI, batch, Python API): the library defaults. Measured fastest for a single ask
   (see README, "Quality and speed"); nothing is set, and a program embedding policyqa keeps its own.
-- The server: `SERVER`, the policy its load test measured best at 1, 4 and 20 users (`python -m
-  assistant.load --sweep INDEX`); POLICYQA_OMP_WAIT_POLICY / POLICYQA_OMP_THREADS override it.
+- The server: `SERVER`, the policy that served the most answers at 20 users in its load test (`python -m
+  assistant.load --sweep INDEX`, which also asks with 1 and 4); POLICYQA_OMP_WAIT_POLICY /
+  POLICYQA_OMP_THREADS override it.
 """
 
 from __future__ import annotations
