@@ -137,7 +137,7 @@ def build_tiny_st(folder: Path, seed: int) -> Path:
 
 @pytest.fixture(scope="module")
 def tiny_st(tmp_path_factory) -> Path:
-    pytest.importorskip("sentence_transformers")
+    need_st()
     return build_tiny_st(tmp_path_factory.mktemp("st-a") / "tiny-st", seed=0)
 
 
@@ -187,21 +187,29 @@ def test_st_id_follows_the_files_not_the_path(tiny_st, tmp_path):
     assert make_embedder(f"st:{retrained}").id != first
 
 
+def need_st() -> None:
+    """Skip unless sentence-transformers is installed, without importing it (and torch: ~7 s): the checks
+    below run before the library is loaded."""
+    if importlib.util.find_spec("sentence_transformers") is None:
+        pytest.skip("sentence-transformers is not installed: pip install -e '.[st]'")
+
+
 def test_st_missing_folder(tmp_path):
-    pytest.importorskip("sentence_transformers")
+    need_st()
     with pytest.raises(EmbedderError, match="not found"):
         make_embedder(f"st:{tmp_path / 'no-such-model'}")
 
 
 def test_st_folder_that_is_not_a_model(tmp_path):
-    pytest.importorskip("sentence_transformers")
+    need_st()
     (tmp_path / "config.json").write_text("{}")
     with pytest.raises(EmbedderError, match="not a sentence-transformers model"):
         make_embedder(f"st:{tmp_path}")
 
 
+@pytest.mark.slow  # loads the library, and torch with it
 def test_st_broken_folder_fails_on_load(tmp_path):
-    pytest.importorskip("sentence_transformers")
+    need_st()
     (tmp_path / "modules.json").write_text("not json")
     emb = SentenceTransformerEmbedder(tmp_path)
     with pytest.raises(EmbedderError, match="could not load"):
@@ -220,7 +228,7 @@ def test_st_missing_library_says_what_to_install(tmp_path, monkeypatch):
 
 
 def test_factory_gives_bge_zh_folders_the_bge_query_prefix(tmp_path):
-    pytest.importorskip("sentence_transformers")
+    need_st()
     for name in ("bge-small-zh-v1.5", "my-model"):
         (tmp_path / name).mkdir()
         (tmp_path / name / "modules.json").write_text("[]")
