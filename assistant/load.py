@@ -35,7 +35,7 @@ import click
 from .measure import score_percentile
 from .schema import read_questions
 from .tables import render
-from .threads import SWEPT, ThreadPolicy
+from .threads import SWEPT, ThreadPolicy, cores
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SET = ROOT / "eval" / "team.jsonl"  # the project's own questions; other sets come by --questions
@@ -198,22 +198,32 @@ def policy_env(policy: ThreadPolicy) -> dict[str, str]:
     return {
         **env,
         "POLICYQA_OMP_WAIT_POLICY": policy.wait or "",
-        "POLICYQA_OMP_THREADS": str(policy.threads or os.cpu_count() or 1),
+        "POLICYQA_OMP_THREADS": str(policy.threads or cores()),
     }
 
 
 def sweep(
-    index_dir: Path, questions: list[str], users: tuple[int, ...], seconds: float, progress: bool = True
+    index_dir: Path,
+    questions: list[str],
+    users: tuple[int, ...],
+    seconds: float,
+    progress: bool = True,
+    auth: tuple[str, str] | None = None,
 ) -> list[dict]:
-    """The app under each policy of threads.SWEPT, asked by each number of users in turn."""
+    """The app under each policy of threads.SWEPT, asked by each number of users in turn. The app has the
+    login `auth` (none when None, whatever POLICYQA_AUTH says), and the users log in with it."""
     rows = []
     for policy in SWEPT:
-        with running_app(index_dir, policy_env(policy)) as url:
-            run(url, questions[:5], 1, 3.0)  # warm-up: model loaded, caches filled
+        env = policy_env(policy)
+        env.pop("POLICYQA_AUTH", None)
+        if auth is not None:
+            env["POLICYQA_AUTH"] = ":".join(auth)
+        with running_app(index_dir, env) as url:
+            run(url, questions[:5], 1, 3.0, auth)  # warm-up: model loaded, caches filled
             for n in users:
                 if progress:
                     click.echo(f"{policy.label}: {n} users …", err=True)
-                rows.append({"policy": policy.label, **run(url, questions, n, seconds)})
+                rows.append({"policy": policy.label, **run(url, questions, n, seconds, auth)})
     return rows
 
 
@@ -286,6 +296,7 @@ def main(
     """Simulated users asking the app's `ask` API at once: requests served, errors, latency."""
     from .ui.serve import parse_auth
 
+    login = parse_auth(auth)  # a ClickException when malformed
     # gradio_client reports each connection to Hugging Face unless told not to, twice over
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
@@ -300,14 +311,14 @@ def main(
         )
     if sweep_index is not None:
         try:
-            rows = sweep(sweep_index, questions, SWEEP_USERS, seconds)
+            rows = sweep(sweep_index, questions, SWEEP_USERS, seconds, auth=login)
         except AppError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(json.dumps(rows, ensure_ascii=False) if as_json else sweep_table(rows))
         if any(r["errors"] for r in rows):
             raise SystemExit(1)
         return
-    result = run(url, questions, users, seconds, parse_auth(auth))
+    result = run(url, questions, users, seconds, login)
     click.echo(json.dumps(result, ensure_ascii=False) if as_json else report(result, url))
     if result["errors"]:
         raise SystemExit(1)

@@ -43,6 +43,14 @@ class ThreadPolicy:
         return out
 
 
+def cores() -> int:
+    """The CPUs this process may run on (its affinity mask, as the OpenMP runtime counts them; a container or
+    `taskset` may allow fewer than the host has)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 ONE_ASK = ThreadPolicy()
 # Answers run several at once on few cores: threads that spin while they wait take the cores the other
 # answers need, and one thread per answer avoids the runtime's hand-offs. Chosen by the load test.

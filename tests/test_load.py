@@ -165,7 +165,7 @@ def test_each_swept_thread_policy_reaches_the_app_as_that_policy(monkeypatch):
 
     monkeypatch.setenv("OMP_NUM_THREADS", "7")
     monkeypatch.setenv("POLICYQA_OMP_WAIT_POLICY", "ACTIVE")
-    cores = os.cpu_count() or 1
+    cores = threads.cores()
     for policy in threads.SWEPT:
         env = policy_env(policy)
         assert "OMP_NUM_THREADS" not in env
@@ -173,3 +173,44 @@ def test_each_swept_thread_policy_reaches_the_app_as_that_policy(monkeypatch):
             m.setattr(os, "environ", env)
             read = threads.from_env(threads.SERVER)
         assert read == threads.ThreadPolicy(policy.wait, policy.threads or cores)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "sched_setaffinity"), reason="no CPU affinity on this platform")
+def test_threads_per_core_follow_the_cpus_the_process_may_use():
+    """Under `taskset` or a container's CPU limit, "threads = cores" means the CPUs the process may run on
+    (as the OpenMP runtime counts them), not every CPU of the host."""
+    code = (
+        "import os; os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]}); "
+        "from assistant.load import policy_env; from assistant.threads import ThreadPolicy; "
+        "print(policy_env(ThreadPolicy())['POLICYQA_OMP_THREADS'])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "1"
+
+
+def test_the_sweep_starts_its_app_with_the_login_its_users_give(monkeypatch):
+    """--sweep starts the app itself: with --auth (or POLICYQA_AUTH) the app has that login and every
+    simulated user logs in with it; without, the app has none, so the users are not refused."""
+    import contextlib
+
+    from assistant import load
+
+    seen: dict[str, list] = {"env": [], "auth": []}
+
+    @contextlib.contextmanager
+    def app(index_dir, env, ready_within=120):
+        seen["env"].append(env.get("POLICYQA_AUTH"))
+        yield "http://127.0.0.1:1/"
+
+    def run(url, questions, users, seconds, auth=None):
+        seen["auth"].append(auth)
+        return {"users": users, "throughput_per_s": 1.0, "p50_ms": 1, "p95_ms": 1, "errors": 0}
+
+    monkeypatch.setattr(load, "running_app", app)
+    monkeypatch.setattr(load, "run", run)
+    monkeypatch.setenv("POLICYQA_AUTH", "someone:else")
+    load.sweep(ROOT / "index", ["q"], (1,), 0.1, progress=False, auth=("analyst", "s3:cret"))
+    assert set(seen["env"]) == {"analyst:s3:cret"} and set(seen["auth"]) == {("analyst", "s3:cret")}
+    seen["env"].clear(), seen["auth"].clear()
+    load.sweep(ROOT / "index", ["q"], (1,), 0.1, progress=False, auth=None)
+    assert set(seen["env"]) == {None} and set(seen["auth"]) == {None}

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import threads
 from ..settings import PROJECT_ROOT, Settings
 
 DEFAULT_SCALES = (1, 10, 100)
@@ -134,7 +135,7 @@ def machine() -> dict:
     with contextlib.suppress(OSError, ValueError, StopIteration):
         mem = next(ln for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal"))
         ram = int(mem.split()[1]) / 2**20
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cores = threads.cores()
     return {
         "cpu": cpu,
         "cores": cores,
