@@ -202,6 +202,15 @@ def policy_env(policy: ThreadPolicy) -> dict[str, str]:
     }
 
 
+def login_env(env: dict[str, str], auth: tuple[str, str] | None) -> dict[str, str]:
+    """`env` for an app the tools start themselves, whose login is exactly `auth` (none when None,
+    whatever POLICYQA_AUTH says here): the users they simulate log in with `auth`, or not at all."""
+    out = {k: v for k, v in env.items() if k != "POLICYQA_AUTH"}
+    if auth is not None:
+        out["POLICYQA_AUTH"] = ":".join(auth)
+    return out
+
+
 def sweep(
     index_dir: Path,
     questions: list[str],
@@ -214,11 +223,7 @@ def sweep(
     login `auth` (none when None, whatever POLICYQA_AUTH says), and the users log in with it."""
     rows = []
     for policy in SWEPT:
-        env = policy_env(policy)
-        env.pop("POLICYQA_AUTH", None)
-        if auth is not None:
-            env["POLICYQA_AUTH"] = ":".join(auth)
-        with running_app(index_dir, env) as url:
+        with running_app(index_dir, login_env(policy_env(policy), auth)) as url:
             run(url, questions[:5], 1, 3.0, auth)  # warm-up: model loaded, caches filled
             for n in users:
                 if progress:

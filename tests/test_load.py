@@ -3,6 +3,7 @@ questions at a time (a slow one does not hold up the rest) but never more than i
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -175,7 +176,7 @@ def test_each_swept_thread_policy_reaches_the_app_as_that_policy(monkeypatch):
         assert read == threads.ThreadPolicy(policy.wait, policy.threads or cores)
 
 
-@pytest.mark.skipif(not hasattr(__import__("os"), "sched_setaffinity"), reason="no CPU affinity on this platform")
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity on this platform")
 def test_threads_per_core_follow_the_cpus_the_process_may_use():
     """Under `taskset` or a container's CPU limit, "threads = cores" means the CPUs the process may run on
     (as the OpenMP runtime counts them), not every CPU of the host."""
@@ -211,6 +212,7 @@ def test_the_sweep_starts_its_app_with_the_login_its_users_give(monkeypatch):
     monkeypatch.setenv("POLICYQA_AUTH", "someone:else")
     load.sweep(ROOT / "index", ["q"], (1,), 0.1, progress=False, auth=("analyst", "s3:cret"))
     assert set(seen["env"]) == {"analyst:s3:cret"} and set(seen["auth"]) == {("analyst", "s3:cret")}
-    seen["env"].clear(), seen["auth"].clear()
+    seen["env"].clear()
+    seen["auth"].clear()
     load.sweep(ROOT / "index", ["q"], (1,), 0.1, progress=False, auth=None)
     assert set(seen["env"]) == {None} and set(seen["auth"]) == {None}

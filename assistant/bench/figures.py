@@ -329,12 +329,12 @@ def figures(
 def measure_serve(index_dir: Path, questions: list[str], config: BenchConfig) -> dict:
     """The app (`python app.py`, its own process and thread policy) asked by `config.users` simulated
     users through its API for `config.serve_seconds`; the load generator runs here, on the same cores."""
-    from ..load import AppError, running_app
+    from ..load import AppError, login_env, running_app
     from ..load import run as load_run
     from .harness import child_env
 
-    try:
-        with running_app(index_dir, child_env({"POLICYQA_EMBEDDER": config.embedder})) as url:
+    try:  # the users it simulates give no login, so the app has none, whatever POLICYQA_AUTH says here
+        with running_app(index_dir, login_env(child_env({"POLICYQA_EMBEDDER": config.embedder}), None)) as url:
             load_run(url, questions[:5], 1, 3.0)  # warm-up: model loaded, caches filled
             result = load_run(url, questions, config.users, config.serve_seconds)
     except AppError as exc:
