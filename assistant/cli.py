@@ -265,17 +265,11 @@ def eval_command(sets, corpus, index_dir, baseline, floor, as_json, quiet) -> No
 
 
 def _load(index_dir: Path | None):
-    from .embed import EmbedderError
-    from .pipeline import Assistant
-    from .store import IndexLoadError, IndexMissing
+    """The Assistant over the index; where there is none yet, it is built from the corpus first (saying so on
+    stderr), as the app does. A damaged index or an unusable embedder exits EXIT_NO_INDEX."""
+    from .ui.serve import load_or_build
 
-    settings = _settings(index_dir=index_dir)
-    try:
-        return Assistant.load(settings.index_dir, settings)
-    except IndexMissing as exc:
-        raise Failure(str(exc), EXIT_NO_INDEX) from exc
-    except (IndexLoadError, EmbedderError) as exc:
-        raise Failure(str(exc), EXIT_NO_INDEX) from exc
+    return load_or_build(_settings(index_dir=index_dir))
 
 
 def _read_batch(path: Path):

@@ -133,8 +133,10 @@ def test_cli_batch_keeps_input_order_and_ids(plan_index, tmp_path):
 
 
 def test_cli_exit_codes(plan_index, tmp_path):
-    missing = cli("ask", "--index", str(tmp_path / "none"), "问题")
-    assert missing.returncode == 2 and "policyqa index" in missing.stderr and "Traceback" not in missing.stderr
+    # no index yet, and no corpus to build one from (with a corpus, ask builds it: test_robustness)
+    corpus = json.dumps([str(tmp_path / "gone")])
+    missing = cli("ask", "--index", str(tmp_path / "none"), "问题", env={"POLICYQA_CORPUS": corpus})
+    assert missing.returncode == 2 and "gone" in missing.stderr and "Traceback" not in missing.stderr
     empty = cli("ask", "--index", str(plan_index), "  ")
     assert empty.returncode == 1 and "empty" in empty.stderr and "Traceback" not in empty.stderr
     usage = cli("ask", "--index", str(plan_index))
