@@ -19,7 +19,9 @@ from pydantic import BaseModel, Field
 
 from .answer.intent import Intent, asks_something, classify
 from .ingest.meta import AREA_KIND, PROVINCES
+from .text import YEAR as _YEAR
 from .text import Tokenizer, dictionary_words, fold, has_cjk
+from .text import years as years_named
 
 MAX_QUESTION_CHARS = 2000
 PART_MIN = 4  # characters a sub-question needs to stand alone
@@ -35,11 +37,15 @@ _INSTRUCTION = re.compile(
     r"|pretend|system prompt"
 )
 _CLAUSE_END = re.compile(r"(?<=[，,。；;！!？?\n])")
-_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 # a year that names a document rather than the year a value is due: 2022年计划, 2022年推动碳达峰碳中和工作计划
 _DOCUMENT_YEAR = re.compile(
     r"(?<!\d)(?:20\d\d\s*[-—–~至到]\s*)?20\d\d年度?[^，,。；;？?！!\s]{0,12}?(?:计划|方案|意见|要点|规划|条例|办法|通知|报告)"
 )
+# ...and a five-year plan named by number before a document word (十四五节能减排方案, 十四五 节能减排 方案)
+_DOCUMENT_PLAN = re.compile(
+    r"十[一二三四五六七八九]五”?[^，,。；;？?！!]{0,14}?(?:计划|方案|意见|要点|规划|条例|办法|通知|报告)"
+)
+_TITLED = re.compile(r"《[^》]*》")
 _FOLLOW = re.compile(r"^(那么?|还有|另外|同样|再问|如果是)")
 _INTERROGATIVE = re.compile(r"[哪啥谁几怎吗呢么]|什么|多少")  # question words: what is asked, not what about
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|《[^》]*》")
@@ -203,6 +209,12 @@ def without_instructions(text: str) -> str:
     return "".join(kept).strip(" ，,。；;") if kept and len(kept) < len(clauses) else text
 
 
+def _with_plans(written: list[str], text: str) -> list[str]:
+    """The written years, then the last years of the five-year plans `text` names by number (text.years)
+    that are not among them."""
+    return written + [y for y in dict.fromkeys(years_named(text)) if y not in written]
+
+
 class QuestionReader:
     """Reads questions against one index's corpus."""
 
@@ -236,8 +248,11 @@ class QuestionReader:
         titled, part = self.titles.named(search)
         without_title = self.titles.without(search)
         unquoted = _QUOTED.sub(" ", without_title)  # 《2030年前碳达峰行动方案》 names a document, not a year
-        years = _YEAR.findall(unquoted)
-        value_years = _YEAR.findall(_DOCUMENT_YEAR.sub(" ", unquoted))
+        # a five-year plan named by number (“十四五”末) is a year too, quoted or not, unless it is part of
+        # a document's name (《…》, 十四五节能减排方案): that names the document, as its title would
+        plain = _DOCUMENT_PLAN.sub(" ", _YEAR.sub(" ", _TITLED.sub(" ", without_title)))
+        years = _with_plans(_YEAR.findall(unquoted), plain)
+        value_years = _with_plans(_YEAR.findall(_DOCUMENT_YEAR.sub(" ", unquoted)), plain)
         tokens = self.tokenizer.tokens(
             without_title
         )  # an English question's own words: crosslingual.py adds corpus terms

@@ -50,6 +50,33 @@ def to_simplified(text: str) -> str:
     return _converter().convert(text) if _CJK_RE.search(text) else text
 
 
+YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+# a five-year plan named by its number (十四五, “十五五”), not a count (十四五个, 一百十四五)
+_PLAN = re.compile(
+    r"(?<![一二三四五六七八九十百千万零〇两])十([一二三四五六七八九])五(?![个岁人天年万亿千百元次家项条倍])"
+)
+_NUMERALS = "一二三四五六七八九"
+THIRD_PLAN_END = 1970  # 三五 ran 1966-1970; each plan since has run five years
+
+
+def plan_end(number: int) -> int:
+    """The last year of the numbered five-year plan (14 -> 2025): the year its targets fall due."""
+    return THIRD_PLAN_END + 5 * (number - 3)
+
+
+def years(text: str) -> list[str]:
+    """The years a text names, in order: written out (2025年), or as the last year of a five-year plan it
+    names by number (十四五末, “十四五”期间 -> 2025), as a plan's targets are stated for its last year."""
+    found = [(m.start(), m.group(1)) for m in YEAR.finditer(text)]
+    written = {y for _, y in found}
+    for m in _PLAN.finditer(text):
+        year = str(plan_end(10 + _NUMERALS.index(m.group(1)) + 1))
+        if year not in written:  # 十四五期间，到2025年: one year
+            written.add(year)
+            found.append((m.start(), year))
+    return [y for _, y in sorted(found)]
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Spans of sentences, each including its closing mark and a closing bracket or quote after it."""
     spans, start, i, n = [], 0, 0, len(text)

@@ -137,6 +137,10 @@ def test_a_value_asked_for_one_year_is_not_answered_by_another_years(assistant):
     assert year_other(Candidate(0, None, "落实《2030年前碳达峰行动方案》，到2025年达到3000万千瓦。", 0), titled)  # type: ignore[arg-type]
     assert not year_other(y2025, ask_of(assistant, "2030年的光伏装机是300兆瓦吗?"))  # a claimed figure: the premise check's
     assert ask_of(assistant, "江阴市2021-2025年碳达峰实施方案里光伏装机多少?").q.value_years == []  # a range naming a plan
+    # a year stated as the end of a five-year plan (到“十四五”末) is that year
+    planned = Candidate(0, None, "到“十四五”末，营造林面积达到3000亩。", 0)  # type: ignore[arg-type]
+    assert year_other(planned, asked)
+    assert not year_other(planned, ask_of(assistant, "2025年营造林面积要达到多少?"))
 
     # in a passage, the year that opens the sentence's own item counts; an earlier item's does not
     from assistant.schema import Chunk, Hit

@@ -42,6 +42,27 @@ def test_places_levels_and_places_no_document_is_about(assistant):
     assert assistant.read("无锡全市的光伏装机目标是多少?").foreign_places == ["无锡"]
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("十三五末", ["2020"]),
+    ("“十五五”期间和2035年", ["2030", "2035"]),  # in order of appearance
+    ("“十四五”时期，到2025年", ["2025"]),  # the plan and its last year: one year
+    ("十一五", ["2010"]),
+    ("十四五个部门", []),  # fourteen or fifteen, a count
+    ("一百十四五", []),
+])
+def test_a_five_year_plan_named_by_number_is_its_last_year(text, expected):
+    from assistant.text import years
+
+    assert years(text) == expected
+
+
+def test_a_plan_number_asks_for_a_year_unless_it_names_a_document(assistant):
+    q = assistant.read("“十五五”末的秸秆利用率要到多少?")
+    assert q.years == ["2030"] and q.value_years == ["2030"]
+    q = assistant.read("十四五 节能 方案 对 企业 有什么 要求")  # part of a document's name, as 《…》 would be
+    assert q.years == [] and q.value_years == []
+
+
 @pytest.mark.parametrize(("text", "kind"), [
     ("这项工作由哪几个部门负责?", "dept"),
     ("是哪个省级部门在管这件事?", "dept"),

@@ -22,9 +22,9 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ..text import fold
+from ..text import fold, years
 from . import render
-from .candidates import FIGURE, TITLED, YEAR
+from .candidates import FIGURE, TITLED
 
 if TYPE_CHECKING:
     from . import Answerer
@@ -122,14 +122,14 @@ def year_other(best: Candidate, ask: Ask) -> bool:
     asked = set(ask.q.value_years)
     if not asked or not _asks_amount_only(ask):
         return False
-    stated = set(YEAR.findall(TITLED.sub(" ", best.text)))
+    stated = set(years(TITLED.sub(" ", best.text)))
     # the year a sentence's figure is for may open its item (到2025年，…；森林覆盖率达到36.5%)
     if best.hit is not None and best.span[1]:
         text, (start, end) = best.chunk.text, best.span
         lead = text[text.rfind("\n", 0, start) + 1 : end]  # from the start of the sentence's own line (item)
     else:
         lead = best.text
-    return bool(stated) and not asked & set(YEAR.findall(TITLED.sub(" ", lead)))
+    return bool(stated) and not asked & set(years(TITLED.sub(" ", lead)))
 
 
 # who holds a post (组长是谁, 负责人是哪位, 哪位领导签署): a person, asked by the post's name; 由谁负责 and

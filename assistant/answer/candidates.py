@@ -19,7 +19,7 @@ import numpy as np
 from ..knowledge import find_notes
 from ..parse import is_lead, line_parts
 from ..schema import Chunk, Hit
-from ..text import fold, split_sentences
+from ..text import fold, split_sentences, years
 
 if TYPE_CHECKING:
     from ..question import Question
@@ -40,7 +40,6 @@ FIGURE = re.compile(
     r"|[十百千万亿]+(?:千瓦|吨|元)?级"
 )
 DATE = re.compile(r"20\d\d\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*月底|十[四五]五")
-YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 
 FEATURES = (
     "dense",
@@ -123,6 +122,7 @@ class Scorer:
         self._fold_cache: dict[str, tuple[str, str]] = {}  # a dict's single writes are atomic: threads may share it
         self._idf: dict[str, float] = {}  # likewise
         self._sentence_cache: dict[int, Sentence | None] = {}  # likewise
+        self._years_cache: dict[str, frozenset[str]] = {}  # likewise
         self.sentences: dict[str, list[tuple[int, int, int]]] = {}
         for row, (ci, s, e) in enumerate(data.sentences.tolist()):
             self.sentences.setdefault(data.chunks[ci].chunk_id, []).append((row, s, e))
@@ -143,6 +143,13 @@ class Scorer:
             self._fold_cache[chunk.chunk_id] = found
         return found
 
+    def _years(self, chunk: Chunk) -> frozenset[str]:
+        """The years a passage names (text.years: 十四五末 names 2025), read once for the index's life."""
+        found = self._years_cache.get(chunk.chunk_id)
+        if found is None:
+            found = self._years_cache[chunk.chunk_id] = frozenset(years(chunk.text))
+        return found
+
     def _sentence(self, row: int, chunk: Chunk, start: int, end: int) -> Sentence | None:
         """The sentence at `row` (chunk.text[start:end]), or None when it is too short or is the clause's
         numbering and heading or the document's title."""
@@ -155,7 +162,7 @@ class Scorer:
             found = Sentence(
                 text=text,
                 folded=fold(text).lower(),
-                years=YEAR.findall(plain),
+                years=years(plain),
                 figure=bool(FIGURE.search(plain)),
                 date=bool(DATE.search(plain)),
                 day=bool(DAY.search(plain)),
@@ -257,7 +264,7 @@ class Scorer:
             "day_wanted": float(intent.asks_day) * (1.0 if sentence.day else -1.0),
             "year_match": float(bool(q.years) and any(y in years for y in q.years)),
             "year_other": float(bool(q.years) and bool(years) and not any(y in years for y in q.years)),
-            "year_absent": float(bool(q.years) and not any(y in f"{chunk.text}" for y in q.years)),
+            "year_absent": float(bool(q.years) and not any(y in self._years(chunk) for y in q.years)),
             "unit_match": float(bool(intent.unit) and _has_unit(text, intent.unit)),
             "unit_absent": float(bool(intent.unit) and not _has_unit(chunk.text, intent.unit)),
             "attribute_absent": float(bool(q.attribute) and q.attribute not in passage),

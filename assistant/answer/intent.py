@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from ..text import YEAR
+
 WHO = re.compile(
     r"(?i)谁|哪(个|些|家|几个)?[^，,。？?]{0,4}?(部门|单位|机构|局|委|厅)|什么[^，,。？?]{0,4}?(部门|单位|机构)|\bwho\b"
     r"|\bwhich (department|agenc|bureau|body)"
@@ -38,7 +40,6 @@ CLAIM = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?!年|\d)(?=%|％|兆瓦|万�
 UNIT_ASKED = re.compile(
     r"多少\s*(万吨|亿吨|吨|万元|亿元|元|钱|块|千瓦时|度电|度|兆瓦|万千瓦|千瓦|公里|亩|平方米|人|辆|家|个|项)"
 )
-YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 # a unit as people ask it -> as documents write it
 UNIT_WRITTEN = {"钱": "元", "块": "元", "度": "千瓦时", "度电": "千瓦时"}
 
