@@ -220,65 +220,82 @@ class Scorer:
             if hit.chunk.kind != "text":
                 continue
             spans = self.sentences.get(hit.chunk.chunk_id, [])
+            passage: dict[str, float] | None = None
             for index, (row, s, e) in enumerate(spans):
                 sentence = self._sentence(row, hit.chunk, s, e)
                 if sentence is None:
                     continue
+                if passage is None:
+                    passage = self._passage_features(question, asked, hit, rank, hit.score / top, preferred)
                 cand = Candidate(rank, hit, sentence.text, row, (s, e))
-                cand.features = self._features(
-                    question, asked, cand, sentence, index, hit.score / top, query, preferred
-                )
+                cand.features = self._features(question, asked[0], cand, sentence, index, query, passage)
                 out.append(cand)
         _relative(out, "dense", "dense_gap")
         _relative(out, "coverage", "coverage_gap")
         return out
 
-    def _features(
+    def _passage_features(
         self,
         q: Question,
         asked: tuple[Weights, tuple[tuple[str, float], ...]],
-        cand: Candidate,
-        sentence: Sentence,
-        index: int,
-        hit: float,
-        query: np.ndarray,
+        hit: Hit,
+        rank: int,
+        score: float,
         preferred: set[str] | frozenset[str],
     ) -> dict[str, float]:
-        chunk, text, years = cand.chunk, cand.text, sentence.years
+        """The features a candidate has from its passage: the same for each of the passage's sentences."""
+        chunk = hit.chunk
         weights, rarity = asked
-        dense = float(self.sentence_vectors[cand.row] @ query.reshape(-1))
         context, passage = self._folded(chunk)
         intent = q.intent
         place = self.doc_place.get(chunk.doc_id, "")
         named = set(q.places)
-        f = {
-            "dense": dense,
-            "coverage": _share(weights, sentence.folded),
+        return {
             "context": _share(weights, context),
             "passage": _share(weights, passage),
-            "hit": hit,
-            "first_hit": float(cand.rank == 0),
+            "hit": score,
+            "first_hit": float(rank == 0),
             "rare_missing": self.rare_missing(rarity, passage),
+            "year_absent": float(bool(q.years) and not any(y in self._years(chunk) for y in q.years)),
+            "unit_absent": float(bool(intent.unit) and not _has_unit(chunk.text, intent.unit)),
+            "attribute_absent": float(bool(q.attribute) and q.attribute not in passage),
+            "place_match": float(bool(named) and place in named),
+            "place_other": float(bool(named or q.levels) and chunk.doc_id not in preferred),
+            "home": float(not (q.places or q.title_docs) and bool(place) and place == self.home_place),
+            "title_match": float(chunk.doc_id in q.title_docs),
+            "note": float(intent.kind == "dept" and chunk.chunk_id in self.noted),
+        }
+
+    def _features(
+        self,
+        q: Question,
+        weights: Weights,
+        cand: Candidate,
+        sentence: Sentence,
+        index: int,
+        query: np.ndarray,
+        passage: dict[str, float],
+    ) -> dict[str, float]:
+        """A candidate's features: its passage's (_passage_features) and its sentence's own."""
+        text, years = cand.text, sentence.years
+        dense = float(self.sentence_vectors[cand.row] @ query.reshape(-1))
+        intent = q.intent
+        return {
+            **passage,
+            "dense": dense,
+            "coverage": _share(weights, sentence.folded),
             "figure_wanted": float(intent.kind == "target") * (1.0 if sentence.figure else -1.0),
             "time_wanted": float(intent.asks_time) * (1.0 if sentence.date else -1.0),
             "day_wanted": float(intent.asks_day) * (1.0 if sentence.day else -1.0),
             "year_match": float(bool(q.years) and any(y in years for y in q.years)),
             "year_other": float(bool(q.years) and bool(years) and not any(y in years for y in q.years)),
-            "year_absent": float(bool(q.years) and not any(y in self._years(chunk) for y in q.years)),
             "unit_match": float(bool(intent.unit) and _has_unit(text, intent.unit)),
-            "unit_absent": float(bool(intent.unit) and not _has_unit(chunk.text, intent.unit)),
-            "attribute_absent": float(bool(q.attribute) and q.attribute not in passage),
             "claim_match": float(
                 bool(intent.claims)
                 and any(re.search(rf"(?<![\d.]){re.escape(c)}(?![\d.])", text) for c in intent.claims)
             ),
             "quoted_match": float(any(t in text for t in q.quoted)),
-            "place_match": float(bool(named) and place in named),
-            "place_other": float(bool(named or q.levels) and chunk.doc_id not in preferred),
             "foreign_place": float(bool(q.foreign_places) and not any(p in text for p in q.foreign_places)),
-            "home": float(not (q.places or q.title_docs) and bool(place) and place == self.home_place),
-            "title_match": float(chunk.doc_id in q.title_docs),
-            "note": float(intent.kind == "dept" and chunk.chunk_id in self.noted),
             "headline": float(sentence.headline),
             "headline_dept": float(intent.kind == "dept" and sentence.headline),
             "meta_line": float(sentence.meta_line),
@@ -286,7 +303,6 @@ class Scorer:
             "length": sentence.length,
             "english_dense": dense * float(q.english),
         }
-        return f
 
 
 def _share(weights: Weights, plain: str) -> float:
