@@ -277,7 +277,7 @@ class QuestionReader:
             only_instructions=all(_INSTRUCTION.search(c) for c in _CLAUSE_END.split(text) if c.strip()),
             quoted=[t for t in re.findall(r"“([^”]{2,20})”|\"([^\"]{2,20})\"", without_title) for t in t if t],
             tokens=tokens,
-            content=self.content_tokens(without_title, places),
+            content=self.content_tokens(without_title, places, tokens),
             parts=split_parts(asked),
         )
 
@@ -309,11 +309,13 @@ class QuestionReader:
             return False
         return _named_as_area(place, text) or place not in self.corpus_text
 
-    def content_tokens(self, text: str, places: list[str]) -> list[str]:
-        """What is asked about: the tokens less the place and level words (they route the search)."""
+    def content_tokens(self, text: str, places: list[str], tokens: list[str] | None = None) -> list[str]:
+        """What is asked about: the tokens less the place and level words (they route the search).
+        `tokens`, the text's own tokens, serve when it names no place or level."""
+        bare = text
         for word in sorted([*places, *(w for ws in _LEVEL_WORDS.values() for w in ws)], key=len, reverse=True):
-            text = re.sub(re.escape(word) + "(市|省|区|县)?", " ", text, flags=re.I)
-        tokens = self.tokenizer.tokens(text)
+            bare = re.sub(re.escape(word) + "(市|省|区|县)?", " ", bare, flags=re.I)
+        tokens = tokens if tokens is not None and bare == text else self.tokenizer.tokens(bare)
         return [t for t in tokens if not _INTERROGATIVE.search(t)]
 
     # ---- typos ----------------------------------------------------------------------------------
