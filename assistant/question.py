@@ -41,9 +41,12 @@ _CLAUSE_END = re.compile(r"(?<=[，,。；;！!？?\n])")
 _DOCUMENT_YEAR = re.compile(
     r"(?<!\d)(?:20\d\d\s*[-—–~至到]\s*)?20\d\d年度?[^，,。；;？?！!\s]{0,12}?(?:计划|方案|意见|要点|规划|条例|办法|通知|报告)"
 )
-# ...and a five-year plan named by number before a document word (十四五节能减排方案, 十四五 节能减排 方案)
+# ...and a five-year plan named by number that opens a document's name (十四五能源规划, “十三五” 环保 方案):
+# the name ends at its kind of document (计划 and 规划, verbs too, where the name ends: 十四五期间计划新增…
+# plans nothing); a plan's own time (十四五末, 期间, 时期) names no document
 _DOCUMENT_PLAN = re.compile(
-    r"十[一二三四五六七八九]五”?[^，,。；;？?！!]{0,14}?(?:计划|方案|意见|要点|规划|条例|办法|通知|报告)"
+    r"十[一二三四五六七八九]五”?(?!\s*(?:末|期间|时期|期末|以来|开局))[^，,。；;？?！!]{0,14}?"
+    r"(?:方案|意见|要点|条例|办法|通知|报告|(?:计划|规划)(?=[》”的里中内对\s，,。；;？?！!]|$))"
 )
 _TITLED = re.compile(r"《[^》]*》")
 _FOLLOW = re.compile(r"^(那么?|还有|另外|同样|再问|如果是)")

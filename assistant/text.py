@@ -52,8 +52,10 @@ def to_simplified(text: str) -> str:
 
 YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 # a five-year plan named by its number (十四五, “十五五”), not a count (十四五个, 一百十四五)
+# (十四五以来 and 十四五开局 mean its years so far or its first, not its last: no one year)
 _PLAN = re.compile(
-    r"(?<![一二三四五六七八九十百千万零〇两])十([一二三四五六七八九])五(?![个岁人天年万亿千百元次家项条倍])"
+    r"(?<![一二三四五六七八九十百千万零〇两])十([一二三四五六七八九])五"
+    r"(?![个岁人天年万亿千百元次家项条倍名位种日号所户亩米]|”?\s*(?:以来|开局))"
 )
 _NUMERALS = "一二三四五六七八九"
 THIRD_PLAN_END = 1970  # 三五 ran 1966-1970; each plan since has run five years

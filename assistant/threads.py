@@ -79,14 +79,17 @@ def runtime_loaded() -> bool:
     return any(name in maps for name in _RUNTIMES)
 
 
-# the variables an OpenMP runtime reads (GNU's and LLVM/Intel's own too), and policyqa's overrides of them
-_POLICY_PREFIXES = ("OMP_", "GOMP_", "KMP_", "POLICYQA_OMP_")
+# the variables that set how an OpenMP runtime waits and how many threads it runs: the standard OMP_*,
+# GNU's GOMP_*, LLVM/Intel's own policy settings, and policyqa's overrides. (Other KMP_* variables are
+# no policy: KMP_DUPLICATE_LIB_OK lets two runtimes load at all, and a child needs it as its parent does.)
+_POLICY_PREFIXES = ("OMP_", "GOMP_", "POLICYQA_OMP_")
+_KMP_POLICY = frozenset({"KMP_BLOCKTIME", "KMP_AFFINITY", "KMP_LIBRARY", "KMP_HW_SUBSET", "KMP_ALL_THREADS"})
 
 
 def without_policy(env: Mapping[str, str]) -> dict[str, str]:
     """`env` less every thread-policy variable: for a child process whose policy is its own to choose (a
     bench floor with the library's defaults, an app under the policy a sweep gives it)."""
-    return {k: v for k, v in env.items() if not k.startswith(_POLICY_PREFIXES)}
+    return {k: v for k, v in env.items() if not (k.startswith(_POLICY_PREFIXES) or k in _KMP_POLICY)}
 
 
 def from_env(default: ThreadPolicy) -> ThreadPolicy:

@@ -138,9 +138,23 @@ def test_a_value_asked_for_one_year_is_not_answered_by_another_years(assistant):
     assert not year_other(y2025, ask_of(assistant, "2030年的光伏装机是300兆瓦吗?"))  # a claimed figure: the premise check's
     assert ask_of(assistant, "江阴市2021-2025年碳达峰实施方案里光伏装机多少?").q.value_years == []  # a range naming a plan
     # a year stated as the end of a five-year plan (到“十四五”末) is that year
-    planned = Candidate(0, None, "到“十四五”末，营造林面积达到3000亩。", 0)  # type: ignore[arg-type]
+    planned = Candidate(0, None, "到“十四五”末，公共充电桩达到1200个。", 0)  # type: ignore[arg-type]
     assert year_other(planned, asked)
-    assert not year_other(planned, ask_of(assistant, "2025年营造林面积要达到多少?"))
+    assert not year_other(planned, ask_of(assistant, "2025年公共充电桩要建多少个?"))
+
+
+def test_a_premise_is_checked_by_the_year_a_deadline_names():
+    """A target due at “十四五”末 is the 2025 target: a yes/no question about it for 2025 is not told
+    otherwise, and one for 2030 is."""
+    from assistant.answer.intent import Intent
+    from assistant.answer.render import premise_verdict
+    from assistant.schema import Target
+
+    row = Target(doc_id="d", clause_id="c", sentence="到“十四五”末，公共充电桩达到1200个。", deadline="“十四五”末",
+                 indicator="公共充电桩", value="1200", unit="个")
+    asked = Intent(kind="target", yes_no=True)
+    assert premise_verdict(asked, ["2025"], row) == ""
+    assert premise_verdict(asked, ["2030"], row).startswith("不对")
 
     # in a passage, the year that opens the sentence's own item counts; an earlier item's does not
     from assistant.schema import Chunk, Hit

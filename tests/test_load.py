@@ -170,12 +170,15 @@ def test_each_swept_thread_policy_reaches_the_app_as_that_policy(monkeypatch):
     monkeypatch.setenv("POLICYQA_OMP_WAIT_POLICY", "ACTIVE")
     monkeypatch.setenv("KMP_BLOCKTIME", "0")  # another runtime's own spelling of the policy
     monkeypatch.setenv("GOMP_SPINCOUNT", "0")
+    monkeypatch.setenv("KMP_DUPLICATE_LIB_OK", "TRUE")  # no policy: what lets two runtimes load at all
     # a bench child (a floor, or policyqa under its mode's policy) inherits none of them either
     assert not {"OMP_NUM_THREADS", "POLICYQA_OMP_WAIT_POLICY", "KMP_BLOCKTIME", "GOMP_SPINCOUNT"} & set(child_env())
+    assert child_env()["KMP_DUPLICATE_LIB_OK"] == "TRUE"
     cores = threads.cores()
     for policy in threads.SWEPT:
         env = policy_env(policy)
         assert not {"OMP_NUM_THREADS", "KMP_BLOCKTIME", "GOMP_SPINCOUNT"} & set(env)
+        assert env["KMP_DUPLICATE_LIB_OK"] == "TRUE"
         with monkeypatch.context() as m:
             m.setattr(os, "environ", env)
             read = threads.from_env(threads.SERVER)

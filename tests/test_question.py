@@ -49,6 +49,8 @@ def test_places_levels_and_places_no_document_is_about(assistant):
     ("十一五", ["2010"]),
     ("十四五个部门", []),  # fourteen or fifteen, a count
     ("一百十四五", []),
+    ("“十四五”以来", []),  # its years so far: no one year
+    ("十四五开局之年", []),  # its first year, not its last
 ])
 def test_a_five_year_plan_named_by_number_is_its_last_year(text, expected):
     from assistant.text import years
@@ -57,10 +59,14 @@ def test_a_five_year_plan_named_by_number_is_its_last_year(text, expected):
 
 
 def test_a_plan_number_asks_for_a_year_unless_it_names_a_document(assistant):
-    q = assistant.read("“十五五”末的秸秆利用率要到多少?")
+    q = assistant.read("十五五时期新能源公交的占比定了多少?")
     assert q.years == ["2030"] and q.value_years == ["2030"]
-    q = assistant.read("十四五 节能 方案 对 企业 有什么 要求")  # part of a document's name, as 《…》 would be
-    assert q.years == [] and q.value_years == []
+    for named in ("十三五能源发展规划对煤耗有什么要求", "十三五 能源 方案 对 煤耗 有什么 要求"):
+        q = assistant.read(named)  # part of a document's name, as 《…》 would be
+        assert q.years == [] and q.value_years == [], named
+    # 计划 and 规划 are verbs too: the plan's own time stays a year
+    for asked in ("十三五期间计划新增多少座充电站", "“十三五”时期全市规划建设多少公里绿道"):
+        assert assistant.read(asked).value_years == ["2020"], asked
 
 
 @pytest.mark.parametrize(("text", "kind"), [

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..schema import Chunk, Citation, Hit, Responsibility, Target
+from ..text import years as years_named
 from .candidates import DATE, FIGURE
 from .intent import Intent
 
@@ -113,7 +114,7 @@ def premise_verdict(intent: Intent, years: list[str], row: Target) -> str:
     figure = f"{row.value}{row.unit}"
     if intent.claims and row.value and row.value not in intent.claims:
         return f"不对，不是{intent.claims[0]}{row.unit}，而是{figure}{_qualifier_tail(row)}："
-    if years and row.deadline and not any(y in row.deadline for y in years):
+    if years and row.deadline and not set(years) & set(years_named(row.deadline)):  # “十四五”末 is 2025
         return f"不对，{figure}是{row.deadline}的目标，不是{years[0]}年的："
     return "是的：" if intent.claims else ""
 

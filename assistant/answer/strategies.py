@@ -21,7 +21,7 @@ import numpy as np
 
 from ..knowledge import find_departments, related_departments
 from ..schema import Chunk, Citation, Hit, Scope, Target
-from ..text import fold
+from ..text import fold, years
 from . import render
 from .candidates import Candidate, strip_label
 from .render import Reply
@@ -183,7 +183,7 @@ def year_targets(kb: Answerer, ask: Ask) -> Reply | None:
     due: dict[str, list[Target]] = {}
     for rows in kb.targets.values():
         for t in rows:
-            if year in t.deadline and kb.in_scope_doc(t.doc_id, ask):
+            if year in years(t.deadline) and kb.in_scope_doc(t.doc_id, ask):  # 2025年, “十四五”末
                 due.setdefault(t.doc_id, []).append(t)
     ranked = list(dict.fromkeys(h.chunk.doc_id for h in ask.hits))
     choices = (
