@@ -142,20 +142,6 @@ def test_a_value_asked_for_one_year_is_not_answered_by_another_years(assistant):
     assert year_other(planned, asked)
     assert not year_other(planned, ask_of(assistant, "2025年公共充电桩要建多少个?"))
 
-
-def test_a_premise_is_checked_by_the_year_a_deadline_names():
-    """A target due at “十四五”末 is the 2025 target: a yes/no question about it for 2025 is not told
-    otherwise, and one for 2030 is."""
-    from assistant.answer.intent import Intent
-    from assistant.answer.render import premise_verdict
-    from assistant.schema import Target
-
-    row = Target(doc_id="d", clause_id="c", sentence="到“十四五”末，公共充电桩达到1200个。", deadline="“十四五”末",
-                 indicator="公共充电桩", value="1200", unit="个")
-    asked = Intent(kind="target", yes_no=True)
-    assert premise_verdict(asked, ["2025"], row) == ""
-    assert premise_verdict(asked, ["2030"], row).startswith("不对")
-
     # in a passage, the year that opens the sentence's own item counts; an earlier item's does not
     from assistant.schema import Chunk, Hit
 
@@ -169,6 +155,20 @@ def test_a_premise_is_checked_by_the_year_a_deadline_names():
     assert year_other(in_passage(opened, "到2025年，光伏装机达到300兆瓦。"), asked)
     item = "到2030年，完成以下目标：光伏装机达到1400兆瓦，为2060年碳中和打下基础。"
     assert not year_other(in_passage(item, "光伏装机达到1400兆瓦，为2060年碳中和打下基础。"), asked)
+
+
+def test_a_premise_is_checked_by_the_year_a_deadline_names():
+    """A target due at “十四五”末 is the 2025 target: a yes/no question about it for 2025 is not told
+    otherwise, and one for 2030 is."""
+    from assistant.answer.intent import Intent
+    from assistant.answer.render import premise_verdict
+    from assistant.schema import Target
+
+    row = Target(doc_id="d", clause_id="c", sentence="到“十四五”末，公共充电桩达到1200个。", deadline="“十四五”末",
+                 indicator="公共充电桩", value="1200", unit="个")
+    asked = Intent(kind="target", yes_no=True)
+    assert premise_verdict(asked, ["2025"], row) == ""
+    assert premise_verdict(asked, ["2030"], row).startswith("不对")
 
 
 def test_who_holds_a_post_is_declined_where_no_passage_names_the_post(assistant):
