@@ -51,6 +51,7 @@ def to_simplified(text: str) -> str:
 
 
 YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+TITLED = re.compile(r"《[^》]*》")  # a document's title: its years and figures are not the text's own
 # a five-year plan named by its number (十四五, “十五五”), not a count (十四五个, 一百十四五)
 # (十四五以来 and 十四五开局 mean its years so far or its first, not its last: no one year)
 _PLAN = re.compile(

@@ -19,7 +19,7 @@ import numpy as np
 from ..knowledge import find_notes
 from ..parse import is_lead, line_parts
 from ..schema import Chunk, Hit
-from ..text import fold, split_sentences, years
+from ..text import TITLED, fold, split_sentences, years
 
 if TYPE_CHECKING:
     from ..question import Question
@@ -77,7 +77,6 @@ FEATURES = (
 )
 DAY = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*月(底|末|中旬|上旬|下旬)")
 Weights = tuple[tuple[tuple[str, float], ...], float]  # asked tokens with their idf, and the idf total
-TITLED = re.compile(r"《[^》]*》")  # a document's title: its years and figures are not the sentence's
 
 
 class Sentence(NamedTuple):
