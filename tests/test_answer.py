@@ -268,6 +268,43 @@ def test_step_two_is_fitted_on_answerable_and_out_of_scope_questions_only(monkey
     assert report["by_kind"]["out_of_scope"] > 0.8 and report["by_kind"]["in_scope"] > 0.5
 
 
+def test_the_answer_step_puts_first_the_candidate_likeliest_to_answer():
+    """Made-up candidates: the sentence step ranks first one that states another year than the asked one,
+    and a close second that states it. The answer step, reading both, puts the second first, reads it with
+    a negative lead, and leaves a third far behind where the sentence step put it."""
+    from assistant.answer.candidates import Candidate
+    from assistant.answer.decision import TOP_K, Logistic
+
+    features = ("p", "lead", "year_absent")
+    answer = Logistic(features, np.zeros(3), np.ones(3), np.array([4.0, 1.0, -3.0]), -2.0)
+    decision = Decision(Logistic(("dense",), np.zeros(1), np.ones(1), np.ones(1), 0.0), answer, 0.5)
+
+    def cand(p, year_absent):
+        return Candidate(0, None, "", 0, features={"year_absent": year_absent}, p=p)  # type: ignore[arg-type]
+
+    other_year, asked_year, far = cand(0.80, 1.0), cand(0.78, 0.0), cand(0.10, 0.0)
+    ranked = [other_year, asked_year, far]
+    assert decision.answerable(ranked, False, "target") < 0.5 and TOP_K >= 2
+    decision.rerank(ranked, False, "target")
+    assert ranked == [asked_year, other_year, far]
+    assert decision.answerable(ranked, False, "target") > 0.5  # lead −0.02 over the other year's sentence
+    alone = [cand(0.80, 1.0)]
+    decision.rerank(alone, False, "target")
+    assert decision.answerable(alone, False, "target") < 0.5  # nothing to put first: declined
+
+
+def test_calibration_scores_each_question_by_its_likeliest_candidate():
+    """The threshold is chosen on what the answerer will do: per question, the highest answer probability
+    among its first candidates, and that candidate."""
+    import assistant.answer.calibrate as cal
+
+    q = np.array([0.2, 0.7, 0.1, 0.4, 0.3])
+    of_question = np.array([0, 0, 0, 1, 1])
+    cand = np.array([10, 11, 12, 20, 21])
+    prob, best = cal._likeliest(q, of_question, cand, 3)
+    assert prob.tolist() == [0.7, 0.4, 0.0] and best.tolist() == [11, 20, -1]  # the third has no candidate
+
+
 def test_a_long_value_sentence_keeps_the_clause_that_carries_the_value():
     """Made-up sentences: the asked date or amount survives shortening, even where another comma-clause
     shares more of the question's words; amounts in Chinese numerals count."""

@@ -99,6 +99,7 @@ class Answerer:
             cands = self.scorer.candidates(ask.q, ask.hits, ask.query, ask.preferred)
             self.decision.score(cands)
             cands.sort(key=lambda c: (-c.p, c.rank))
+            self.decision.rerank(cands, ask.q.english, ask.q.intent.kind)
             ask._cands = cands
         return ask._cands
 

@@ -180,20 +180,22 @@ def fit(data: Collected, regularisation: float = 1.0):
         for train, test in groups.split(data.x, data.y, data.group):
             model = _logistic(data.x[train], data.y[train], FEATURES, regularisation)
             oof[test] += model([_row(x) for x in data.x[test]]) / REPEATS
-    rows, target, best = _question_rows(data, oof)
-    # step 2 learns answerable from not: an in-scope question whose best sentence is the wrong one is
-    # neither (declined or answered, it is lost), so it is scored but not fitted on
-    informative = data.abstain | (target == 1)
+    rows, target, of_question, cand = _question_rows(data, oof)
     qx = np.array([[r[f] for f in QUESTION_FEATURES] for r in rows])
+    # step 2 is fitted on each question's first candidate, and learns answerable from not there: an
+    # in-scope question whose first candidate is the wrong one is neither (declined or answered, it is
+    # lost), so it is not fitted on. It then reads each of the first TOP_K (_likeliest).
+    first = np.r_[True, of_question[1:] != of_question[:-1]]
+    fitted_on = first & (data.abstain[of_question] | (target == 1))
     fitted = []
     for c in C_VALUES:
-        q_oof = _question_oof(qx, target, informative, rows, c)
-        fitted.append((best_threshold(data, q_oof, best), c))
+        q_oof = _question_oof(qx, target, of_question, fitted_on, rows, c)
+        fitted.append((best_threshold(data, *_likeliest(q_oof, of_question, cand, len(data.ids))), c))
     # the first of equals: the largest C, the least regularised
     (threshold, accuracy, table), answer_c = max(fitted, key=lambda f: f[0][1])
     decision = Decision(
         _logistic(data.x, data.y, FEATURES, regularisation),
-        _logistic(qx[informative], target[informative], QUESTION_FEATURES, answer_c),
+        _logistic(qx[fitted_on], target[fitted_on], QUESTION_FEATURES, answer_c),
         threshold,
         data.embedder,
     )
@@ -211,17 +213,28 @@ def fit(data: Collected, regularisation: float = 1.0):
 
 
 def _question_oof(
-    qx: np.ndarray, target: np.ndarray, informative: np.ndarray, rows: list[dict], c: float
+    qx: np.ndarray, target: np.ndarray, of_question: np.ndarray, fitted_on: np.ndarray, rows: list[dict], c: float
 ) -> np.ndarray:
-    """Step 2's out-of-fold probabilities at inverse regularisation `c`, averaged over REPEATS shufflings."""
+    """Step 2's out-of-fold probabilities at inverse regularisation `c`, averaged over REPEATS shufflings
+    (a question's rows all in one fold)."""
     q_oof = np.zeros(len(rows))
     for seed in range(REPEATS):
         groups = StratifiedGroupKFold(FOLDS, shuffle=True, random_state=seed)
-        for train, test in groups.split(qx, target, np.arange(len(rows))):
-            train = train[informative[train]]
+        for train, test in groups.split(qx, target, of_question):
+            train = train[fitted_on[train]]
             model = _logistic(qx[train], target[train], QUESTION_FEATURES, c)
             q_oof[test] += model([rows[i] for i in test]) / REPEATS
     return q_oof
+
+
+def _likeliest(q: np.ndarray, of_question: np.ndarray, cand: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per question: the highest of its rows' probabilities, and that row's candidate (-1: none)."""
+    prob, best = np.zeros(n), np.full(n, -1)
+    for i in range(len(q)):
+        g = of_question[i]
+        if best[g] < 0 or q[i] > prob[g]:
+            prob[g], best[g] = q[i], cand[i]
+    return prob, best
 
 
 def _row(x: np.ndarray) -> dict[str, float]:
@@ -245,28 +258,23 @@ def _logistic(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], c: float)
     return Logistic(features, scaler.mean_, scale, model.coef_[0], float(model.intercept_[0]))
 
 
-def _question_rows(data: Collected, p: np.ndarray) -> tuple[list[dict], np.ndarray, np.ndarray]:
-    """Per question: step 2's features from its candidates ranked by p, whether the best one answers it,
-    and that best candidate's row."""
-    from .decision import question_row
+def _question_rows(data: Collected, p: np.ndarray) -> tuple[list[dict], np.ndarray, np.ndarray, np.ndarray]:
+    """Step 2's rows: one for each of a question's first TOP_K candidates ranked by p, as the answerer
+    reads them, with whether that candidate answers it (in scope and holding the evidence), the question
+    it belongs to and the candidate's number."""
+    from .decision import TOP_K, question_row
 
-    rows, target, best = [], [], []
+    rows, target, of_question, cand = [], [], [], []
     for g in range(len(data.ids)):
         idx = np.flatnonzero(data.group == g)
-        if not len(idx):
-            rows.append(question_row([0.0], {}, bool(data.english[g]), str(data.kind[g])))
-            target.append(0)
-            best.append(-1)
-            continue
         order = idx[np.argsort(-p[idx], kind="stable")]
-        rows.append(
-            question_row(
-                [float(p[i]) for i in order[:2]], _row(data.x[order[0]]), bool(data.english[g]), str(data.kind[g])
-            )
-        )
-        target.append(int(bool(data.y[order[0]]) and not data.abstain[g]))
-        best.append(int(order[0]))
-    return rows, np.array(target), np.array(best)
+        ps = [float(p[i]) for i in order]
+        for j, i in enumerate(order[:TOP_K]):
+            rows.append(question_row(j, ps, _row(data.x[i]), bool(data.english[g]), str(data.kind[g])))
+            target.append(int(bool(data.y[i]) and not data.abstain[g]))
+            of_question.append(g)
+            cand.append(int(i))
+    return rows, np.array(target), np.array(of_question), np.array(cand)
 
 
 def best_threshold(data: Collected, q: np.ndarray, best: np.ndarray) -> tuple[float, float, dict]:

@@ -2,10 +2,12 @@
 
 1. Each candidate's features (candidates.FEATURES) go through a logistic model: p = sigmoid(w·z + b),
    z the features standardised. Candidates are ranked by p.
-2. The question's answerability: a second logistic model reads the best candidate's p, its lead over the
-   next, that candidate's own evidence (how much of the question it and its passage cover, what asked
-   word is missing, whether the asked year, unit or place is absent) and the question's intent. The best
-   candidate answers when this probability is at least the threshold; otherwise the corpus has no answer.
+2. Whether a candidate answers the question: a second logistic model reads its p, its lead over the
+   best other, its own evidence (how much of the question it and its passage cover, what asked word is
+   missing, whether the asked year, unit or place is absent) and the question's intent. It reads each of
+   the first TOP_K candidates, and the one it finds likeliest to answer goes first: a sentence ranked
+   second that states the asked year can beat a first one that states another. That candidate answers
+   when its probability is at least the threshold; otherwise the corpus has no answer.
 
 Weights, standardisation and threshold are fitted on labelled questions by `policyqa calibrate`
 (assistant/answer/calibrate.py) and shipped in assistant/data/decisions/, one per embedder model; nothing
@@ -40,6 +42,7 @@ TOP_FEATURES = (
     "foreign_place",
 )
 QUESTION_FEATURES = ("p", "lead", *TOP_FEATURES, "english")
+TOP_K = 3  # candidates the answerability step reads; the rest stay in the sentence step's order
 
 
 @dataclass(frozen=True)
@@ -88,10 +91,20 @@ class Decision:
                 cand.p = float(prob)
 
     def answerable(self, ranked: list[Candidate], english: bool, kind: str) -> float:
-        """The probability that the best of the ranked candidates answers the question."""
+        """The probability that the first of the ranked candidates answers the question."""
         if not ranked:
             return 0.0
-        return float(self.answer([question_row([c.p for c in ranked[:2]], ranked[0].features, english, kind)])[0])
+        return float(self.answer([question_row(0, [c.p for c in ranked], ranked[0].features, english, kind)])[0])
+
+    def rerank(self, ranked: list[Candidate], english: bool, kind: str) -> None:
+        """Orders the first TOP_K of candidates ranked by p by their probability of answering, likeliest
+        first (in place; ties keep the order of p)."""
+        top = ranked[:TOP_K]
+        if len(top) < 2:
+            return
+        ps = [c.p for c in ranked]
+        probs = self.answer([question_row(j, ps, c.features, english, kind) for j, c in enumerate(top)])
+        ranked[: len(top)] = [top[j] for j in sorted(range(len(top)), key=lambda j: -probs[j])]
 
     def to_json(self, **extra) -> str:
         return json.dumps(
@@ -107,8 +120,11 @@ class Decision:
         )
 
 
-def question_row(top_p: list[float], features: dict[str, float], english: bool, kind: str) -> dict[str, float]:
-    row = {"p": top_p[0], "lead": top_p[0] - (top_p[1] if len(top_p) > 1 else 0.0), "english": float(english)}
+def question_row(j: int, ps: list[float], features: dict[str, float], english: bool, kind: str) -> dict[str, float]:
+    """Step 2's row for candidate j of candidates whose p are `ps` (best first): its lead is over the
+    best of the others among the first TOP_K + 1 (negative for one ranked below another)."""
+    others = [p for i, p in enumerate(ps[: TOP_K + 1]) if i != j]
+    row = {"p": ps[j], "lead": ps[j] - (max(others) if others else 0.0), "english": float(english)}
     row.update({f: features.get(f, 0.0) for f in TOP_FEATURES})
     return row
 
