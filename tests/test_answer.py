@@ -121,6 +121,29 @@ def test_a_how_much_question_is_not_answered_by_a_sentence_without_an_amount(ass
     assert figure_absent(titled, how_much)
 
 
+def test_a_which_question_is_not_answered_by_a_count_of_them(assistant):
+    """Made-up sentences: asked which ones, a sentence that only counts them names none; one that names
+    them beside the count (before it, with 等, or after it, with a colon or 包括) is left to the decision,
+    as is a count of something else than the asked thing."""
+    from assistant.answer.abstain import members_absent, which_of
+    from assistant.answer.candidates import Candidate
+
+    def sentence(text: str) -> Candidate:
+        return Candidate(0, None, text, 0)  # type: ignore[arg-type]
+
+    assert which_of("今年要建的8座加氢站分别是哪几座?") == {"氢站"}
+    assert which_of("哪家企业牵头建设储能电站?") == {"企业"} and which_of("储能电站建多大?") == set()
+    which = ask_of(assistant, "第一批5个低碳示范社区具体是哪几个社区?")
+    counted = sentence("到2025年，建成第一批5个低碳示范社区，带动全市社区绿色转型。")
+    assert members_absent(counted, which)
+    assert not members_absent(sentence("以澄江街道、南闸街道等5个低碳示范社区为试点。"), which)
+    assert not members_absent(sentence("建成5个低碳示范社区：澄江、南闸、云亭、周庄、华士。"), which)
+    assert not members_absent(sentence("建成5个低碳示范社区，包括澄江、南闸等街道的社区。"), which)
+    assert not members_absent(sentence("投入3亿元，新建12条公交线路，服务示范社区。"), which)  # counts other things
+    assert not members_absent(counted, ask_of(assistant, "低碳示范社区要建多少个?"))  # how many: the count answers
+    assert not members_absent(counted, ask_of(assistant, "低碳示范社区由哪个部门负责?"))  # who: the notes answer
+
+
 def test_a_value_asked_for_one_year_is_not_answered_by_another_years(assistant):
     from assistant.answer.abstain import year_other
     from assistant.answer.candidates import Candidate

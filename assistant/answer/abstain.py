@@ -14,6 +14,7 @@ Against the best candidate once the decision has ranked them (SENTENCE_RULES: Tr
                       and the sentence does not name it
     figure_absent     the question asks how much or how many, and the sentence states no amount
     year_other        the question asks a value for a year, and the sentence states another year's
+    members_absent    the question asks which ones (哪几个, 分别是哪些), and the sentence only counts them
 """
 
 from __future__ import annotations
@@ -151,3 +152,38 @@ def person_absent(kb: Answerer, ask: Ask) -> str:
     if not post or any(post in fold(h.chunk.text) for h in ask.hits[:PERSON_HITS]):
         return ""
     return render.NOT_FOUND + "文件没有写明担任这一职务的人。"
+
+
+# which ones of a set (哪几个园区, 分别是哪些企业, 具体是什么项目): the members, by name
+CLASSIFIER = r"[个家项座所批种类条位处]"
+WHICH = re.compile(rf"(分别|具体)?[是为有]?哪(些|[一几]?{CLASSIFIER})|(分别|具体)[是为有]?什么")
+# a count and what it counts, up to the next mark or number: 首批打造10个左右零碳示范工程
+COUNTED = re.compile(rf"(?:\d+|[一二两三四五六七八九十百千]+)\s*{CLASSIFIER}(?:左右)?([^，,。；;、：:（(\d]{{1,12}})")
+LISTED_BEFORE = re.compile(r"、[^，,。；;]*等\s*$")  # 火电、钢铁等8个行业: the members, then their count
+LISTED_AFTER = re.compile(r"^\s*([：:（(]|[，,]?\s*(包括|即|分别[是为]|如))")  # 3个园区：甲、乙、丙
+HEAD = 2  # characters of a noun phrase's end taken as what it names (试点园区 -> 园区)
+
+
+def which_of(question: str) -> set[str]:
+    """What a which-question asks to be named: the noun before the question word (重点企业分别是哪家
+    -> 企业) and after it (哪几个项目 -> 项目), each by the two characters that end it."""
+    heads: set[str] = set()
+    for m in WHICH.finditer(question):
+        before = re.search(rf"[\u4e00-\u9fff]{{{HEAD}}}$", question[: m.start()])
+        after = re.match(rf"[\u4e00-\u9fff]{{{HEAD}}}", question[m.end() :])
+        heads.update(x.group(0) for x in (before, after) if x)
+    return heads
+
+
+@sentence_rule("members_absent")
+def members_absent(best: Candidate, ask: Ask) -> bool:
+    """The question asks which ones (那17个项目分别是哪些, 试点园区是哪一个), and the best sentence only
+    counts them (安排17项技改项目): a count names none of them. A sentence that names them beside the
+    count (火电、钢铁等8个行业; 3个园区：…) is left to the decision; who is responsible is asked of the
+    notes, not here."""
+    q = ask.q
+    heads = which_of(q.asked) if q.intent.kind not in ("dept", "dept_tasks") else set()
+    for m in COUNTED.finditer(best.text) if heads else ():
+        if any(h in m.group(1) for h in heads):
+            return not (LISTED_BEFORE.search(best.text[: m.start()]) or LISTED_AFTER.search(best.text[m.end() :]))
+    return False
