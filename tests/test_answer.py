@@ -80,6 +80,17 @@ def test_the_attribute_rule_declines_a_value_the_passage_never_names(assistant):
     assert known.q.attribute == "比例" and not attribute_absent(best, known)  # type: ignore[arg-type]
 
 
+def test_a_share_asked_under_one_word_is_found_under_another():
+    """Made-up passages: 多大比例 / 占比 ask for a share, which a passage states by its figure under
+    whichever word it uses (比重); a passage with no share, or a topic word, must still carry the word."""
+    from assistant.answer.candidates import _attribute_in
+
+    assert _attribute_in("比例", "到2030年，可再生能源消费比重达到35%以上。")
+    assert _attribute_in("占比", "绿色建筑占新建建筑百分之七十。") and _attribute_in("比例", "提高三成。")
+    assert not _attribute_in("比例", "到2030年，可再生能源装机达到500万千瓦。")  # an amount, not a share
+    assert not _attribute_in("利用率", "到2025年，综合利用比重达到60%。")  # a topic's rate is named, not any share
+
+
 def test_a_city_no_document_is_about_gets_no_other_places_figure(assistant):
     from assistant.answer.abstain import place_absent
     from assistant.answer.candidates import Candidate

@@ -257,7 +257,7 @@ class Scorer:
             "rare_missing": self.rare_missing(rarity, passage),
             "year_absent": float(bool(q.years) and not any(y in self._years(chunk) for y in q.years)),
             "unit_absent": float(bool(intent.unit) and not _has_unit(chunk.text, intent.unit)),
-            "attribute_absent": float(bool(q.attribute) and q.attribute not in passage),
+            "attribute_absent": float(bool(q.attribute) and not _attribute_in(q.attribute, passage)),
             "place_match": float(bool(named) and place in named),
             "place_other": float(bool(named or q.levels) and chunk.doc_id not in preferred),
             "home": float(not (q.places or q.title_docs) and bool(place) and place == self.home_place),
@@ -317,6 +317,18 @@ def _relative(cands: list[Candidate], name: str, gap: str) -> None:
     best = max(c.features[name] for c in cands)
     for c in cands:
         c.features[gap] = c.features[name] - best
+
+
+# words that ask for a share of a whole (多大比例, 占比多少): a sentence names the share by its figure,
+# under whichever of them it uses (非化石能源消费比重达到24%), so any stated share carries one
+SHARE_WORDS = ("比例", "比重", "占比", "份额", "百分比", "比率")
+SHARE = re.compile(r"\d\s*[%％]|百分之|[一二三四五六七八九]成")
+
+
+def _attribute_in(attribute: str, passage: str) -> bool:
+    """Whether a passage carries the attribute a value question asks of its subject: the word itself,
+    or, for a share, a stated share."""
+    return attribute in passage or (attribute.endswith(SHARE_WORDS) and bool(SHARE.search(passage)))
 
 
 def _has_unit(text: str, unit: str) -> bool:
