@@ -65,6 +65,17 @@ NAMED_MIN = 6  # characters of a naming phrase: 碳达峰方案 alone names no o
 NAMED_SHARE = 0.85  # share of a naming phrase (…方案) that must appear, in order, in a title
 
 
+# a document's issue number (文号) as people write it: 苏政发〔2022〕8号, 国发[2021]23号, 苏建办（2021）66 号
+DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{1,12})\s*[〔\[［(（【]\s*((?:19|20)\d\d)\s*[〕\]］)）】]\s*(\d{1,4})\s*号")
+
+
+def number_key(text: str) -> tuple[str, str, int] | None:
+    """A 文号's issuer code, year and number, whatever its brackets and spaces (苏政发〔2022〕8号 ->
+    (苏政发, 2022, 8)); None if the text holds none."""
+    m = DOC_NUMBER.search(text or "")
+    return (m.group(1), m.group(2), int(m.group(3))) if m else None
+
+
 def _bigrams(text: str) -> set[str]:
     return {text[i : i + 2] for i in range(len(text) - 1)}
 
@@ -76,9 +87,14 @@ class Titles:
     Titles sharing too few character pairs with the question are not compared, so a corpus of
     thousands of documents costs little per question."""
 
-    def __init__(self, titles: dict[str, str]):
+    def __init__(self, titles: dict[str, str], numbers: dict[str, str] | None = None):
+        """`titles` and `numbers` (文号) by doc id."""
         self.titles = {d: fold(t) for d, t in titles.items() if t}
         self.grams = {d: _bigrams(t) for d, t in self.titles.items()}
+        self.numbers: dict[tuple[str, str, int], set[str]] = {}
+        for d, number in (numbers or {}).items():
+            if key := number_key(number):
+                self.numbers.setdefault(key, set()).add(d)
         self._seen: dict[str, tuple[frozenset[str], str]] = {}
 
     def named(self, question: str) -> tuple[frozenset[str], str]:
@@ -87,7 +103,7 @@ class Titles:
         # since another thread may clear the memo between the write and a read.
         found = self._seen.get(question)
         if found is None:
-            found = self._by_phrase(question) or self._by_run(question)
+            found = self._by_number(question) or self._by_phrase(question) or self._by_run(question)
             if len(self._seen) > 4096:
                 self._seen.clear()
             self._seen[question] = found
@@ -96,6 +112,18 @@ class Titles:
     def _candidates(self, text: str) -> list[str]:
         grams = _bigrams(text)
         return [d for d in self.titles if len(grams & self.grams[d]) >= 2]
+
+    def _by_number(self, question: str) -> tuple[frozenset[str], str] | None:
+        """The documents whose 文号 the question gives (苏政发〔2022〕8号文件要求…), however bracketed."""
+        docs: set[str] = set()
+        parts: list[str] = []
+        for m in DOC_NUMBER.finditer(question):
+            for (issuer, year, number), ids in self.numbers.items():
+                # words may run into the issuer's code (江苏省政府苏政发〔2022〕8号): its end must be the code
+                if (year, number) == (m.group(2), int(m.group(3))) and m.group(1).endswith(issuer):
+                    docs |= ids
+                    parts.append(m.group(0)[len(m.group(1)) - len(issuer) :])
+        return (frozenset(docs), "|".join(parts)) if docs else None
 
     def _by_phrase(self, question: str) -> tuple[frozenset[str], str] | None:
         """Every phrase that names documents (a question may name two: A和B分别…), the documents each

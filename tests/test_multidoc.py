@@ -88,6 +88,21 @@ def test_a_named_title_routes_the_search_and_the_rest_of_the_question_picks_the_
     assert answer.citations[0].doc_id == "jiangsu_gov_green_lowcarbon_circular_economy_opinions_2022"
 
 
+def test_a_document_named_by_its_issue_number_routes_the_question(everything):
+    """People cite a document by its 文号, bracketed as they type it: the number names that document
+    (the two State Council plans, 国发〔2021〕23号 and 33号, both set 2025 energy targets), and is not
+    read as a year asked about."""
+    assistant = everything[0]
+    by_number = {d.meta.doc_number: d.doc_id for d in assistant.data.documents if d.meta.doc_number}
+    for typed, number in (("国发[2021]33 号", "国发〔2021〕33号"), ("国发（2021）23号", "国发〔2021〕23号")):
+        question = f"{typed}文件里，单位国内生产总值能耗要比2020年下降多少?"
+        q = assistant.read(question)
+        assert q.title_docs == [by_number[number]] and q.years == ["2020"], typed
+        answer = assistant.ask(question)
+        assert answer.found and answer.citations[0].doc_id == by_number[number], typed
+    assert assistant.read("国发〔2019〕1号文件要求什么?").title_docs == []  # a number no document has
+
+
 def test_a_named_place_is_answered_from_its_own_documents_only(everything):
     """A question about 江北新区 never takes the plan's or the nation's figure, however close its words."""
     assistant = everything[0]
