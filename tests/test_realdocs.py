@@ -162,3 +162,31 @@ def test_dev_multidoc_questions_get_the_same_answers_from_either_copy(tmp_path):
         without_titles = lambda a: bare(re.sub(r"《[^》]*》[：:]?", "", a.answer))  # noqa: E731
         assert (pdf.found, without_titles(pdf)) == (txt.found, without_titles(txt)), q["id"]
         assert [c.clause for c in pdf.citations] == [c.clause for c in txt.citations], q["id"]
+
+
+def test_a_bodys_part_is_read_from_the_articles_that_give_it(tmp_path):
+    """A 管理办法 and a regulation state each body's part in their articles, and no responsibility note
+    names it: asked what a body does, the answer is the sentences in which that body acts (alone or
+    listed with others), not one where it is acted upon, and not for a body of a place no document is
+    about. The real PDFs, real BM25 and FAISS; the keyword embedder keeps the build fast."""
+    from assistant.embed import KeywordEmbedder
+    from assistant.indexer import build_index
+    from assistant.pipeline import Assistant
+    from assistant.settings import Settings
+
+    if not REALDOCS.is_dir():
+        pytest.skip("../shared/realdocs is absent")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for number in ("115", "34"):
+        source = next(REALDOCS.glob(f"{number}、*.pdf"))
+        shutil.copy(source, corpus / source.name)
+    settings = Settings(corpus=[corpus], index_dir=tmp_path / "index", embedder="keyword")
+    build_index(settings, KeywordEmbedder())
+    assistant = Assistant.load(settings.index_dir, settings, KeywordEmbedder())
+    answer = assistant.ask("徐汇区发展改革委负责哪些工作?")
+    assert answer.strategy == "duties" and "区发展改革委负责编制专项资金年度预算" in bare(answer.answer)
+    assert "接受区发展改革委" not in answer.answer  # acted upon (扶持对象应接受…的监督检查), not acting
+    answer = assistant.ask("省级生态环境主管部门在碳排放权交易中承担什么职责?")  # 主管部门: a body, not a who-question
+    assert answer.strategy == "duties" and "组织开展碳排放配额分配和清缴" in bare(answer.answer)
+    assert assistant.ask("南京市财政局负责什么工作?").strategy != "duties"

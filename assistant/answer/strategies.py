@@ -3,6 +3,7 @@ returns a Reply or None (it does not apply). `STRATEGIES` lists them in the orde
 
     quote        a clause pasted whole: where it comes from
     dept_tasks   发改委负责哪些工作?  the tasks the responsibility notes give a department
+    duties       财政局承担什么职责?  where no note names the body: the sentences in which it acts
     year_targets 2025年有哪些目标?    the targets due that year, from the document asked about
     outline      有哪几项?            the items of the list the question names
     premise      …1400兆瓦对吗?       the sentence stating the claimed figure, with the verdict
@@ -21,7 +22,7 @@ import numpy as np
 
 from ..knowledge import find_departments, related_departments
 from ..schema import Chunk, Citation, Hit, Scope, Target
-from ..text import fold, years
+from ..text import fold, split_sentences, years
 from . import render
 from .candidates import Candidate, strip_label
 from .render import Reply
@@ -162,6 +163,70 @@ def dept_tasks(kb: Answerer, ask: Ask) -> Reply | None:
             break
         items.append(item)
     return Reply(True, head + "；".join(items) + "。", citations)
+
+
+# ---- duties a document's text gives a body ----------------------------------------------------------
+
+# a public body as named: …局, …委员会, …厅, …部门 (财政局, 区发展改革委, 省生态环境厅, 发展改革部门)
+_BODY_END = r"(?:委员会|办公室|部门|局|委|厅|办|署|部(?!门)|中心)"
+BODY = re.compile(rf"[\u4e00-\u9fff]{{1,10}}?{_BODY_END}")
+_LEVEL = r"(?:省|市|区|县)级?"
+_ANOTHER = rf"{_LEVEL}?[\u4e00-\u9fff]{{0,12}}?{_BODY_END}"  # a body acting beside it
+# what a sentence says a body does: the verbs that give a body its part (区财政局负责…, 会同…, 按程序落实…)
+DUTY_VERB = r"(?:负责|承担|牵头|主管|会同|组织|指导|按程序|落实|做好|监督)"
+MAX_DUTIES = 3  # sentences quoted
+DUTY_HITS = 8  # passages searched
+
+
+def asked_body(q: Question) -> str:
+    """The body whose part a question asks about (徐汇区财政局承担什么职责 -> 财政局): the body named before
+    the question's duty words, less the place and level words that open it."""
+    from .intent import WHAT_WORK
+
+    m = WHAT_WORK.search(q.asked)
+    body = BODY.search(q.asked[: m.start()]) if m else None
+    if body is None:
+        return ""
+    name = body.group(0)
+    for place in sorted(q.places, key=len, reverse=True):
+        name = re.sub(rf"^{re.escape(place)}(省|市|区|县)?", "", name)
+    name = re.sub(rf"^{_LEVEL}", "", name)
+    return name if len(name) >= 3 else ""
+
+
+@strategy("duties")
+def duties(kb: Answerer, ask: Ask) -> Reply | None:
+    """财政局承担什么职责? where no responsibility note names the body (a regulation or 管理办法 states
+    each body's part in its articles): the sentences among the passages found in which the body is the
+    one that acts (区财政局负责专项资金的预算管理…; 区发展改革委、区财政局按程序落实…), in the order found."""
+    from .intent import WHO
+
+    q = ask.q
+    # 主管部门承担什么职责 reads as a who-question to the intent (主管): what the body does is asked all the same
+    if q.intent.kind not in ("dept_tasks", "dept", "general") or WHO.search(q.asked) or not (body := asked_body(q)):
+        return None
+    if q.foreign_areas:  # 南京市财政局: another place's body is not the one the documents name
+        return None
+    # the body opens its clause, alone or in a list of bodies, and a duty verb follows the list
+    acting = re.compile(
+        rf"(?:^|[，；：])\s*(?:[（(][一二三四五六七八九十\d]+[）)])?(?:{_ANOTHER}[、和及与])*"
+        rf"{_LEVEL}?{re.escape(body)}(?:[、和及与]{_ANOTHER})*(?:应当|要|应)?{DUTY_VERB}"
+    )
+    citations: list[Citation] = []
+    parts: list[str] = []
+    for hit in ask.hits[:DUTY_HITS]:
+        chunk = hit.chunk
+        if chunk.kind != "text" or (q.names_scope and chunk.doc_id not in ask.preferred):
+            continue
+        for start, end in split_sentences(chunk.text):
+            sentence = chunk.text[start:end].strip()
+            if acting.search(sentence) and len(parts) < MAX_DUTIES:
+                n = render.cite(citations, chunk, hit.score)
+                text = strip_label(sentence).rstrip("。；;，, ")
+                parts.append(f"{render.doc_prefix(chunk.doc_title, kb.many)}{text}[{n}]。")
+    if not parts:
+        return None
+    return Reply(True, render.clip("".join(parts), kb.max_list_chars), citations)
 
 
 # ---- targets of a year ------------------------------------------------------------------------------
