@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from .answer.intent import Intent, asks_something, classify
 from .ingest.meta import AREA_KIND, PROVINCES
-from .text import TITLED, Tokenizer, dictionary_words, fold, has_cjk
+from .text import BASELINE, TITLED, Tokenizer, dictionary_words, fold, has_cjk
 from .text import YEAR as _YEAR
 from .text import years as years_named
 
@@ -118,11 +118,17 @@ class Titles:
         docs: set[str] = set()
         parts: list[str] = []
         for m in DOC_NUMBER.finditer(question):
-            for (issuer, year, number), ids in self.numbers.items():
-                # words may run into the issuer's code (江苏省政府苏政发〔2022〕8号): its end must be the code
-                if (year, number) == (m.group(2), int(m.group(3))) and m.group(1).endswith(issuer):
-                    docs |= ids
-                    parts.append(m.group(0)[len(m.group(1)) - len(issuer) :])
+            # words may run into the issuer's code (江苏省政府苏政发〔2022〕8号): its end must be the code,
+            # the longest that is (苏财建〔2021〕88号 is not 财建〔2021〕88号)
+            issuers = [
+                issuer
+                for issuer, year, number in self.numbers
+                if (year, number) == (m.group(2), int(m.group(3))) and m.group(1).endswith(issuer)
+            ]
+            if issuers:
+                issuer = max(issuers, key=len)
+                docs |= self.numbers[(issuer, m.group(2), int(m.group(3)))]
+                parts.append(m.group(0)[len(m.group(1)) - len(issuer) :])
         return (frozenset(docs), "|".join(parts)) if docs else None
 
     def _by_phrase(self, question: str) -> tuple[frozenset[str], str] | None:
@@ -282,7 +288,7 @@ class QuestionReader:
         # a document's name (《…》, 十四五节能减排方案): that names the document, as its title would
         plain = _DOCUMENT_PLAN.sub(" ", _YEAR.sub(" ", TITLED.sub(" ", without_title)))
         years = _with_plans(_YEAR.findall(unquoted), plain)
-        value_years = _with_plans(_YEAR.findall(_DOCUMENT_YEAR.sub(" ", unquoted)), plain)
+        value_years = _with_plans(_YEAR.findall(BASELINE.sub(" ", _DOCUMENT_YEAR.sub(" ", unquoted))), plain)
         tokens = self.tokenizer.tokens(
             without_title
         )  # an English question's own words: crosslingual.py adds corpus terms

@@ -102,6 +102,12 @@ def test_a_document_named_by_its_issue_number_routes_the_question(everything):
         assert answer.found and answer.citations[0].doc_id == by_number[number], typed
     assert assistant.read("国发〔2019〕1号文件要求什么?").title_docs == []  # a number no document has
 
+    from assistant.question import Titles
+
+    titles = Titles({"mof": "财政部补助办法", "js": "江苏补助细则"}, {"mof": "财建〔2021〕88号", "js": "苏财建〔2021〕88号"})
+    assert titles.named("苏财建〔2021〕88号的补助标准是多少?")[0] == {"js"}  # the longest issuer code, not its tail
+    assert titles.named("按财建[2021]88号，补助标准是多少?")[0] == {"mof"}
+
 
 def test_a_named_place_is_answered_from_its_own_documents_only(everything):
     """A question about 江北新区 never takes the plan's or the nation's figure, however close its words."""

@@ -189,4 +189,7 @@ def test_a_bodys_part_is_read_from_the_articles_that_give_it(tmp_path):
     assert "接受区发展改革委" not in answer.answer  # acted upon (扶持对象应接受…的监督检查), not acting
     answer = assistant.ask("省级生态环境主管部门在碳排放权交易中承担什么职责?")  # 主管部门: a body, not a who-question
     assert answer.strategy == "duties" and "组织开展碳排放配额分配和清缴" in bare(answer.answer)
+    answer = assistant.ask("生态环境部在碳排放权交易里承担什么职责?")  # an article opens with the body: 第四条生态环境部按照…
+    assert answer.strategy == "duties" and "生态环境部按照国家有关规定建设全国碳排放权交易市场" in bare(answer.answer)
+    assert "生态环境部和省级生态环境主管部门,应当" not in bare(answer.answer)  # the list is cut off from its verb
     assert assistant.ask("南京市财政局负责什么工作?").strategy != "duties"

@@ -15,6 +15,8 @@ Against the best candidate once the decision has ranked them (SENTENCE_RULES: Tr
     figure_absent     the question asks how much or how many, and the sentence states no amount
     year_other        the question asks a value for a year, and the sentence states another year's
     members_absent    the question asks which ones (哪几个, 分别是哪些), and the sentence only counts them
+    baseline_other    the question asks a change against a year (比2020年下降多少), and the sentence states
+                      a change against another year only
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ..text import fold, years
+from ..text import BASELINE, fold, years
 from . import render
 from .candidates import FIGURE, TITLED
 
@@ -158,20 +160,33 @@ def person_absent(kb: Answerer, ask: Ask) -> str:
 CLASSIFIER = r"[个家项座所批种类条位处]"
 WHICH = re.compile(rf"(分别|具体)?[是为有]?哪(些|[一几]?{CLASSIFIER})|(分别|具体)[是为有]?什么")
 # a count and what it counts, up to the next mark or number: 首批打造10个左右零碳示范工程
-COUNTED = re.compile(rf"(?:\d+|[一二两三四五六七八九十百千]+)\s*{CLASSIFIER}(?:左右)?([^，,。；;、：:（(\d]{{1,12}})")
-LISTED_BEFORE = re.compile(r"、[^，,。；;]*等\s*$")  # 火电、钢铁等8个行业: the members, then their count
-LISTED_AFTER = re.compile(r"^\s*([：:（(]|[，,]?\s*(包括|即|分别[是为]|如))")  # 3个园区：甲、乙、丙
-HEAD = 2  # characters of a noun phrase's end taken as what it names (试点园区 -> 园区)
+COUNTED = re.compile(rf"(?:\d+|[一二两三四五六七八九十百千]+)\s*{CLASSIFIER}(?:左右)?([^，,。；;、：:（(\d]{{1,16}})")
+# the members, then their count: 火电、钢铁等8个行业, 苏州、无锡3个园区 (the last member right before it)
+LISTED_BEFORE = re.compile(r"、[^，,。；;、\d]{1,10}$")
+# …and after it, anywhere in the sentence: 3个园区：甲、乙; 一是…二是; 主要包括; 分别位于; （甲、乙）
+LISTED_AFTER = re.compile(r"[：:]|一是|其一|包括|分别[是为位在]|即|[（(][^）)]*、")
+_NOUN_TAGS = ("n", "nz", "vn", "j", "nt", "ng", "nr", "ns")
 
 
 def which_of(question: str) -> set[str]:
-    """What a which-question asks to be named: the noun before the question word (重点企业分别是哪家
-    -> 企业) and after it (哪几个项目 -> 项目), each by the two characters that end it."""
-    heads: set[str] = set()
+    """What a which-question asks to be named: the noun that ends the phrase before the question word
+    (重点企业分别是哪家 -> 企业) or after it (哪几个试点园区入选 -> 园区), by jieba's tags."""
+    from ..text import tag
+
+    heads = set()
     for m in WHICH.finditer(question):
-        before = re.search(rf"[\u4e00-\u9fff]{{{HEAD}}}$", question[: m.start()])
-        after = re.match(rf"[\u4e00-\u9fff]{{{HEAD}}}", question[m.end() :])
-        heads.update(x.group(0) for x in (before, after) if x)
+        before = tag(question[: m.start()])
+        while before and before[-1][0] in ("的", "是", "为", "有", "分别", "具体"):
+            before.pop()
+        if before and before[-1][1] in _NOUN_TAGS and len(before[-1][0]) >= 2:
+            heads.add(before[-1][0])
+        after = []
+        for word, flag in tag(question[m.end() :]):
+            if flag not in _NOUN_TAGS:
+                break
+            after.append(word)
+        if after and len(after[-1]) >= 2:
+            heads.add(after[-1])
     return heads
 
 
@@ -179,11 +194,25 @@ def which_of(question: str) -> set[str]:
 def members_absent(best: Candidate, ask: Ask) -> bool:
     """The question asks which ones (那17个项目分别是哪些, 试点园区是哪一个), and the best sentence only
     counts them (安排17项技改项目): a count names none of them. A sentence that names them beside the
-    count (火电、钢铁等8个行业; 3个园区：…) is left to the decision; who is responsible is asked of the
-    notes, not here."""
+    count (火电、钢铁等8个行业; 3个园区：…; 一是…; 包括…) is left to the decision; who is responsible is
+    asked of the notes, not here."""
     q = ask.q
     heads = which_of(q.asked) if q.intent.kind not in ("dept", "dept_tasks") else set()
-    for m in COUNTED.finditer(best.text) if heads else ():
-        if any(h in m.group(1) for h in heads):
-            return not (LISTED_BEFORE.search(best.text[: m.start()]) or LISTED_AFTER.search(best.text[m.end() :]))
-    return False
+    counted = [m for m in COUNTED.finditer(best.text) if heads and any(h in m.group(1) for h in heads)]
+    if not counted:
+        return False
+    return not any(
+        LISTED_BEFORE.search(best.text[: m.start()]) or LISTED_AFTER.search(best.text[m.end() :]) for m in counted
+    )
+
+
+@sentence_rule("baseline_other")
+def baseline_other(best: Candidate, ask: Ask) -> bool:
+    """The question asks a change against a year (能耗比2020年下降多少) and the best sentence states a
+    change against another year only (二氧化碳排放比2005年下降65%): that figure is not the one asked.
+    A sentence that states no base year is left to the decision."""
+    if not _asks_amount_only(ask):
+        return False
+    asked = set(BASELINE.findall(ask.q.asked))
+    stated = set(BASELINE.findall(TITLED.sub(" ", best.text)))
+    return bool(asked) and bool(stated) and not asked & stated

@@ -320,9 +320,9 @@ def _relative(cands: list[Candidate], name: str, gap: str) -> None:
 
 
 # words that ask for a share of a whole (多大比例, 占比多少): a sentence names the share by its figure,
-# under whichever of them it uses (非化石能源消费比重达到24%), so any stated share carries one
+# under whichever of them it uses (非化石能源消费比重达到24%), so any stated percentage carries one
 SHARE_WORDS = ("比例", "比重", "占比", "份额", "百分比", "比率")
-SHARE = re.compile(r"\d\s*[%％]|百分之|[一二三四五六七八九]成")
+SHARE = re.compile(r"\d\s*[%％]|百分之")
 
 
 def _attribute_in(attribute: str, passage: str) -> bool:

@@ -98,7 +98,8 @@ class Decision:
 
     def rerank(self, ranked: list[Candidate], english: bool, kind: str) -> None:
         """Orders the first TOP_K of candidates ranked by p by their probability of answering, likeliest
-        first (in place; ties keep the order of p)."""
+        first (in place; ties keep the order of p). The uncalibrated default decision reorders them too,
+        by its own answer model (p and coverage)."""
         top = ranked[:TOP_K]
         if len(top) < 2:
             return

@@ -170,10 +170,8 @@ def dept_tasks(kb: Answerer, ask: Ask) -> Reply | None:
 # a public body as named: …局, …委员会, …厅, …部门 (财政局, 区发展改革委, 省生态环境厅, 发展改革部门)
 _BODY_END = r"(?:委员会|办公室|部门|局|委|厅|办|署|部(?!门)|中心)"
 BODY = re.compile(rf"[\u4e00-\u9fff]{{1,10}}?{_BODY_END}")
-_LEVEL = r"(?:省|市|区|县)级?"
+_LEVEL = r"(?:(?:省|市|区|县)级?)"
 _ANOTHER = rf"{_LEVEL}?[\u4e00-\u9fff]{{0,12}}?{_BODY_END}"  # a body acting beside it
-# what a sentence says a body does: the verbs that give a body its part (区财政局负责…, 会同…, 按程序落实…)
-DUTY_VERB = r"(?:负责|承担|牵头|主管|会同|组织|指导|按程序|落实|做好|监督)"
 MAX_DUTIES = 3  # sentences quoted
 DUTY_HITS = 8  # passages searched
 
@@ -198,7 +196,8 @@ def asked_body(q: Question) -> str:
 def duties(kb: Answerer, ask: Ask) -> Reply | None:
     """财政局承担什么职责? where no responsibility note names the body (a regulation or 管理办法 states
     each body's part in its articles): the sentences among the passages found in which the body is the
-    one that acts (区财政局负责专项资金的预算管理…; 区发展改革委、区财政局按程序落实…), in the order found."""
+    subject of its clause (区财政局负责专项资金的预算管理…; 区发展改革委、区财政局按程序落实…;
+    第四条生态环境部按照…建设…), in the order found."""
     from .intent import WHO
 
     q = ask.q
@@ -207,10 +206,12 @@ def duties(kb: Answerer, ask: Ask) -> Reply | None:
         return None
     if q.foreign_areas:  # 南京市财政局: another place's body is not the one the documents name
         return None
-    # the body opens its clause, alone or in a list of bodies, and a duty verb follows the list
+    # the body opens its clause (after an article's or item's number), alone or in a list of bodies, and
+    # what follows is what they do (负责…, 按照…建设, 会同…), not what is theirs (…的工作人员)
     acting = re.compile(
-        rf"(?:^|[，；：])\s*(?:[（(][一二三四五六七八九十\d]+[）)])?(?:{_ANOTHER}[、和及与])*"
-        rf"{_LEVEL}?{re.escape(body)}(?:[、和及与]{_ANOTHER})*(?:应当|要|应)?{DUTY_VERB}"
+        rf"(?:^|[，；：])\s*(?:第[一二三四五六七八九十百零\d]+条|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、])?\s*"
+        rf"(?:{_ANOTHER}[、和及与])*"
+        rf"{_LEVEL}?{re.escape(body)}(?:[、和及与]{_ANOTHER})*(?![的之、和及与])[\u4e00-\u9fff]"
     )
     citations: list[Citation] = []
     parts: list[str] = []
@@ -387,7 +388,10 @@ def sentence(kb: Answerer, ask: Ask) -> Reply | None:
     picked = [cands[0]]
     if ask.q.intent.kind != "target":
         for c in cands[1:]:
-            if len(picked) >= MAX_SENTENCES or not kb.answers(ask, [c, *cands[len(picked) + 1 :]]):
+            others = cands[len(picked) + 1 :]
+            if c.p > cands[0].p:  # put second by the answer step: judged against the one it put first
+                others = [cands[0], *others]
+            if len(picked) >= MAX_SENTENCES or not kb.answers(ask, [c, *others]):
                 break
             if not any(render.same_sentence(c.text, p.text) for p in picked):
                 picked.append(c)
