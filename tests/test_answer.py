@@ -153,6 +153,8 @@ def test_a_which_question_is_not_answered_by_a_count_of_them(assistant):
     assert not members_absent(sentence("建成5个低碳示范社区，包括澄江、南闸等街道的社区。"), which)
     assert not members_absent(sentence("投入3亿元，新建12条公交线路，服务示范社区。"), which)  # counts other things
     assert not members_absent(sentence("澄江、南闸5个低碳示范社区率先建成。"), which)  # a list with no 等
+    quoted = ask_of(assistant, "那30个绿色低碳示范村镇，名单有哪些?")  # the count the question quotes
+    assert members_absent(sentence("到2025年，建成30个绿色低碳示范村镇。"), quoted)
     firms = ask_of(assistant, "遴选的20家标杆企业分别是哪几家?")
     assert members_absent(sentence("在钢铁、水泥等6个行业遴选20家标杆企业开展试点。"), firms)  # the list is of 行业
     assert not members_absent(sentence("建成5个低碳示范社区，一是澄江，二是南闸。"), which)

@@ -170,7 +170,8 @@ _NOUN_TAGS = ("n", "nz", "vn", "j", "nt", "ng", "nr", "ns")
 
 def which_of(question: str) -> set[str]:
     """What a which-question asks to be named: the noun that ends the phrase before the question word
-    (重点企业分别是哪家 -> 企业) or after it (哪几个试点园区入选 -> 园区), by jieba's tags."""
+    (重点企业分别是哪家 -> 企业) or after it (哪几个试点园区入选 -> 园区), and what a count it quotes
+    counts (100个试点城市和园区，名单有哪些 -> 园区), by jieba's tags."""
     from ..text import tag
 
     heads = set()
@@ -187,6 +188,11 @@ def which_of(question: str) -> set[str]:
             after.append(word)
         if after and len(after[-1]) >= 2:
             heads.add(after[-1])
+    if WHICH.search(question):
+        # a count the question quotes (那100个试点城市和园区，名单有哪些): what it counts is asked for
+        for m in COUNTED.finditer(question):
+            nouns = [w for w, f in tag(m.group(1)) if f in _NOUN_TAGS and len(w) >= 2]
+            heads.update(nouns[-1:])
     return heads
 
 
