@@ -455,6 +455,8 @@ def asked_attribute(text: str) -> str:
     after = [(w, f) for w, f in tag(text[m.end() :]) if w.strip()][:2]
     after = [(w, f) for w, f in after if f in _NOUNISH and w not in STOPWORDS and len(w) >= 2]
     if after:
+        if m.group(0).endswith("什么"):
+            return ""  # 成立什么机构: the kind of thing the answer names (领导小组), not a word it must carry
         return after[0][0].lower()  # 发多少购车补贴: the thing asked follows its question word
     words = [(w, f) for w, f in tag(text[: m.start()]) if w.strip()]
     while words and (words[-1][1][:1] in _LIGHT_TAGS or words[-1][0] in _LIGHT_VERBS):

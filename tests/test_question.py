@@ -87,6 +87,7 @@ def test_intent_comes_from_the_question_words(text, kind):
     ("全市的GDP是多少?", "gdp"),
     ("光伏装机目标是多少?", ""),  # 目标 says nothing of its own
     ("能耗要比2020年压下去多少?", ""),  # a verb, not a thing asked about
+    ("各区要设立什么机构负责节能?", ""),  # 什么机构: the kind the answer names (领导小组), not a word it carries
 ])
 def test_the_attribute_a_value_question_asks(text, attribute):
     assert asked_attribute(text) == attribute
