@@ -106,6 +106,16 @@ def test_a_city_no_document_is_about_gets_no_other_places_figure(assistant):
     assert assistant_word.foreign_areas == []
 
 
+def test_an_english_question_about_a_place_no_document_is_about_is_declined(assistant):
+    """A Chinese place written in pinyin (Hangzhou) is read as the place it names; the plan's own place
+    (Jiangyin) is not foreign, and a capitalised English word that is no place's pinyin is no place."""
+    q = assistant.read("What is Hangzhou's target for solar generating capacity by 2030?")
+    assert "杭州" in q.foreign_areas
+    assert not assistant.ask("What is Hangzhou's target for solar generating capacity by 2030?").found
+    assert assistant.read("What is Jiangyin's target for solar generating capacity by 2030?").foreign_areas == []
+    assert assistant.read("What does the Plan say about Solar power?").foreign_areas == []
+
+
 def ask_of(assistant, text: str):
     """What a rule reads of an ask: the question as read (a stand-in for strategies.Ask)."""
     return type("Ask", (), {"q": assistant.read(text)})()
