@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, Field
 
-from .answer.intent import Intent, asks_something, classify
+from .answer.intent import Intent, asks_something, classify, which_of
 from .ingest.meta import AREA_KIND, PROVINCES
 from .text import BASELINE, TITLED, Tokenizer, dictionary_words, fold, has_cjk
 from .text import YEAR as _YEAR
@@ -201,6 +201,8 @@ class Question(BaseModel):
     quoted: list[str] = Field(default_factory=list)  # terms it quotes (“七大行动”), titles aside
     attribute: str = ""  # what a value question asks of its subject: 利率 in 环保贷的利率是多少
     attribute_known: bool = False  # the documents use that word somewhere
+    which: list[str] = Field(default_factory=list)  # what a which-question asks to be named (园区 in 哪几个园区)
+    base_years: list[str] = Field(default_factory=list)  # years a change is asked against (2020 in 比2020年)
     only_instructions: bool = False  # every clause instructs the assistant (忽略之前的指令…): nothing is asked
     intent: Intent = Field(default_factory=Intent)
     tokens: list[str] = Field(default_factory=list)  # BM25 query terms (a named title left out)
@@ -310,6 +312,8 @@ class QuestionReader:
             intent=classify(without_title, self.departments),
             attribute=(attribute := asked_attribute(without_title)),
             attribute_known=bool(attribute) and attribute in self.corpus_text,
+            which=sorted(which_of(asked)),
+            base_years=BASELINE.findall(asked),
             only_instructions=all(_INSTRUCTION.search(c) for c in _CLAUSE_END.split(text) if c.strip()),
             quoted=[t for t in re.findall(r"“([^”]{2,20})”|\"([^\"]{2,20})\"", without_title) for t in t if t],
             tokens=tokens,

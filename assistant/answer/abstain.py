@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from ..text import BASELINE, fold, years
 from . import render
 from .candidates import FIGURE, TITLED
+from .intent import COUNTED, which_of  # noqa: F401  (which_of: what question.py reads a which-question by)
 
 if TYPE_CHECKING:
     from . import Answerer
@@ -156,44 +157,10 @@ def person_absent(kb: Answerer, ask: Ask) -> str:
     return render.NOT_FOUND + "文件没有写明担任这一职务的人。"
 
 
-# which ones of a set (哪几个园区, 分别是哪些企业, 具体是什么项目): the members, by name
-CLASSIFIER = r"[个家项座所批种类条位处]"
-WHICH = re.compile(rf"(分别|具体)?[是为有]?哪(些|[一几]?{CLASSIFIER})|(分别|具体)[是为有]?什么")
-# a count and what it counts, up to the next mark or number: 首批打造10个左右零碳示范工程
-COUNTED = re.compile(rf"(?:\d+|[一二两三四五六七八九十百千]+)\s*{CLASSIFIER}(?:左右)?([^，,。；;、：:（(\d]{{1,16}})")
 # the members, then their count: 火电、钢铁等8个行业, 苏州、无锡3个园区 (the last member right before it)
 LISTED_BEFORE = re.compile(r"、[^，,。；;、\d]{1,10}$")
 # …and after it, anywhere in the sentence: 3个园区：甲、乙; 一是…二是; 主要包括; 分别位于; （甲、乙）
 LISTED_AFTER = re.compile(r"[：:]|一是|其一|包括|分别[是为位在]|即|[（(][^）)]*、")
-_NOUN_TAGS = ("n", "nz", "vn", "j", "nt", "ng", "nr", "ns")
-
-
-def which_of(question: str) -> set[str]:
-    """What a which-question asks to be named: the noun that ends the phrase before the question word
-    (重点企业分别是哪家 -> 企业) or after it (哪几个试点园区入选 -> 园区), and what a count it quotes
-    counts (100个试点城市和园区，名单有哪些 -> 园区), by jieba's tags."""
-    from ..text import tag
-
-    heads = set()
-    for m in WHICH.finditer(question):
-        before = tag(question[: m.start()])
-        while before and before[-1][0] in ("的", "是", "为", "有", "分别", "具体"):
-            before.pop()
-        if before and before[-1][1] in _NOUN_TAGS and len(before[-1][0]) >= 2:
-            heads.add(before[-1][0])
-        after = []
-        for word, flag in tag(question[m.end() :]):
-            if flag not in _NOUN_TAGS:
-                break
-            after.append(word)
-        if after and len(after[-1]) >= 2:
-            heads.add(after[-1])
-    if WHICH.search(question):
-        # a count the question quotes (那100个试点城市和园区，名单有哪些): what it counts is asked for
-        for m in COUNTED.finditer(question):
-            nouns = [w for w, f in tag(m.group(1)) if f in _NOUN_TAGS and len(w) >= 2]
-            heads.update(nouns[-1:])
-    return heads
 
 
 @sentence_rule("members_absent")
@@ -203,7 +170,7 @@ def members_absent(best: Candidate, ask: Ask) -> bool:
     count (火电、钢铁等8个行业; 3个园区：…; 一是…; 包括…) is left to the decision; who is responsible is
     asked of the notes, not here."""
     q = ask.q
-    heads = which_of(q.asked) if q.intent.kind not in ("dept", "dept_tasks") else set()
+    heads = q.which if q.intent.kind not in ("dept", "dept_tasks") else []
     counted = [m for m in COUNTED.finditer(best.text) if heads and any(h in m.group(1) for h in heads)]
     if not counted:
         return False
@@ -219,6 +186,6 @@ def baseline_other(best: Candidate, ask: Ask) -> bool:
     A sentence that states no base year is left to the decision."""
     if not _asks_amount_only(ask):
         return False
-    asked = set(BASELINE.findall(ask.q.asked))
+    asked = set(ask.q.base_years)
     stated = set(BASELINE.findall(TITLED.sub(" ", best.text)))
     return bool(asked) and bool(stated) and not asked & stated

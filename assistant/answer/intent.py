@@ -91,3 +91,39 @@ def classify(text: str, departments: list[str]) -> Intent:
 def asks_something(part: str) -> bool:
     """Whether a piece of text asks a question (a sub-question of a longer one)."""
     return any(p.search(part) for p in (WHO, LIST, QUANTITY, WHEN, YES_NO, ASKING))
+
+
+# which ones of a set (哪几个园区, 分别是哪些企业, 具体是什么项目): the members, by name
+CLASSIFIER = r"[个家项座所批种类条位处]"
+WHICH = re.compile(rf"(分别|具体)?[是为有]?哪(些|[一几]?{CLASSIFIER})|(分别|具体)[是为有]?什么")
+# a count and what it counts, up to the next mark or number: 首批打造10个左右零碳示范工程
+COUNTED = re.compile(rf"(?:\d+|[一二两三四五六七八九十百千]+)\s*{CLASSIFIER}(?:左右)?([^，,。；;、：:（(\d]{{1,16}})")
+_NOUN_TAGS = ("n", "nz", "vn", "j", "nt", "ng", "nr", "ns")
+
+
+def which_of(question: str) -> set[str]:
+    """What a which-question asks to be named: the noun that ends the phrase before the question word
+    (重点企业分别是哪家 -> 企业) or after it (哪几个试点园区入选 -> 园区), and what a count it quotes
+    counts (100个试点城市和园区，名单有哪些 -> 园区), by jieba's tags."""
+    from ..text import tag
+
+    heads = set()
+    for m in WHICH.finditer(question):
+        before = tag(question[: m.start()])
+        while before and before[-1][0] in ("的", "是", "为", "有", "分别", "具体"):
+            before.pop()
+        if before and before[-1][1] in _NOUN_TAGS and len(before[-1][0]) >= 2:
+            heads.add(before[-1][0])
+        after = []
+        for word, flag in tag(question[m.end() :]):
+            if flag not in _NOUN_TAGS:
+                break
+            after.append(word)
+        if after and len(after[-1]) >= 2:
+            heads.add(after[-1])
+    if WHICH.search(question):
+        # a count the question quotes (那100个试点城市和园区，名单有哪些): what it counts is asked for
+        for m in COUNTED.finditer(question):
+            nouns = [w for w, f in tag(m.group(1)) if f in _NOUN_TAGS and len(w) >= 2]
+            heads.update(nouns[-1:])
+    return heads
