@@ -12,6 +12,7 @@ through a `QuestionReader` built once per index.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Iterable
 
@@ -25,6 +26,7 @@ from .text import years as years_named
 
 MAX_QUESTION_CHARS = 2000
 PART_MIN = 4  # characters a sub-question needs to stand alone
+TYPO_ODDS = 100  # how much likelier a correction must make the question: about one character in a hundred is mistyped
 MAX_PARTS = 5  # more questions than this in one text is a pasted document, read as one question
 _LEVEL_WORDS = {  # how people name a level without naming a place
     "国家": ("全国", "国家", "中央", "国务院", "national", "state council", "china"),
@@ -396,11 +398,18 @@ class QuestionReader:
                 if _common_word(run) or start in inside or end in inside:
                     continue  # a word of general Chinese, or a run across two corpus words (光伏|装机)
                 better = self._homophone(run)
-                if better:
+                if better and self._likelier(text, run, better):
                     corrections[run] = better
         for typo, word in sorted(corrections.items(), key=lambda kv: -len(kv[0])):
             text = text.replace(typo, word)
         return text, corrections
+
+    def _likelier(self, text: str, run: str, word: str) -> bool:
+        """Whether the text reads as Chinese TYPO_ODDS times likelier with the word in place of the run: a
+        mistyped character is rare, so a same-sounding corpus word must explain the text much better than
+        the text as typed (拉圾分类 -> 垃圾分类 does; 占比要降到 -> 占必要降到 and 人社局 -> 人设局 do not)."""
+        likelihood = self.tokenizer.log_likelihood
+        return likelihood(text.replace(run, word)) - likelihood(text) >= math.log(TYPO_ODDS)
 
     def _in_corpus(self, run: str) -> bool:
         if len(run) <= 3:

@@ -198,6 +198,16 @@ class Tokenizer:
     def words(self, text: str) -> list[str]:
         return [w for w in self._jieba.lcut_for_search(fold(text).lower()) if w.strip() and w not in STOPWORDS]
 
+    def log_likelihood(self, text: str) -> float:
+        """The text's log-probability under jieba's word-frequency model (its likeliest segmentation,
+        the corpus words included): how much like Chinese, and like the corpus, a wording reads."""
+        text = fold(text).lower()
+        if not text:
+            return 0.0
+        route: dict[int, tuple[float, int]] = {}
+        self._jieba.calc(text, self._jieba.get_DAG(text), route)
+        return route[0][0]
+
     def tokens(self, text: str) -> list[str]:
         words = self.words(text)
         chars = [c for w in words if len(w) > 1 for c in w if _CJK_RE.match(c) and c not in STOPWORDS]

@@ -162,3 +162,37 @@ def test_the_tagger_tags_as_jieba_does_and_guesses_each_run_once(monkeypatch):
     assert [tag(s) for s in samples] and guesses == []  # every run was seen: nothing is guessed again
     assert tag("繁昌区节能降碳若干支持措施") == [(p.word, p.flag) for p in pseg.lcut("繁昌区节能降碳若干支持措施")]
     assert guesses  # (jieba's own tagger guessed through the same patched HMM, as did the unseen runs)
+
+
+def _reader_over(text: str, terms: list[str]):
+    """A reader over a made-up corpus of one text (no index: the typo step needs only words and text)."""
+    from collections import Counter
+
+    from assistant.question import QuestionReader, Titles
+    from assistant.text import Tokenizer, fold
+
+    tokenizer = Tokenizer(terms)
+    vocabulary = Counter(tokenizer.words(text))
+    return QuestionReader(tokenizer, Titles({}, {}), {}, terms, dict(vocabulary), fold(text).lower())
+
+
+def test_a_typo_is_corrected_only_where_the_corpus_word_reads_much_likelier_than_the_text_as_typed():
+    reader = _reader_over(
+        "确有必要的，可延期。支持产业链上游企业。电石、铁合金行业限产。建设局牵头。天然气消费。垃圾分类。",
+        ["建设局", "天然气"],
+    )
+    assert reader.correct("天然汽消费多少?")[1] == {"天然汽": "天然气"}
+    assert reader.correct("拉圾分类有哪些规定?")[1] == {"拉圾": "垃圾"}
+    # each of these runs is one character from a corpus word of the same sound, and right as typed
+    for right in ("光伏发电的占比要提高到多少?", "企业在节能上有哪些支持?", "发出来的电是自己用吗?", "人社局负责什么?"):
+        assert reader.correct(right) == (right, {}), right
+
+
+def test_without_the_likelihood_check_those_right_wordings_would_have_been_changed(monkeypatch):
+    """The check above is what holds them: with no odds asked of a correction, each is 'corrected'."""
+    import assistant.question
+
+    monkeypatch.setattr(assistant.question, "TYPO_ODDS", 1e-9)
+    reader = _reader_over("确有必要的。支持产业链上游企业。电石行业限产。建设局牵头。", ["建设局"])
+    for right in ("光伏发电的占比要提高到多少?", "企业在节能上有哪些支持?", "人社局负责什么?"):
+        assert reader.correct(right)[1], right
