@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from .answer.intent import Intent, asks_something, classify, which_of
 from .ingest.meta import AREA_KIND, PROVINCES
-from .text import BASELINE, TITLED, Tokenizer, dictionary_words, fold, has_cjk
+from .text import BASELINE, DOCUMENT_PLAN, TITLED, Tokenizer, dictionary_words, fold, has_cjk
 from .text import YEAR as _YEAR
 from .text import years as years_named
 
@@ -46,10 +46,6 @@ _DOCUMENT_YEAR = re.compile(
 # ...and a five-year plan named by number that opens a document's name (十四五能源规划, “十三五” 环保 方案):
 # the name ends at its kind of document (计划 and 规划, verbs too, where the name ends: 十四五期间计划新增…
 # plans nothing); a plan's own time (十四五末, 期间, 时期) names no document
-_DOCUMENT_PLAN = re.compile(
-    r"十[一二三四五六七八九]五”?(?!\s*(?:末|期间|时期|期末|以来|开局))[^，,。；;？?！!]{0,14}?"
-    r"(?:方案|意见|要点|条例|办法|通知|报告|(?:计划|规划)(?=[》”的里中内对\s，,。；;？?！!]|$))"
-)
 _FOLLOW = re.compile(r"^(那么?|还有|另外|同样|再问|如果是)")
 _INTERROGATIVE = re.compile(r"[哪啥谁几怎吗呢么]|什么|多少")  # question words: what is asked, not what about
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|《[^》]*》")
@@ -290,7 +286,7 @@ class QuestionReader:
         unquoted = _QUOTED.sub(" ", without_title)  # 《2030年前碳达峰行动方案》 names a document, not a year
         # a five-year plan named by number (“十四五”末) is a year too, quoted or not, unless it is part of
         # a document's name (《…》, 十四五节能减排方案): that names the document, as its title would
-        plain = _DOCUMENT_PLAN.sub(" ", _YEAR.sub(" ", TITLED.sub(" ", without_title)))
+        plain = DOCUMENT_PLAN.sub(" ", _YEAR.sub(" ", TITLED.sub(" ", without_title)))
         years = _with_plans(_YEAR.findall(unquoted), plain)
         value_years = _with_plans(_YEAR.findall(BASELINE.sub(" ", _DOCUMENT_YEAR.sub(" ", unquoted))), plain)
         tokens = self.tokenizer.tokens(

@@ -54,6 +54,11 @@ YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 # the year a change is measured against (比2020年下降, 较2005年, 与2020年相比): a baseline, not the year asked
 BASELINE = re.compile(r"(?:比|较|相比|相较于?|与|同)\s*((?:19|20)\d\d)\s*年?")
 TITLED = re.compile(r"《[^》]*》")  # a document's title: its years and figures are not the text's own
+# a five-year plan's number in a document's name (“十四五”规划, 十四五节能减排方案): names the document, not its years
+DOCUMENT_PLAN = re.compile(
+    r"十[一二三四五六七八九]五”?(?!\s*(?:末|期间|时期|期末|以来|开局))[^，,。；;？?！!]{0,14}?"
+    r"(?:方案|意见|要点|条例|办法|通知|报告|(?:计划|规划)(?=[》”的里中内对\s，,。；;？?！!]|$))"
+)
 # a five-year plan named by its number (十四五, “十五五”), not a count (十四五个, 一百十四五)
 # (十四五以来 and 十四五开局 mean its years so far or its first, not its last: no one year)
 _PLAN = re.compile(

@@ -82,6 +82,11 @@ def test_intent_comes_from_the_question_words(text, kind):
     assert classify(text, ["供电公司"]).kind == kind
 
 
+@pytest.mark.parametrize("text", ["散煤什么时候清零?", "充电桩在什么时间前建成?", "何年实现碳达峰?", "By when is coal phased out?"])
+def test_a_question_asking_when_wants_a_date(text):
+    assert classify(text, []).asks_time, text
+
+
 @pytest.mark.parametrize(("text", "attribute"), [
     ("环保贷的贷款利率定的是多少?", "利率"),
     ("全市的GDP是多少?", "gdp"),

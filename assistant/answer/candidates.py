@@ -19,7 +19,7 @@ import numpy as np
 from ..knowledge import find_notes
 from ..parse import is_lead, line_parts
 from ..schema import Chunk, Hit
-from ..text import TITLED, fold, split_sentences, years
+from ..text import DOCUMENT_PLAN, TITLED, fold, split_sentences, years
 
 if TYPE_CHECKING:
     from ..question import Question
@@ -157,7 +157,8 @@ class Scorer:
         text = strip_notes(chunk.text[start:end])
         found = None
         if len(text) >= MIN_SENTENCE and not is_heading(text, chunk):
-            plain = TITLED.sub(" ", text)  # 《2030年前碳达峰行动方案》 names a document: not a date or a figure
+            # 《2030年前碳达峰行动方案》 names a document: not a date or a figure; so does “十四五”规划
+            plain = DOCUMENT_PLAN.sub(" ", TITLED.sub(" ", text))
             found = Sentence(
                 text=text,
                 folded=fold(text).lower(),

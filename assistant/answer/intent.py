@@ -32,7 +32,7 @@ QUANTITY = re.compile(
 )
 DAY = re.compile(r"哪一?天|几号|几月几|哪个月|几月底|\bwhat date\b|\bwhich day\b", re.I)
 WHEN = re.compile(
-    r"(?i)什么时候|啥时候|何时|哪一?年|哪一?天|几月|几号|截止|截至|期限|多久|\bwhen\b|\bwhat year\b|\bby when\b"
+    r"(?i)(?:什么|啥)时(?:候|间)|何时|何年|哪一?年|哪一?天|几月|几号|截止|截至|期限|多久|\bwhen\b|\bwhat year\b|\bby when\b"
 )
 YES_NO = re.compile(r"吗|对不对|是不是|是否|对吧|没错|\bis it\b|\bdoes\b")
 ASKING = re.compile(r"什么|怎么|怎样|如何|哪|呢|[?？]$|\bwhat\b|\bhow\b")
