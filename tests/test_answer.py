@@ -136,6 +136,9 @@ def test_a_how_much_question_is_not_answered_by_a_sentence_without_an_amount(ass
     # an amount in Chinese numerals or as an order of magnitude is an amount; a document's title is not
     assert FIGURE.search("处二万元以上的罚款") and FIGURE.search("打造千亿级临港清洁能源产业园")
     assert all(FIGURE.search(t) for t in ("建成五个示范区", "百分之三十", "提高三成", "达到1.5亿", "500MW", "100公顷", "下降至0.75", "1:1"))
+    # an approximate amount (余, 多 before the unit or its order) is one; 多家 alone counts nothing
+    assert all(FIGURE.search(t) for t in ("组织300余家企业", "新增200多万千瓦", "减排1万余吨", "建成二十多个站点", "十余家单位"))
+    assert not FIGURE.search("多家企业参与") and not figure_absent(Candidate(0, None, "组织全省300余家重点单位开展核查工作。", 0), how_much)  # type: ignore[arg-type]
     dated = Candidate(0, None, "到2025年，加快推动储能电站建设。", 0)  # type: ignore[arg-type]
     assert figure_absent(dated, how_much)  # a year is a date, not the amount asked
     titled = Candidate(0, None, "贯彻落实《2030年前碳达峰行动方案》。", 0)  # type: ignore[arg-type]

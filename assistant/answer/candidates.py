@@ -27,12 +27,13 @@ if TYPE_CHECKING:
 CANDIDATE_HITS = 8  # passages whose sentences are considered
 MIN_SENTENCE = 6
 FIGURE = re.compile(
-    r"\d+(?:\.\d+)?\s*(%|％|‰|[万亿千百]?(?:千瓦时|千瓦|兆瓦|吨|元|立方米|平方米|公顷|公里|米|亩|辆|个|家|座|项|户|人|倍|小时|天|年)"
+    # an approximate amount says 余 or 多 before its unit or its order (500余家, 300多万千瓦, 1万余吨)
+    r"\d+(?:\.\d+)?\s*[余多]?(%|％|‰|[万亿千百]?[余多]?(?:千瓦时|千瓦|兆瓦|吨|元|立方米|平方米|公顷|公里|米|亩|辆|个|家|座|项|户|人|倍|小时|天|年)"
     r"|个百分点|[万亿](?![\d])|(?i:[kmg]w|mw|gw)\b)"
     # amounts written in Chinese numerals (处二万元以上的罚款, 至少保存五年, 三十日内, 建成五个示范区)
     # (a lone 一 is a word, not an amount: 上一年度, 统一)
     r"|(?:[二两三四五六七八九十][一二两三四五六七八九十百千]*|一[十百千][一二三四五六七八九十百千]*)"
-    r"[万亿]?(?:千瓦|兆瓦|元|吨|个工作日|个|家|项|座|批|日|天|年|倍|成|个百分点)"
+    r"[余多]?[万亿]?[余多]?(?:千瓦|兆瓦|元|吨|个工作日|个|家|项|座|批|日|天|年|倍|成|个百分点)"
     r"|百分之[一二两三四五六七八九十百零点]+"
     # a ratio or a decimal needs no unit (铁钢比下降至0.75以下, 按1:1匹配)
     r"|(?<![\d.])\d+\.\d+(?![\d.])|(?<![\d.])\d+\s*[:：]\s*\d+(?![\d.])"
