@@ -40,6 +40,16 @@ def test_department_names_the_task_sentence_and_says_listed_first_not_lead(assis
     assert "发改委" in answer.answer and "列首位" in answer.answer and "牵头" not in answer.answer
 
 
+@pytest.mark.parametrize("task", ["推进重点工业行业碳达峰", "推动绿色低碳升级改造"])
+def test_a_task_quoted_by_its_heading_is_answered_from_that_clause(assistant, task):
+    """Officials name a task by its heading; its sentences need not rank first on their own words."""
+    heading = {c.clause_id: c.heading for c in assistant.data.clauses}
+    for asked in (f"“{task}”这项工作由哪些部门负责?", f"“{task}”的责任单位有哪些?"):
+        answer = assistant.ask(asked)
+        assert answer.strategy == "department", asked
+        assert heading[f"{answer.citations[0].doc_id}#{answer.citations[0].clause}"] == task, asked
+
+
 def test_dept_tasks_lists_a_departments_tasks_with_their_clauses(assistant):
     answer = assistant.ask("供电公司承担哪几项任务?")
     assert answer.strategy == "dept_tasks" and "供电公司" in answer.answer and len(answer.citations) >= 3

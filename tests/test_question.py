@@ -72,6 +72,8 @@ def test_a_plan_number_asks_for_a_year_unless_it_names_a_document(assistant):
 @pytest.mark.parametrize(("text", "kind"), [
     ("这项工作由哪几个部门负责?", "dept"),
     ("是哪个省级部门在管这件事?", "dept"),
+    ("这项任务的责任单位有哪些?", "dept"),
+    ("重点排放单位的责任有哪些?", "list"),
     ("供电公司承担哪几项任务?", "dept_tasks"),
     ("重点工程包括哪些?", "list"),
     ("到2030年要建成多少座充电站?", "target"),

@@ -17,7 +17,7 @@ WHO = re.compile(
     r"(?i)谁|哪(个|些|家|几个)?[^，,。？?]{0,4}?(部门|单位|机构|局|委|厅)|什么[^，,。？?]{0,4}?(部门|单位|机构)|\bwho\b"
     r"|\bwhich (department|agenc|bureau|body)"
 )
-DUTY = re.compile(r"(?i)负责|牵头|主管|分管|归口|归.{0,8}管|\bresponsib|\bin charge\b|\blead")
+DUTY = re.compile(r"(?i)负责|牵头|主管|分管|归口|归.{0,8}管|责任(?:单位|部门)|\bresponsib|\bin charge\b|\blead")
 WHAT_WORK = re.compile(
     r"(?i)(哪|什么)[^，,。？?]{0,3}(工作|任务|事|职责)|(做|干|管|承担|负责)(些)?(什么|哪)|职责"
     r"|\bwhat (does|do|will)\b"

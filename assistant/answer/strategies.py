@@ -36,6 +36,7 @@ ROW_FIT = 0.3  # share a target row's indicator must carry to state the answer r
 QUOTE_MIN = 40  # characters: shorter text is a question even when a clause holds it verbatim
 QUOTE_SLACK = 8  # letters or digits of its own a quotation may add (请问, 出处?)
 MAX_SENTENCES = 2
+HEADING_QUOTE = 6  # characters of a quoted task name that name its clause (a shorter one is a term)
 PREMISE_CANDIDATES = 8  # best-ranked sentences searched for the figure a yes/no question claims
 OTHER_LEVELS = 2  # other levels' figures an answer to a question naming no level adds
 
@@ -359,6 +360,9 @@ def department(kb: Answerer, ask: Ask) -> Reply | None:
         return None
     cands = kb.ranked(ask)
     noted = [c for c in cands if kb.note_for(c.chunk, c.text) is not None]
+    # a task the question quotes by its heading (“大力发展可再生能源”这项由谁负责) is that clause's
+    named = [c for c in noted if names_heading(ask.q.quoted, c.chunk.heading)]
+    noted = named + [c for c in noted if c not in named]
     if not noted or not kb.answers(ask, noted):
         return None  # nothing fits well enough: the sentence strategy decides, or says not found
     best = noted[0]
@@ -373,6 +377,13 @@ def department(kb: Answerer, ask: Ask) -> Reply | None:
     lead = "" if note.lead_marked or len(note.departments) < 2 else f"，{note.lead}列首位"
     text = f"{render.doc_prefix(best.chunk.doc_title, kb.many)}「{task}」（{best.chunk.path}）：{duty}{lead}{markers}。"
     return Reply(True, text, citations)
+
+
+def names_heading(quoted: list[str], heading: str) -> bool:
+    """Whether a quoted term is the clause's heading, or a part of it that names it (HEADING_QUOTE
+    characters at least: “两高”, a term, names no one clause)."""
+    heading = fold(heading).rstrip("。；;，, ")
+    return any(len(t) >= HEADING_QUOTE and fold(t) in heading for t in quoted) if heading else False
 
 
 # ---- the sentence ------------------------------------------------------------------------------------
