@@ -336,7 +336,11 @@ class QuestionReader:
             ours = {self._pinyin_of(p) for p in self.places}
             for word in re.findall(r"\b[A-Z][a-z]+\b", text):
                 if word.lower() not in ours:
-                    named = [n for n in english_place_names().get(word.lower(), []) if n not in foreign]
+                    # (Nanjing in Nanjing Jiangbei New Area: a document's title names it, as part of its place)
+                    titled = " ".join(self.titles.titles.values())
+                    named = [
+                        n for n in english_place_names().get(word.lower(), []) if n not in foreign and n not in titled
+                    ]
                     foreign += named
                     areas += named
         return places, levels, foreign, areas

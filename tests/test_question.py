@@ -171,8 +171,8 @@ def test_the_tagger_tags_as_jieba_does_and_guesses_each_run_once(monkeypatch):
     assert guesses  # (jieba's own tagger guessed through the same patched HMM, as did the unseen runs)
 
 
-def _reader_over(text: str, terms: list[str]):
-    """A reader over a made-up corpus of one text (no index: the typo step needs only words and text)."""
+def _reader_over(text: str, terms: list[str], title: str = "", place: str = ""):
+    """A reader over a made-up corpus of one text (no index: reading needs only its words and text)."""
     from collections import Counter
 
     from assistant.question import QuestionReader, Titles
@@ -180,7 +180,8 @@ def _reader_over(text: str, terms: list[str]):
 
     tokenizer = Tokenizer(terms)
     vocabulary = Counter(tokenizer.words(text))
-    return QuestionReader(tokenizer, Titles({}, {}), {}, terms, dict(vocabulary), fold(text).lower())
+    titles = Titles({"d": title} if title else {}, {})
+    return QuestionReader(tokenizer, titles, {"d": place} if place else {}, terms, dict(vocabulary), fold(text).lower())
 
 
 def test_a_typo_is_corrected_only_where_the_corpus_word_reads_much_likelier_than_the_text_as_typed():
@@ -203,3 +204,10 @@ def test_without_the_likelihood_check_those_right_wordings_would_have_been_chang
     reader = _reader_over("确有必要的。支持产业链上游企业。电石行业限产。建设局牵头。", ["建设局"])
     for right in ("光伏发电的占比要提高到多少?", "企业在节能上有哪些支持?", "人社局负责什么?"):
         assert reader.correct(right)[1], right
+
+
+def test_an_english_place_that_a_documents_name_holds_is_no_other_place():
+    reader = _reader_over("到2030年，新区碳排放达到峰值。", [], title="南京江北新区碳达峰行动计划", place="江北新区")
+    q = reader.read("When will the Nanjing Jiangbei New Area reach its carbon peak?")
+    assert q.places == ["江北新区"] and q.foreign_places == []
+    assert "苏州" in reader.read("When will Suzhou reach its carbon peak?").foreign_places
