@@ -15,6 +15,7 @@ import re
 
 import numpy as np
 
+TITLE_MARGIN = 0.01  # cosine by which the title an English naming phrase is closest to must beat the next
 MARGIN = 4.0  # how many standard deviations above the phrase's mean similarity its word must stand
 SURE = 5.0  # ...for one pairing alone to show the question is about the corpus (else two are needed)
 # English function words: the closed class that carries no subject matter
@@ -25,6 +26,28 @@ there their its it this that these those have has had get gets set sets reach re
 under per than as about any all each other such more most new also so if not no yes please tell me we our us you
 your they them he she his her i my by until before after over s percent""".split()
 )
+
+
+# an English question naming its document: "According to the State Council's Action Plan for …", "In the
+# Jiangsu Department of Ecology and Environment's 2022 work plan, …" (a kind of document ends the name)
+_NAMING = re.compile(
+    r"(?i)\b(?:according to|under|in|from|per)\s+(?:the\s+|its\s+)?"
+    r"((?:[\w'’\-]+\s+){0,14}?(?:plan|opinions?|measures|regulations?|programme|program|scheme|notice|guidelines?"
+    r"|guidance|rules)\b(?:\s+(?:for|on|of|to)\s+[^,?;]{3,80})?)"
+)
+
+
+def named_document(text: str, titles: dict[str, np.ndarray], embedder) -> str:
+    """The document an English question names by a phrase that ends in a kind of document (…Action Plan
+    for Carbon Dioxide Peaking Before 2030), as the multilingual model pairs that phrase with the titles'
+    vectors: the closest, when it is closer than the next by TITLE_MARGIN; else ""."""
+    m = _NAMING.search(text)
+    if not m or len(titles) < 2:
+        return ""
+    docs = list(titles)
+    sims = np.array([titles[d] for d in docs]) @ embedder.embed_queries([m.group(1)])[0]
+    first, second = np.argsort(-sims)[:2]
+    return docs[int(first)] if sims[first] - sims[second] >= TITLE_MARGIN else ""
 
 
 def english_phrases(text: str) -> list[str]:

@@ -6,12 +6,15 @@ found) -> Answer
 
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
 
+import numpy as np
+
 from .answer import Answerer, Ask, Reply
 from .answer.render import citation_of, join_parts
-from .crosslingual import corpus_terms, stand_ins
+from .crosslingual import corpus_terms, named_document, stand_ins
 from .embed import make_embedder
 from .knowledge import all_names, find_departments
 from .question import Question as AskedQuestion
@@ -79,6 +82,12 @@ class Assistant:
         """The passages retrieval finds for a question, best first (no answer composed)."""
         return self.retriever.search(self.read(question), k=k or self.settings.top_k, scope=scope)
 
+    @functools.cached_property
+    def title_vectors(self) -> dict[str, np.ndarray]:
+        """Each document's title vector, as the build embedded it (a unit of its own)."""
+        row = {u: i for i, u in enumerate(self.data.units)}
+        return {d.doc_id: self.data.unit_vectors[row[d.meta.title]] for d in self.data.documents if d.meta.title in row}
+
     @property
     def department_names(self) -> list[str]:
         """Every name of a department the responsibility notes use, longest first."""
@@ -122,6 +131,10 @@ class Assistant:
         self, q: AskedQuestion, k: int, scope: Scope | None, context: AskedQuestion | None = None
     ) -> tuple[Reply, list[Hit]]:
         label = scope.label if scope is not None else ""
+        if q.english and not q.title_docs and getattr(self.embedder, "crosslingual", False):
+            # According to the State Council's Action Plan for …: the title the model pairs that phrase with
+            titled = named_document(q.search, self.title_vectors, self.embedder)
+            q = q.model_copy(update={"title_docs": [titled]}) if titled else q
         sides = self._sides(q)
         named = self._named_docs(q)
         if named and len(sides) < 2:

@@ -139,3 +139,16 @@ def test_a_when_question_is_answered_by_a_date_not_by_a_plan_named_by_its_number
     ranks that sentence first)."""
     answer = Assistant.load(corpus_index).ask(question)
     assert answer.found and "2060年" in answer.answer and "十四五" not in answer.answer
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+@pytest.mark.parametrize("question", [
+    "According to the State Council's Action Plan for Carbon Dioxide Peaking Before 2030, what forest coverage rate should China reach by 2025?",
+    "According to the State Council's Action Plan for Carbon Dioxide Peaking Before 2030, how much wind and solar capacity should be installed by 2030?",
+])
+def test_an_english_question_naming_its_document_is_answered_from_it(corpus_index, question):
+    """The naming phrase is paired with the titles by the multilingual model (the opinions of the CPC
+    Central Committee share the topic and would answer otherwise)."""
+    answer = Assistant.load(corpus_index).ask(question)
+    assert answer.citations and answer.citations[0].doc_id == "sc_action_plan_carbon_peak_before_2030"
