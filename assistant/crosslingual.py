@@ -37,17 +37,17 @@ _NAMING = re.compile(
 )
 
 
-def named_document(text: str, titles: dict[str, np.ndarray], embedder) -> str:
+def named_document(text: str, titles: dict[str, np.ndarray], embedder) -> tuple[str, str]:
     """The document an English question names by a phrase that ends in a kind of document (…Action Plan
     for Carbon Dioxide Peaking Before 2030), as the multilingual model pairs that phrase with the titles'
-    vectors: the closest, when it is closer than the next by TITLE_MARGIN; else ""."""
+    vectors: the closest, when it is closer than the next by TITLE_MARGIN, and the phrase; else ("", "")."""
     m = _NAMING.search(text)
     if not m or len(titles) < 2:
-        return ""
+        return "", ""
     docs = list(titles)
     sims = np.array([titles[d] for d in docs]) @ embedder.embed_queries([m.group(1)])[0]
     first, second = np.argsort(-sims)[:2]
-    return docs[int(first)] if sims[first] - sims[second] >= TITLE_MARGIN else ""
+    return (docs[int(first)], m.group(1)) if sims[first] - sims[second] >= TITLE_MARGIN else ("", "")
 
 
 def english_phrases(text: str) -> list[str]:

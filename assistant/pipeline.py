@@ -133,8 +133,8 @@ class Assistant:
         label = scope.label if scope is not None else ""
         if q.english and not q.title_docs and getattr(self.embedder, "crosslingual", False):
             # According to the State Council's Action Plan for …: the title the model pairs that phrase with
-            titled = named_document(q.search, self.title_vectors, self.embedder)
-            q = q.model_copy(update={"title_docs": [titled]}) if titled else q
+            titled, phrase = named_document(q.search, self.title_vectors, self.embedder)
+            q = q.model_copy(update={"title_docs": [titled], "title_part": phrase}) if titled else q
         sides = self._sides(q)
         named = self._named_docs(q)
         if named and len(sides) < 2:
@@ -144,7 +144,8 @@ class Assistant:
         hits = self.retriever.search(q, k=k, scope=scope, query=query)
         if q.english and getattr(self.embedder, "crosslingual", False):
             # read again in the corpus's own terms, which the multilingual model pairs with its words
-            words = corpus_terms(q.search, self.data.lexicon, self.data.lexicon_vectors, self.embedder)
+            asked = q.search.replace(q.title_part, " ") if q.title_part else q.search  # the title names, not asks
+            words = corpus_terms(asked, self.data.lexicon, self.data.lexicon_vectors, self.embedder)
             terms = self.tokenizer.tokens(" ".join(words))
             if terms:
                 q = q.model_copy(update={"content": q.content + terms, "tokens": q.tokens + terms})

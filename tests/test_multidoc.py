@@ -152,3 +152,16 @@ def test_an_english_question_naming_its_document_is_answered_from_it(corpus_inde
     Central Committee share the topic and would answer otherwise)."""
     answer = Assistant.load(corpus_index).ask(question)
     assert answer.citations and answer.citations[0].doc_id == "sc_action_plan_carbon_peak_before_2030"
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+@pytest.mark.parametrize(("question", "figure"), [
+    ("According to the State Council's Action Plan for Carbon Dioxide Peaking Before 2030, how much new-type energy "
+     "storage capacity should be installed by 2025?", "3000万千瓦"),
+    ("According to the State Council's Action Plan for Carbon Dioxide Peaking Before 2030, how much hydropower "
+     "capacity should be added in each five-year period?", "4000万千瓦"),
+])
+def test_the_words_naming_the_document_are_not_what_an_english_question_asks(corpus_index, question, figure):
+    """Carbon Dioxide Peaking names the plan: read as asked, it drew the plan's headline target."""
+    assert figure in Assistant.load(corpus_index).ask(question).answer
