@@ -84,7 +84,8 @@ def test_intent_comes_from_the_question_words(text, kind):
     assert classify(text, ["供电公司"]).kind == kind
 
 
-@pytest.mark.parametrize("text", ["散煤什么时候清零?", "充电桩在什么时间前建成?", "何年实现碳达峰?", "By when is coal phased out?"])
+@pytest.mark.parametrize("text", ["散煤什么时候清零?", "充电桩在什么时间前建成?", "何年实现碳达峰?", "By when is coal phased out?",
+                                  "申报材料最晚哪天之前交，交给哪个部门?"])  # a who-question that asks when, too
 def test_a_question_asking_when_wants_a_date(text):
     assert classify(text, []).asks_time, text
 

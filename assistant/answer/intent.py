@@ -72,7 +72,7 @@ def classify(text: str, departments: list[str]) -> Intent:
     if department and WHAT_WORK.search(text) and not who:
         return Intent(kind="dept_tasks", department=department)
     if who or (DUTY.search(text) and re.search(r"(?i)部门|单位|机构|\bdepartment", text)):
-        return Intent(kind="dept")
+        return Intent(kind="dept", asks_time=asks_time, asks_day=bool(DAY.search(text)))  # 哪天前报给哪个部门
     if LIST.search(text) and not QUANTITY.search(text):
         return Intent(kind="list", asks_time=asks_time)
     if QUANTITY.search(text) or asks_time or claims or (yes_no and YEAR.search(text)):
