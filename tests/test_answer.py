@@ -101,6 +101,14 @@ def test_a_share_asked_under_one_word_is_found_under_another():
     assert not _attribute_in("利用率", "到2025年，综合利用比重达到60%。")  # a topic's rate is named, not any share
 
 
+def test_a_size_asked_is_carried_by_any_amount():
+    """规模, 体量: how big, which any amount or order of magnitude states; a year is no amount."""
+    from assistant.answer.candidates import _attribute_in
+
+    assert _attribute_in("体量", "建设百亿级绿色低碳产业园。") and _attribute_in("规模", "新增储能装机30万千瓦。")
+    assert not _attribute_in("体量", "到2025年，建设绿色低碳产业园。")
+
+
 def test_a_city_no_document_is_about_gets_no_other_places_figure(assistant):
     from assistant.answer.abstain import place_absent
     from assistant.answer.candidates import Candidate

@@ -327,10 +327,17 @@ SHARE_WORDS = ("比例", "比重", "占比", "份额", "百分比", "比率")
 SHARE = re.compile(r"\d\s*[%％]|百分之")
 
 
+SIZE_WORDS = ("规模", "体量", "量级", "大小", "数量")  # how big or how many: any amount states it
+
+
 def _attribute_in(attribute: str, passage: str) -> bool:
     """Whether a passage carries the attribute a value question asks of its subject: the word itself,
-    or, for a share, a stated share."""
-    return attribute in passage or (attribute.endswith(SHARE_WORDS) and bool(SHARE.search(passage)))
+    or, for a share, a stated share, and for a size (规模, 体量), a stated amount (千亿级, 3000万千瓦)."""
+    if attribute in passage:
+        return True
+    if attribute.endswith(SHARE_WORDS):
+        return bool(SHARE.search(passage))
+    return attribute.endswith(SIZE_WORDS) and bool(FIGURE.search(re.sub(r"(?<!\d)20\d\d\s*年", " ", passage)))
 
 
 def _has_unit(text: str, unit: str) -> bool:
