@@ -109,7 +109,7 @@ class Assistant:
         if len(q.parts) > 1:
             replies, hits = [], []
             for part in q.parts:
-                reply, part_hits = self._answer(self.read(part), k, scope, context=q)
+                reply, part_hits = self._answer(self._in_context(self.read(part), q), k, scope, context=q)
                 replies.append((part, reply))
                 hits += part_hits
             reply, hits = join_parts(replies, self.settings.max_list_chars), _dedupe(hits)[:k]
@@ -167,6 +167,22 @@ class Assistant:
             return self.answerer.compare(q, per_side, query), _interleave(list(per_side.values()), k)
         ask = Ask(q, hits, query, self.retriever.preferred_docs(q), scope, label)
         return self.answerer.answer(ask), hits
+
+    def _in_context(self, part: AskedQuestion, whole: AskedQuestion) -> AskedQuestion:
+        """A part of a longer question that names nothing the documents speak of (…这个有补贴不？一度补多少、
+        能补几年？) asks about what the question around it names: its places, documents and words join it."""
+        if any(len(t) >= 2 and self.answerer.in_corpus(t) for t in part.content):
+            return part  # it has a subject of its own
+        update = {
+            "places": part.places or whole.places,
+            "levels": part.levels or whole.levels,
+            "title_docs": part.title_docs or whole.title_docs,
+            # (its own words the documents never use, 能补, are its grammar: no subject it asks about)
+            "content": [t for t in part.content if self.answerer.in_corpus(t)]
+            + [t for t in whole.content if t not in part.content and self.answerer.in_corpus(t)],
+            "tokens": part.tokens + [t for t in whole.tokens if t not in part.tokens],
+        }
+        return part.model_copy(update=update)
 
     def _named_docs(self, q: AskedQuestion) -> set[str]:
         """The documents of the places the question names (the nation, a level's word, aside): where its

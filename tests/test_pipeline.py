@@ -201,3 +201,12 @@ def test_titles_named_in_a_question_route_it_and_are_not_what_is_asked():
 def test_a_question_of_two_parts_gets_both_figures(assistant):
     answer = assistant.ask("一共安排了多少个高耗能行业技改项目，总投资是多少?")
     assert "17项" in answer.answer and "177994万元" in answer.answer
+
+
+def test_a_part_that_names_no_subject_asks_about_what_the_question_around_it_names(assistant):
+    """具体是多少? alone names nothing the plan speaks of: it asks the figure of the part before it."""
+    answer = assistant.ask("光伏发电装机到2030年定了目标吗？具体是多少？")
+    assert answer.found and "1400兆瓦" in answer.answer and "未提及" not in answer.answer
+    # a part with a subject of its own keeps it
+    answer = assistant.ask("一共安排了多少个高耗能行业技改项目？光伏发电装机到2030年要达到多少？")
+    assert "17项" in answer.answer and "1400兆瓦" in answer.answer
