@@ -76,6 +76,7 @@ def test_a_plan_number_asks_for_a_year_unless_it_names_a_document(assistant):
     ("重点排放单位的责任有哪些?", "list"),
     ("供电公司承担哪几项任务?", "dept_tasks"),
     ("重点工程包括哪些?", "list"),
+    ("哪些情形的项目不予支持?", "list"),
     ("到2030年要建成多少座充电站?", "target"),
     ("散煤什么时候全部清零?", "target"),
     ("对钢铁企业有什么要求?", "general"),

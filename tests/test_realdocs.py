@@ -193,3 +193,27 @@ def test_a_bodys_part_is_read_from_the_articles_that_give_it(tmp_path):
     assert answer.strategy == "duties" and "生态环境部按照国家有关规定建设全国碳排放权交易市场" in bare(answer.answer)
     assert "生态环境部和省级生态环境主管部门,应当" not in bare(answer.answer)  # the list is cut off from its verb
     assert assistant.ask("南京市财政局负责什么工作?").strategy != "duties"
+
+
+def test_which_ones_asks_for_a_list_and_its_entries_answer(tmp_path):
+    """哪些… asks for a list, as 有哪些 does: the entries of the list whose heading carries what is asked
+    (不予支持的情形), each once, without their own closing marks. The real PDF, real BM25 and FAISS,
+    keyword embedder."""
+    from assistant.embed import KeywordEmbedder
+    from assistant.indexer import build_index
+    from assistant.pipeline import Assistant
+    from assistant.settings import Settings
+
+    if not REALDOCS.is_dir():
+        pytest.skip("../shared/realdocs is absent")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    source = next(REALDOCS.glob("117、*.pdf"))
+    shutil.copy(source, corpus / source.name)
+    settings = Settings(corpus=[corpus], index_dir=tmp_path / "index", embedder="keyword")
+    build_index(settings, KeywordEmbedder())
+    assistant = Assistant.load(settings.index_dir, settings, KeywordEmbedder())
+    answer = assistant.ask("哪些情形的项目不在支持之列？")
+    assert answer.strategy == "outline", answer.answer
+    assert all(item in bare(answer.answer) for item in ("以扩大产能为主的项目", "余热、余能、余气", "节能量无法测算"))
+    assert "；；" not in answer.answer

@@ -23,7 +23,7 @@ WHAT_WORK = re.compile(
     r"|\bwhat (does|do|will)\b"
 )
 LIST = re.compile(
-    r"(?i)有哪些|有哪几|是哪些|哪些是|包括哪|包括什么|都有什么|分别是|哪[几一二三四五六七八九十\d]+(条|项|个|种|方面|大|类|点)"
+    r"(?i)有哪些|有哪几|是哪些|哪些|包括哪|包括什么|都有什么|分别是|哪[几一二三四五六七八九十\d]+(条|项|个|种|方面|大|类|点)"
     r"|几大|列举|\bwhat are\b|\blist\b"
 )
 QUANTITY = re.compile(

@@ -314,7 +314,7 @@ def outline(kb: Answerer, ask: Ask) -> Reply | None:
     title = strip_label(chunk.text.split("\n")[0]).split("。")[0]
     text = (
         f"{render.doc_prefix(chunk.doc_title, kb.many)}{title}共{len(chunk.items)}项："
-        + "；".join(chunk.items)
+        + "；".join(item.rstrip("；;，,。") for item in chunk.items)
         + f"[{n}]。"
     )
     return Reply(True, render.clip(text, kb.max_list_chars), citations)
