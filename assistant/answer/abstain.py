@@ -17,6 +17,7 @@ Against the best candidate once the decision has ranked them (SENTENCE_RULES: Tr
     members_absent    the question asks which ones (哪几个, 分别是哪些), and the sentence only counts them
     baseline_other    the question asks a change against a year (比2020年下降多少), and the sentence states
                       a change against another year only
+    day_absent        the question asks on which day (哪一天, 几月几号), and the sentence states no day
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from ..text import BASELINE, fold, years
 from . import render
-from .candidates import FIGURE, TITLED
+from .candidates import DAY, FIGURE, TITLED
 from .intent import COUNTED, which_of  # noqa: F401  (which_of: what question.py reads a which-question by)
 
 if TYPE_CHECKING:
@@ -189,3 +190,17 @@ def baseline_other(best: Candidate, ask: Ask) -> bool:
     asked = set(ask.q.base_years)
     stated = set(BASELINE.findall(TITLED.sub(" ", best.text)))
     return bool(asked) and bool(stated) and not asked & stated
+
+
+DAY_HITS = 3  # passages searched for the day a question asks
+
+
+@sentence_rule("day_absent")
+def day_absent(best: Candidate, ask: Ask) -> bool:
+    """The question asks on which day (申报截止日期是哪一天, 每年几月几号前) and none of the passages the
+    answer is read from (the first DAY_HITS found) names a day of a month (3月31日, 6月底): a year or a
+    period is no answer to it. (The passages, not the best sentence alone: an answer of two sentences may
+    take the day from the second.)"""
+    if not ask.q.intent.asks_day:
+        return False
+    return not any(DAY.search(TITLED.sub(" ", h.chunk.text)) for h in ask.hits[:DAY_HITS])
