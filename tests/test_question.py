@@ -77,6 +77,8 @@ def test_a_plan_number_asks_for_a_year_unless_it_names_a_document(assistant):
     ("供电公司承担哪几项任务?", "dept_tasks"),
     ("重点工程包括哪些?", "list"),
     ("哪些情形的项目不予支持?", "list"),
+    ("重点发展的产业主要是哪几个方向?", "list"),  # 哪几个 asks which ones, 几个 how many
+    ("一共建成几个示范区?", "target"),
     ("到2030年要建成多少座充电站?", "target"),
     ("散煤什么时候全部清零?", "target"),
     ("对钢铁企业有什么要求?", "general"),

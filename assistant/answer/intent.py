@@ -73,7 +73,7 @@ def classify(text: str, departments: list[str]) -> Intent:
         return Intent(kind="dept_tasks", department=department)
     if who or (DUTY.search(text) and re.search(r"(?i)部门|单位|机构|\bdepartment", text)):
         return Intent(kind="dept", asks_time=asks_time, asks_day=bool(DAY.search(text)))  # 哪天前报给哪个部门
-    if LIST.search(text) and not QUANTITY.search(text):
+    if LIST.search(text) and not QUANTITY.search(text.replace("哪几", "")):  # 哪几个 asks which, not how many
         return Intent(kind="list", asks_time=asks_time)
     if QUANTITY.search(text) or asks_time or claims or (yes_no and YEAR.search(text)):
         return Intent(
