@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import re
 import threading
 import unicodedata
@@ -187,6 +188,9 @@ def _jieba_copy():
     return own
 
 
+USER_FREQ = 2000  # the frequency a corpus term joins jieba's dictionary with
+
+
 class Tokenizer:
     """jieba words (search mode) plus single CJK characters, over folded text.
 
@@ -198,20 +202,33 @@ class Tokenizer:
         self._jieba = _jieba_copy()
         self.user_words = sorted({w for w in user_words if 1 < len(w) <= 16})
         for w in self.user_words:
-            self._jieba.add_word(fold(w), freq=2000)
+            self._jieba.add_word(fold(w), freq=USER_FREQ)
 
     def words(self, text: str) -> list[str]:
         return [w for w in self._jieba.lcut_for_search(fold(text).lower()) if w.strip() and w not in STOPWORDS]
 
-    def log_likelihood(self, text: str) -> float:
+    def segment(self, text: str) -> list[str]:
+        """The words of a folded text, jieba's precise mode (no HMM guesses, no search-mode pieces)."""
+        return self._jieba.lcut(text, HMM=False)
+
+    def log_likelihood(self, text: str, domain: frozenset[str] = frozenset()) -> float:
         """The text's log-probability under jieba's word-frequency model (its likeliest segmentation,
-        the corpus words included): how much like Chinese, and like the corpus, a wording reads."""
+        the corpus terms included): how much like Chinese, and like the corpus, a wording reads. Words of
+        `domain` (the corpus's own, 光伏: rare in general Chinese) count as often as a corpus term."""
         text = fold(text).lower()
         if not text:
             return 0.0
-        route: dict[int, tuple[float, int]] = {}
-        self._jieba.calc(text, self._jieba.get_DAG(text), route)
-        return route[0][0]
+        freq, logtotal = self._jieba.FREQ, math.log(self._jieba.total)
+        dag = self._jieba.get_DAG(text)
+        route: dict[int, float] = {len(text): 0.0}
+        for i in range(len(text) - 1, -1, -1):  # jieba's own dynamic programme (Tokenizer.calc), read-only
+            route[i] = max(
+                math.log(max(freq.get(text[i : j + 1]) or 1, USER_FREQ if text[i : j + 1] in domain else 0))
+                - logtotal
+                + route[j + 1]
+                for j in dag[i]
+            )
+        return route[0]
 
     def tokens(self, text: str) -> list[str]:
         words = self.words(text)

@@ -195,6 +195,8 @@ def test_a_typo_is_corrected_only_where_the_corpus_word_reads_much_likelier_than
     )
     assert reader.correct("天然汽消费多少?")[1] == {"天然汽": "天然气"}
     assert reader.correct("拉圾分类有哪些规定?")[1] == {"拉圾": "垃圾"}
+    # a word of the corpus that general Chinese rarely uses (光伏: 13 in jieba's dictionary) is as likely as its terms
+    assert _reader_over("推进光伏发电建设。", []).correct("光扶发电装机多少?")[1] == {"光扶": "光伏"}
     # each of these runs is one character from a corpus word of the same sound, and right as typed
     for right in ("光伏发电的占比要提高到多少?", "企业在节能上有哪些支持?", "发出来的电是自己用吗?", "人社局负责什么?"):
         assert reader.correct(right) == (right, {}), right

@@ -203,7 +203,11 @@ def duties(kb: Answerer, ask: Ask) -> Reply | None:
 
     q = ask.q
     # 主管部门承担什么职责 reads as a who-question to the intent (主管): what the body does is asked all the same
-    if q.intent.kind not in ("dept_tasks", "dept", "general") or WHO.search(q.asked) or not (body := asked_body(q)):
+    if (
+        q.intent.kind not in ("dept_tasks", "dept", "general", "list")
+        or WHO.search(q.asked)
+        or not (body := asked_body(q))
+    ):
         return None
     if q.foreign_areas:  # 南京市财政局: another place's body is not the one the documents name
         return None
