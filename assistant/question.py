@@ -43,9 +43,6 @@ _CLAUSE_END = re.compile(r"(?<=[，,。；;！!？?\n])")
 _DOCUMENT_YEAR = re.compile(
     r"(?<!\d)(?:20\d\d\s*[-—–~至到]\s*)?20\d\d年度?[^，,。；;？?！!\s]{0,12}?(?:计划|方案|意见|要点|规划|条例|办法|通知|报告)"
 )
-# ...and a five-year plan named by number that opens a document's name (十四五能源规划, “十三五” 环保 方案):
-# the name ends at its kind of document (计划 and 规划, verbs too, where the name ends: 十四五期间计划新增…
-# plans nothing); a plan's own time (十四五末, 期间, 时期) names no document
 _FOLLOW = re.compile(r"^(那么?|还有|另外|同样|再问|如果是)")
 _INTERROGATIVE = re.compile(r"[哪啥谁几怎吗呢么]|什么|多少")  # question words: what is asked, not what about
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|《[^》]*》")
@@ -265,6 +262,7 @@ class QuestionReader:
     ):
         self.tokenizer = tokenizer
         self.titles = titles  # retrieve.Titles
+        self.titled = " ".join(getattr(titles, "titles", {}).values())  # every title, folded: the places they hold
         self.doc_places = doc_places
         self.places = sorted({p for p in doc_places.values() if p}, key=len, reverse=True)
         self.departments = sorted({d for d in departments if d}, key=len, reverse=True)
@@ -337,9 +335,10 @@ class QuestionReader:
             for word in re.findall(r"\b[A-Z][a-z]+\b", text):
                 if word.lower() not in ours:
                     # (Nanjing in Nanjing Jiangbei New Area: a document's title names it, as part of its place)
-                    titled = " ".join(self.titles.titles.values())
                     named = [
-                        n for n in english_place_names().get(word.lower(), []) if n not in foreign and n not in titled
+                        n
+                        for n in english_place_names().get(word.lower(), [])
+                        if n not in foreign and n not in self.titled
                     ]
                     foreign += named
                     areas += named
@@ -417,7 +416,7 @@ class QuestionReader:
     @functools.cache  # noqa: B019 - one reader per index, kept for the index's life
     def _corpus_words(self) -> frozenset[str]:
         """The words of the corpus as jieba segments its text (its terms included), read at the first
-        correction (about 0.1 s for ten documents)."""
+        correction (about 0.3 s for ten documents)."""
         return frozenset(self.tokenizer.segment(self.corpus_text))
 
     def _in_corpus(self, run: str) -> bool:
@@ -519,15 +518,14 @@ def _common_word(run: str) -> bool:
 @functools.cache
 def english_place_names() -> dict[str, list[str]]:
     """Chinese place names by their pinyin (suzhou -> 宿州, 苏州): the place words (ns) of two and three
-    characters in jieba's dictionary, read at the first English question (about 0.8 s)."""
-    import jieba
+    characters in jieba's dictionary, from the tag table its tagger already holds, read at the first English
+    question."""
+    from .text import tag_table
 
     names: dict[str, list[str]] = {}
-    with jieba.get_dict_file() as lines:
-        for raw in lines:
-            parts = raw.decode("utf-8").split() if isinstance(raw, bytes) else raw.split()
-            if len(parts) == 3 and parts[2] == "ns" and 2 <= len(parts[0]) <= 3:
-                names.setdefault("".join(pinyin_key(parts[0])).lower(), []).append(parts[0])
+    for word, flag in tag_table().items():
+        if flag == "ns" and 2 <= len(word) <= 3:
+            names.setdefault("".join(pinyin_key(word)).lower(), []).append(word)
     return names
 
 

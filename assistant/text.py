@@ -55,7 +55,9 @@ YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 # the year a change is measured against (比2020年下降, 较2005年, 与2020年相比): a baseline, not the year asked
 BASELINE = re.compile(r"(?:比|较|相比|相较于?|与|同)\s*((?:19|20)\d\d)\s*年?")
 TITLED = re.compile(r"《[^》]*》")  # a document's title: its years and figures are not the text's own
-# a five-year plan's number in a document's name (“十四五”规划, 十四五节能减排方案): names the document, not its years
+# a five-year plan's number in a document's name (“十四五”规划, 十四五节能减排方案, “十三五” 环保 方案): names the
+# document, not its years. The name ends at its kind of document (计划 and 规划, verbs too, where the name ends:
+# 十四五期间计划新增… plans nothing); a plan's own time (十四五末, 期间, 时期) names no document
 DOCUMENT_PLAN = re.compile(
     r"十[一二三四五六七八九]五”?(?!\s*(?:末|期间|时期|期末|以来|开局))[^，,。；;？?！!]{0,14}?"
     r"(?:方案|意见|要点|条例|办法|通知|报告|(?:计划|规划)(?=[》”的里中内对\s，,。；;？?！!]|$))"
@@ -137,6 +139,12 @@ def tag(text: str) -> list[tuple[str, str]]:
             if not _TAGGER:
                 _TAGGER.append(_memo_tagger())
     return [(p.word, p.flag) for p in _TAGGER[0].lcut(text)]
+
+
+def tag_table() -> dict[str, str]:
+    """jieba's part-of-speech tag of each word of its dictionary (the tagger's own table)."""
+    tag("")  # the tagger, and its table, loaded once
+    return _TAGGER[0].word_tag_tab
 
 
 def _memo_tagger():

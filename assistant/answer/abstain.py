@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from ..text import BASELINE, fold, years
 from . import render
-from .candidates import DAY, FIGURE, TITLED
+from .candidates import DAY, FIGURE, TITLED, YEAR_DATE
 from .intent import COUNTED, which_of  # noqa: F401  (which_of: what question.py reads a which-question by)
 
 if TYPE_CHECKING:
@@ -99,9 +99,6 @@ def place_absent(best: Candidate, ask: Ask) -> bool:
     return bool(ask.q.foreign_areas) and not any(p in best.text for p in ask.q.foreign_areas)
 
 
-_YEAR_DATE = re.compile(r"(?<!\d)20\d\d\s*年")  # a year is a date, not an amount
-
-
 def _asks_amount_only(ask: Ask) -> bool:
     """How much or how many, and nothing a rule leaves to the decision or the premise check: not when,
     not a yes/no question about a claimed figure."""
@@ -116,7 +113,7 @@ def figure_absent(best: Candidate, ask: Ask) -> bool:
     a claimed figure, or one that asks when, is left to the decision."""
     if not _asks_amount_only(ask):
         return False
-    return not FIGURE.search(_YEAR_DATE.sub(" ", TITLED.sub(" ", best.text)))
+    return not FIGURE.search(YEAR_DATE.sub(" ", TITLED.sub(" ", best.text)))
 
 
 @sentence_rule("year_other")

@@ -328,6 +328,7 @@ SHARE = re.compile(r"\d\s*[%％]|百分之")
 
 
 SIZE_WORDS = ("规模", "体量", "量级", "大小", "数量")  # how big or how many: any amount states it
+YEAR_DATE = re.compile(r"(?<!\d)20\d\d\s*年")  # a year is a date, not an amount
 
 
 def _attribute_in(attribute: str, passage: str) -> bool:
@@ -337,7 +338,7 @@ def _attribute_in(attribute: str, passage: str) -> bool:
         return True
     if attribute.endswith(SHARE_WORDS):
         return bool(SHARE.search(passage))
-    return attribute.endswith(SIZE_WORDS) and bool(FIGURE.search(re.sub(r"(?<!\d)20\d\d\s*年", " ", passage)))
+    return attribute.endswith(SIZE_WORDS) and bool(FIGURE.search(YEAR_DATE.sub(" ", passage)))
 
 
 def _has_unit(text: str, unit: str) -> bool:
