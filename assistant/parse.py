@@ -131,6 +131,7 @@ class _TreeBuilder:
         self.pending_closing: list[_Line] = []
         self.bullets: dict[str, int] = {}
         self.contents: list[str] | None = None  # the entries of a 目录 being read, while it is read
+        self.leads: dict[str, str] = {}  # clause id -> what it says before its first item (_lead_in)
 
     def _in_contents(self, text: str) -> bool:
         """A table of contents (目录 then short numbered heading lines) is text of the clause before it,
@@ -194,7 +195,7 @@ class _TreeBuilder:
             label=raw or label,
             path=path,
             heading=heading,
-            ancestors=[c.heading or c.label for _, c in self.stack],
+            ancestors=[c.heading or self._lead_in(c, line.start) or c.label for _, c in self.stack],
             parent_id=parent.clause_id if parent is not None else None,
             start=line.start,
             end=line.start,
@@ -204,6 +205,16 @@ class _TreeBuilder:
             parent.children.append(clause.clause_id)
         self.clauses.append(clause)
         self.stack.append((rank, clause))
+
+    def _lead_in(self, clause: Clause, end: int) -> str:
+        """What a clause without a heading says before its first item, when that introduces them: 第八条
+        …符合下列条件的，应当列入…名录： names what its (一)(二) are about, as a heading would. Read when
+        its first item opens (`end`, that item's start)."""
+        if clause.clause_id not in self.leads:
+            said = self.doc.text[clause.start : end].strip()
+            lead = re.split(r"[。！？]", said[:-1])[-1].removeprefix(clause.label).strip()
+            self.leads[clause.clause_id] = lead if said.endswith(("：", ":")) else ""
+        return self.leads[clause.clause_id]
 
     def finish(self) -> list[Clause]:
         text = self.doc.text

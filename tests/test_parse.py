@@ -486,3 +486,17 @@ def test_signature_after_the_last_item_is_the_closing():
     assert [c.path for c in clauses] == ["一、", "一、(一)", "落款"]
     assert clauses[1].text == "（一）推进建设。加快发展。\n"
     assert clauses[2].text == "江苏省人民政府\n2022年1月24日\n"
+
+
+def test_an_article_without_heading_is_named_by_what_it_says_before_its_items():
+    """第X条…下列…： introduces its items: they sit under what it says, as under a heading; an article
+    that goes on in sentences after its lead is named by its number."""
+    clauses = parse_document(make(
+        "第一章总则\n第五条申请补助的项目应当符合下列条件：\n（一）在本市注册；\n（二）年产值达到五百万元。\n"
+        "第六条本办法由市财政局解释。其他事项另行规定。\n（一）未尽事宜；\n"
+    ))
+    paths = by_path(clauses)
+    assert paths["第五条(二)"].ancestors == ["总则", "申请补助的项目应当符合下列条件"]
+    assert paths["第五条(一)"].ancestors == paths["第五条(二)"].ancestors  # the first item's start, not the next
+    assert paths["第六条(一)"].ancestors == ["总则", "第六条"]
+

@@ -217,3 +217,26 @@ def test_which_ones_asks_for_a_list_and_its_entries_answer(tmp_path):
     assert answer.strategy == "outline", answer.answer
     assert all(item in bare(answer.answer) for item in ("以扩大产能为主的项目", "余热、余能、余气", "节能量无法测算"))
     assert "；；" not in answer.answer
+
+
+def test_an_articles_items_answer_what_its_lead_says(tmp_path):
+    """第八条…符合下列条件的，应当列入…名录： (一)… (二)年度…达到2.6万吨二氧化碳当量。 The article is found
+    as a whole (its outline); the item that states the figure answers, though it is as short as a
+    heading, and is cited by its own path. The real PDF, real BM25 and FAISS, keyword embedder."""
+    from assistant.embed import KeywordEmbedder
+    from assistant.indexer import build_index
+    from assistant.pipeline import Assistant
+    from assistant.settings import Settings
+
+    if not REALDOCS.is_dir():
+        pytest.skip("../shared/realdocs is absent")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    source = next(REALDOCS.glob("34、*.pdf"))
+    shutil.copy(source, corpus / source.name)
+    settings = Settings(corpus=[corpus], index_dir=tmp_path / "index", embedder="keyword")
+    build_index(settings, KeywordEmbedder())
+    assistant = Assistant.load(settings.index_dir, settings, KeywordEmbedder())
+    answer = assistant.ask("年排放量达到多少的单位要列入重点排放单位名录？")
+    assert answer.found and "2.6万吨二氧化碳当量" in bare(answer.answer), answer.answer
+    assert answer.citations[0].clause == "第八条(二)"

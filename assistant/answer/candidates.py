@@ -132,6 +132,17 @@ class Scorer:
         self.noted = {
             c.chunk_id for c in data.chunks if any(c.start <= s < c.end + 2 for s in notes_of.get(c.clause_id, ()))
         }
+        # an outline's passages: the text of its clause and of the clause's items, each its own passage
+        children = {c.clause_id: {c.clause_id, *c.children} for c in data.clauses}
+        texts_of: dict[str, list[Chunk]] = {}
+        for c in data.chunks:
+            if c.kind == "text":
+                texts_of.setdefault(c.clause_id, []).append(c)
+        self.items: dict[str, list[Chunk]] = {
+            c.chunk_id: [t for k in sorted(children.get(c.clause_id, ())) for t in texts_of.get(k, [])]
+            for c in data.chunks
+            if c.kind == "outline"
+        }
 
     def _folded(self, chunk: Chunk) -> tuple[str, str]:
         """(context, context + text) of a chunk, folded once for the index's life: what a passage says
@@ -217,9 +228,7 @@ class Scorer:
         top = max(h.score for h in hits[:CANDIDATE_HITS]) or 1.0
         out: list[Candidate] = []
         asked = self.weights(question.content), self.rarity(question.content)
-        for rank, hit in enumerate(hits[:CANDIDATE_HITS]):
-            if hit.chunk.kind != "text":
-                continue
+        for rank, hit in self._passages(hits[:CANDIDATE_HITS]):
             spans = self.sentences.get(hit.chunk.chunk_id, [])
             passage: dict[str, float] | None = None
             for index, (row, s, e) in enumerate(spans):
@@ -233,6 +242,22 @@ class Scorer:
                 out.append(cand)
         _relative(out, "dense", "dense_gap")
         _relative(out, "coverage", "coverage_gap")
+        return out
+
+    def _passages(self, hits: list[Hit]) -> list[tuple[int, Hit]]:
+        """The text passages of the hits, each with its hit's rank: an outline found (第八条 …符合下列条件的：
+        (一)… (二)…) stands for its items' passages, at its own rank and score, where they were not found
+        themselves."""
+        found = {h.chunk.chunk_id for h in hits if h.chunk.kind == "text"}
+        out: list[tuple[int, Hit]] = []
+        for rank, hit in enumerate(hits):
+            if hit.chunk.kind == "text":
+                out.append((rank, hit))
+                continue
+            for item in self.items.get(hit.chunk.chunk_id, []):
+                if item.chunk_id not in found:
+                    found.add(item.chunk_id)
+                    out.append((rank, hit.model_copy(update={"chunk": item})))
         return out
 
     def _passage_features(
@@ -357,8 +382,11 @@ def strip_label(line: str) -> str:
 
 
 def is_heading(sentence: str, chunk: Chunk) -> bool:
-    """The clause's own numbering and heading (1.实施节能和能效提升计划。), or the document's title."""
+    """The clause's own numbering and heading (1.实施节能和能效提升计划。), or the document's title. An
+    item that is all its clause says ((二)年度…达到2.6万吨二氧化碳当量。) heads nothing: it is what it says."""
     bare = strip_label(sentence).rstrip("。")
+    if bare == chunk.heading and sentence.strip() == chunk.text.strip():
+        return False
     return bare in {chunk.heading, chunk.doc_title} - {""}
 
 
