@@ -482,8 +482,10 @@ def asked_attribute(text: str) -> str:
     if not m:
         return ""
     after = [(w, f) for w, f in tag(text[m.end() :]) if w.strip()][:2]
+    # 达到多少的企业: the noun after 的 is what the clause describes, the value asked comes before it
+    relative = bool(after) and after[0][0] == "的"
     after = [(w, f) for w, f in after if f in _NOUNISH and w not in STOPWORDS and len(w) >= 2]
-    if after:
+    if after and not relative:
         if m.group(0).endswith("什么"):
             return ""  # 成立什么机构: the kind of thing the answer names (领导小组), not a word it must carry
         return after[0][0].lower()  # 发多少购车补贴: the thing asked follows its question word
