@@ -39,7 +39,9 @@ class Assistant:
         backend = open_search(data, Path(index_dir) if index_dir is not None else s.index_dir, s)
         self.retriever = Retriever(data, embedder, backend, s)
         self.titles = Titles(
-            {d.doc_id: d.meta.title for d in data.documents}, {d.doc_id: d.meta.doc_number for d in data.documents}
+            {d.doc_id: d.meta.title for d in data.documents},
+            {d.doc_id: d.meta.doc_number for d in data.documents},
+            {d.doc_id: d.meta.place for d in data.documents},
         )
         self.answerer = Answerer(
             data,

@@ -82,10 +82,18 @@ class Titles:
     Titles sharing too few character pairs with the question are not compared, so a corpus of
     thousands of documents costs little per question."""
 
-    def __init__(self, titles: dict[str, str], numbers: dict[str, str] | None = None):
-        """`titles` and `numbers` (文号) by doc id."""
+    def __init__(
+        self, titles: dict[str, str], numbers: dict[str, str] | None = None, places: dict[str, str] | None = None
+    ):
+        """`titles`, `numbers` (文号) and `places` by doc id."""
         self.titles = {d: fold(t) for d, t in titles.items() if t}
-        self.grams = {d: _bigrams(t) for d, t in self.titles.items()}
+        # a phrase names a document by its place and title (河北省…的实施意见), where the title leaves the
+        # place out: titles many provinces share tell apart by the place alone
+        self.named_as = {
+            d: (p + t if (p := fold((places or {}).get(d, ""))) and p != "全国" and p not in t else t)
+            for d, t in self.titles.items()
+        }
+        self.grams = {d: _bigrams(t) for d, t in self.named_as.items()}
         self.numbers: dict[tuple[str, str, int], set[str]] = {}
         for d, number in (numbers or {}).items():
             if key := number_key(number):
@@ -137,7 +145,7 @@ class Titles:
             phrase = (m.group(1) or m.group(2)).strip("“”")
             if len(phrase) < NAMED_MIN:
                 continue
-            shares = {d: LCSseq.similarity(phrase, self.titles[d]) / len(phrase) for d in self._candidates(phrase)}
+            shares = {d: LCSseq.similarity(phrase, self.named_as[d]) / len(phrase) for d in self._candidates(phrase)}
             top = max(shares.values(), default=0.0)
             if top >= NAMED_SHARE:
                 docs |= {d for d, v in shares.items() if v == top}

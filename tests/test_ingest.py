@@ -397,6 +397,31 @@ def test_title_skips_a_news_lead_and_takes_the_cited_document(tmp_path):
     assert read_document(plain).meta.title == "长文标题的第一行"
 
 
+def test_a_title_that_lost_characters_at_its_wrap_is_taken_whole_from_the_line_that_quotes_it(tmp_path):
+    """A PDF's title line may lose the characters at its wrap (…节能工 / 实施意见》); the news lead
+    that quotes the document whole gives its title. A shorter title that is not the quoted one less a
+    few characters keeps its own reading."""
+    path = tmp_path / "lead.txt"
+    path.write_text(
+        "某省委省政府出台《关于全面推进节能降碳工作的实施意见》\n"
+        "日前，某省委、省政府出台《关于全面推进节能降碳工作的实施意见》，全文如下。\n一、总体要求\n内容。\n",
+        encoding="utf-8",
+    )
+    assert read_document(path).meta.title == "关于全面推进节能降碳工作的实施意见"
+    path.write_text(
+        "某省委省政府出台《关于全面推进节能降碳工实施意见》\n"
+        "日前，某省委、省政府出台《关于全面推进节能降碳工作的实施意见》，全文如下。\n一、总体要求\n内容。\n",
+        encoding="utf-8",
+    )
+    assert read_document(path).meta.title == "关于全面推进节能降碳工作的实施意见"
+    path.write_text(
+        "某省委省政府出台《关于节能的实施意见》\n"
+        "日前，某省委、省政府出台《关于全面推进节能降碳工作的实施意见》，全文如下。\n一、总体要求\n内容。\n",
+        encoding="utf-8",
+    )
+    assert read_document(path).meta.title == "关于节能的实施意见"  # not the quoted one less a few characters
+
+
 # --------------------------------------------------------------------------- bad files and scans
 
 

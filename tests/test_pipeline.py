@@ -197,6 +197,16 @@ def test_titles_named_in_a_question_route_it_and_are_not_what_is_asked():
     assert crowded.named("南京江北新区的碳达峰碳中和行动方案，直管区什么时候达峰?") == (
         {"n"}, "南京江北新区")
 
+    # a title many provinces share, named with its place (河北省…的实施意见), is that place's, where the
+    # title itself leaves the place out
+    shared = Titles(
+        {"zj": "浙江省关于做好碳达峰碳中和工作的实施意见", "hb": "关于认真做好碳达峰碳中和工作的实施意见"},
+        {},
+        {"zj": "浙江", "hb": "河北"},
+    )
+    assert shared.named("河北省做好碳达峰碳中和工作的实施意见要求什么?")[0] == {"hb"}
+    assert shared.named("浙江省做好碳达峰碳中和工作的实施意见要求什么?")[0] == {"zj"}
+
 
 def test_a_question_of_two_parts_gets_both_figures(assistant):
     answer = assistant.ask("一共安排了多少个高耗能行业技改项目，总投资是多少?")

@@ -202,7 +202,24 @@ def _head(lines: list[str]) -> list[str]:
 
 
 def title_of(head: list[str]) -> str:
-    """The document's title among its first lines."""
+    """The document's title among its first lines; where characters were lost at its wrap (…碳中和工 /
+    实施意见》), the whole of it as another first line quotes it (…碳中和工作的实施意见》)."""
+    title = _title_of(head)
+    quoted = [m for ln in head for m in _QUOTED.findall(ln) if _DOC_KIND.search(m)]
+    return next((q for q in quoted if _lost_from(title, q)), title)
+
+
+def _lost_from(title: str, whole: str) -> bool:
+    """`title` is `whole` less a few characters: same first and last two, the rest in order."""
+    if not title or len(whole) <= len(title) or len(title) < 0.8 * len(whole) or title[:2] != whole[:2]:
+        return False
+    if title[-2:] != whole[-2:]:
+        return False
+    rest = iter(whole)
+    return all(ch in rest for ch in title)
+
+
+def _title_of(head: list[str]) -> str:
     candidates = [ln for ln in head if _heading_like(ln)]
     issued = [x for ln in head for m in _ISSUED.finditer(ln) if _DOC_KIND.search(x := m.group(1) or m.group(2))]
     cited = {m for ln in head for m in _QUOTED.findall(ln) if _DOC_KIND.search(m)}
