@@ -1,6 +1,6 @@
 """Clause-aligned chunks. A chunk never crosses a numbered clause; a long clause splits at its topics
 (lead sentences, paragraphs, responsibility notes) and, past the size budget, at sentence ends.
-A clause with numbered children or lead paragraphs also gets an outline chunk: its heading line and
+A clause with numbered children also gets an outline chunk: its heading line (and lead paragraph) and
 its children's heading lines, which is what a question such as 十大行动有哪些 asks for.
 """
 
@@ -24,8 +24,8 @@ def chunk_document(doc: Document, clauses: list[Clause], max_chars: int = 360, m
     for clause in clauses:
         outline, items = outline_lines(doc.text, clause, by_id)
         spans = _clause_spans(doc.text, clause, max_chars, min_chars)
-        if clause.children and (not _has_body(clause) or _outline_holds_all(clause, outline)):
-            spans = []  # a bare heading line, or one lead paragraph: the outline stands for it
+        if clause.children and not _has_body(clause):
+            spans = []  # a bare heading line: the outline stands for it
         for n, (s, e) in enumerate(spans):
             chunks.append(_make(doc, clause, f"{clause.clause_id}@{n}", "text", doc.text[s:e], s, e))
         if len(items) >= 2:
@@ -55,12 +55,6 @@ def _make(
         page=doc.page_at(s),
         doc_status=doc.meta.status,
     )
-
-
-def _outline_holds_all(clause: Clause, outline: list[tuple[int, int, str]]) -> bool:
-    own = [ln.strip() for ln in clause.text.split("\n") if ln.strip()]
-    shown = {line.strip() for _, _, line in outline}
-    return all(ln in shown for ln in own)
 
 
 def _has_body(clause: Clause) -> bool:

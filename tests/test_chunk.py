@@ -81,10 +81,9 @@ def test_chunks_of_a_clause_do_not_overlap_and_lose_nothing(chunked):
         spans = sorted((c.start, c.end) for c in text_chunks(chunks) if c.clause_id == clause.clause_id)
         for (_, e1), (s2, _) in zip(spans, spans[1:]):
             assert e1 <= s2 and not doc.text[e1:s2].strip(), clause.path  # only white space between
-        if not spans:  # a clause with children whose own lines its outline shows in full
-            assert clause.children, clause.path
-            shown = outline_of(chunks, clause.path)
-            assert all(ln.strip() in shown for ln in clause.text.split("\n") if ln.strip()), clause.path
+        if not spans:  # a bare heading line over children: its outline shows it
+            assert clause.children and len([ln for ln in clause.text.split("\n") if ln.strip()]) == 1, clause.path
+            assert clause.text.strip() in outline_of(chunks, clause.path), clause.path
             continue
         assert not doc.text[clause.start : spans[0][0]].strip(), clause.path
         assert not doc.text[spans[-1][1] : clause.end].strip(), clause.path
@@ -213,6 +212,17 @@ def test_a_short_tail_takes_sentences_from_the_piece_before():
     doc, clauses = _one_item("".join(SENTENCES))  # 8 + 6 x 17 = 110 characters
     chunks = text_chunks(chunk_document(doc, clauses, max_chars=100, min_chars=40))
     assert [c.text for c in chunks] == ["（一）推进节能。" + "".join(SENTENCES[:3]), "".join(SENTENCES[3:])]
+
+
+def test_a_lead_paragraph_over_items_is_a_passage_of_its_own():
+    """A section that opens with a paragraph before its items: the paragraph is a text passage (its
+    sentences are embedded and answer like any), besides the outline that lists the items."""
+    text = "三、重点任务\n在全市深入开展节能、减排、降碳等“三项行动”。\n（一）推进节能\n内容一。\n（二）推进减排\n内容二。\n"
+    doc = Document(doc_id="t", path="t.txt", meta=DocMeta(title="测试"), text=text, content_hash="x")
+    chunks = chunk_document(doc, parse_document(doc))
+    lead = [c for c in text_chunks(chunks) if c.path == "三、"]
+    assert len(lead) == 1 and "“三项行动”" in lead[0].text
+    assert [c.items for c in chunks if c.kind == "outline"] == [["推进节能", "推进减排"]]
 
 
 def test_a_note_is_not_cut_from_its_sentence():
