@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from .answer.intent import Intent, asks_something, classify, which_of
 from .ingest.meta import AREA_KIND, PROVINCES
-from .text import BASELINE, DOCUMENT_PLAN, TITLED, Tokenizer, dictionary_words, fold, has_cjk, said_in
+from .text import BASELINE, DOCUMENT_PLAN, TITLED, Tokenizer, dictionary_words, fold, has_cjk
 from .text import YEAR as _YEAR
 from .text import years as years_named
 
@@ -315,7 +315,7 @@ class QuestionReader:
             title_part=part,
             intent=classify(without_title, self.departments),
             attribute=(attribute := asked_attribute(without_title)),
-            attribute_known=bool(attribute) and said_in(attribute, self.corpus_text),
+            attribute_known=bool(attribute) and attribute in self.corpus_text,
             which=sorted(which_of(asked)),
             base_years=BASELINE.findall(asked),
             only_instructions=all(_INSTRUCTION.search(c) for c in _CLAUSE_END.split(text) if c.strip()),

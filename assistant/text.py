@@ -90,26 +90,6 @@ def years(text: str) -> list[str]:
     return [y for _, y in sorted(found)]
 
 
-ABBREVIATED_GAP = 2  # characters a word's short form leaves out (销量 of 销售量, 能耗 of 能源消耗)
-
-
-@functools.lru_cache(maxsize=4096)
-def _long_form(word: str) -> re.Pattern[str]:
-    gap = f"[{CJK}]{{0,{ABBREVIATED_GAP}}}"
-    return re.compile(gap.join(re.escape(ch) for ch in word))
-
-
-def said_in(word: str, text: str) -> bool:
-    """Whether `text` says `word`, or says it in full where the word is its short form: a Chinese
-    abbreviation keeps its long form's characters in order (销量: 销售量, 能耗: 能源消耗), leaving out at
-    most ABBREVIATED_GAP of them in all."""
-    if word in text:
-        return True
-    if len(word) < 2 or not _CJK_RE.fullmatch(word[0]) or not _CJK_RE.fullmatch(word[-1]):
-        return False
-    return any(len(m.group(0)) <= len(word) + ABBREVIATED_GAP for m in _long_form(word).finditer(text))
-
-
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Spans of sentences, each including its closing mark and a closing bracket or quote after it."""
     spans, start, i, n = [], 0, 0, len(text)

@@ -218,17 +218,3 @@ def test_an_english_place_that_a_documents_name_holds_is_no_other_place():
     q = reader.read("When will the Nanjing Jiangbei New Area reach its carbon peak?")
     assert q.places == ["江北新区"] and q.foreign_places == []
     assert "苏州" in reader.read("When will Suzhou reach its carbon peak?").foreign_places
-
-
-@pytest.mark.parametrize(("word", "text", "said"), [
-    ("销量", "新车销售量达到汽车新车销售总量的20%左右", True),  # the short form of 销售量
-    ("能耗", "单位地区生产总值能源消耗下降", True),
-    ("光伏", "光伏发电装机", True),  # the word itself
-    ("销量", "销售总额增长", False),  # no 量 after its 销
-    ("比例", "比2020年下降", False),  # digits are no characters a short form leaves out
-    ("利率", "贷款利息补贴比率", False),  # 利…率 with three left out is another word
-])
-def test_a_short_form_is_said_by_its_long_form(word, text, said):
-    from assistant.text import said_in
-
-    assert said_in(word, text) is said

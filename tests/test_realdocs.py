@@ -240,25 +240,3 @@ def test_an_articles_items_answer_what_its_lead_says(tmp_path):
     answer = assistant.ask("年排放量达到多少的单位要列入重点排放单位名录？")
     assert answer.found and "2.6万吨二氧化碳当量" in bare(answer.answer), answer.answer
     assert answer.citations[0].clause == "第八条(二)"
-
-
-def test_a_value_asked_by_the_short_form_of_its_name_is_answered(tmp_path):
-    """新车销量 for the document's 新车销售量: the short form names the attribute the passage states
-    (it was declined as asking of something no document names). The real PDF, real BM25 and FAISS,
-    keyword embedder."""
-    from assistant.embed import KeywordEmbedder
-    from assistant.indexer import build_index
-    from assistant.pipeline import Assistant
-    from assistant.settings import Settings
-
-    if not REALDOCS.is_dir():
-        pytest.skip("../shared/realdocs is absent")
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    source = next(REALDOCS.glob("5、*.pdf"))
-    shutil.copy(source, corpus / source.name)
-    settings = Settings(corpus=[corpus], index_dir=tmp_path / "index", embedder="keyword")
-    build_index(settings, KeywordEmbedder())
-    assistant = Assistant.load(settings.index_dir, settings, KeywordEmbedder())
-    answer = assistant.ask("到2025年新能源汽车的新车销量要占到新车总销量的多少？")
-    assert answer.found and "20%" in answer.answer, answer.answer

@@ -19,7 +19,7 @@ import numpy as np
 from ..knowledge import find_notes
 from ..parse import is_lead, line_parts
 from ..schema import Chunk, Hit
-from ..text import DOCUMENT_PLAN, TITLED, fold, said_in, split_sentences, years
+from ..text import DOCUMENT_PLAN, TITLED, fold, split_sentences, years
 
 if TYPE_CHECKING:
     from ..question import Question
@@ -216,7 +216,7 @@ class Scorer:
     def rare_missing(rarity: tuple[tuple[str, float], ...], folded: str) -> float:
         """How rare the rarest asked word is that neither the sentence nor its passage (`folded`)
         contains (0 when all are there): a question about a detail the passage never mentions."""
-        return max((r for t, r in rarity if not said_in(t, folded)), default=0.0)
+        return max((r for t, r in rarity if t not in folded), default=0.0)
 
     # ---- candidates -----------------------------------------------------------------------------
 
@@ -359,7 +359,7 @@ YEAR_DATE = re.compile(r"(?<!\d)20\d\d\s*年")  # a year is a date, not an amoun
 def _attribute_in(attribute: str, passage: str) -> bool:
     """Whether a passage carries the attribute a value question asks of its subject: the word itself,
     or, for a share, a stated share, and for a size (规模, 体量), a stated amount (千亿级, 3000万千瓦)."""
-    if said_in(attribute, passage):
+    if attribute in passage:
         return True
     if attribute.endswith(SHARE_WORDS):
         return bool(SHARE.search(passage))
