@@ -438,3 +438,18 @@ def test_a_long_value_sentence_keeps_the_clause_that_carries_the_value():
 def test_the_clause_number_is_in_the_citation_not_the_answer(assistant):
     answer = assistant.ask("到2030年光伏发电要装多少?")
     assert not answer.answer.split("：", 1)[-1].startswith(("3.", "（", "第"))
+
+
+def test_the_place_rule_reads_the_place_before_the_amount_as_its_subject(assistant):
+    """Asked another city's figure: a sentence that names that city only after its amount (as the one
+    that sets another target) is no answer for it; one that names it before its amount is."""
+    from assistant.answer.abstain import place_absent
+    from assistant.answer.candidates import Candidate
+
+    ask = type("Ask", (), {"q": assistant.read("常州市2025年的单位地区生产总值能耗要下降多少?")})()
+    assert ask.q.foreign_areas == ["常州"]
+    after = Candidate(0, None, "到2025年，单位地区生产总值能耗降低15%以上，其余指标完成常州市下达的任务。", 0)  # type: ignore[arg-type]
+    before = Candidate(0, None, "到2025年，常州市单位地区生产总值能耗降低15%以上。", 0)  # type: ignore[arg-type]
+    assert place_absent(after, ask) and not place_absent(before, ask)  # type: ignore[arg-type]
+    who = type("Ask", (), {"q": assistant.read("常州市由哪个部门负责节能工作?")})()  # not asked how much
+    assert not place_absent(after, who)  # type: ignore[arg-type]

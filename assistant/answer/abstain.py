@@ -11,7 +11,7 @@ Before any strategy (RULES: return the not-found reply, or ""):
 Against the best candidate once the decision has ranked them (SENTENCE_RULES: True declines):
     attribute_absent  a value question asks about something no document ever names (…的利率是多少)
     place_absent      the question asks about a province or city no document is about (某市的目标),
-                      and the sentence does not name it
+                      and the sentence does not name it (asked how much: before its amount)
     figure_absent     the question asks how much or how many, and the sentence states no amount
     year_other        the question asks a value for a year, and the sentence states another year's
     members_absent    the question asks which ones (哪几个, 分别是哪些), and the sentence only counts them
@@ -95,8 +95,16 @@ def attribute_absent(best: Candidate, ask: Ask) -> bool:
 @sentence_rule("place_absent")
 def place_absent(best: Candidate, ask: Ask) -> bool:
     """The question asks about a province or city that no document is about, and the best sentence
-    does not name it: another place's figure is no answer for it."""
-    return bool(ask.q.foreign_areas) and not any(p in best.text for p in ask.q.foreign_areas)
+    does not name it: another place's figure is no answer for it. Asked how much, the place must come
+    before the sentence's first amount, as the subject does (…降低15%以上,…完成某市下达的目标任务
+    names the city after the figure, as the one that sets the plan's other target)."""
+    if not ask.q.foreign_areas:
+        return False
+    text = best.text
+    undated = YEAR_DATE.sub(lambda m: " " * len(m.group(0)), text)  # a year is no amount
+    if ask.q.intent.kind == "target" and (figure := FIGURE.search(undated)):
+        text = text[: figure.start()]
+    return not any(p in text for p in ask.q.foreign_areas)
 
 
 def _asks_amount_only(ask: Ask) -> bool:
