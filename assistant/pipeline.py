@@ -110,10 +110,12 @@ class Assistant:
         k = max(5, k or self.settings.top_k)
         if len(q.parts) > 1:
             replies, hits = [], []
+            cited: frozenset[str] = frozenset()  # the sentences the parts before were answered with
             for part in q.parts:
-                reply, part_hits = self._answer(self._in_context(self.read(part), q), k, scope, context=q)
+                reply, part_hits = self._answer(self._in_context(self.read(part), q), k, scope, q, cited)
                 replies.append((part, reply))
                 hits += part_hits
+                cited |= {c.text for c in reply.citations} if reply.found else frozenset()
             reply, hits = join_parts(replies, self.settings.max_list_chars), _dedupe(hits)[:k]
         else:
             reply, hits = self._answer(q, k, scope)
@@ -130,7 +132,12 @@ class Assistant:
         )
 
     def _answer(
-        self, q: AskedQuestion, k: int, scope: Scope | None, context: AskedQuestion | None = None
+        self,
+        q: AskedQuestion,
+        k: int,
+        scope: Scope | None,
+        context: AskedQuestion | None = None,
+        cited: frozenset[str] = frozenset(),
     ) -> tuple[Reply, list[Hit]]:
         label = scope.label if scope is not None else ""
         if q.english and not q.title_docs and getattr(self.embedder, "crosslingual", False):
@@ -167,7 +174,7 @@ class Assistant:
         if len(sides) >= 2:  # 江阴和江苏…分别, 《A》和《B》分别: each answers from its own documents, in order
             per_side = {name: self.retriever.search(q, k, _narrow(scope, docs), query) for name, docs in sides.items()}
             return self.answerer.compare(q, per_side, query), _interleave(list(per_side.values()), k)
-        ask = Ask(q, hits, query, self.retriever.preferred_docs(q), scope, label)
+        ask = Ask(q, hits, query, self.retriever.preferred_docs(q), scope, label, cited=cited)
         return self.answerer.answer(ask), hits
 
     def _in_context(self, part: AskedQuestion, whole: AskedQuestion) -> AskedQuestion:

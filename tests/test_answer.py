@@ -453,3 +453,36 @@ def test_the_place_rule_reads_the_place_before_the_amount_as_its_subject(assista
     assert place_absent(after, ask) and not place_absent(before, ask)  # type: ignore[arg-type]
     who = type("Ask", (), {"q": assistant.read("常州市由哪个部门负责节能工作?")})()  # not asked how much
     assert not place_absent(after, who)  # type: ignore[arg-type]
+
+
+def test_a_later_part_whose_best_sentence_an_earlier_part_gave_goes_on_about_it(assistant, monkeypatch):
+    """…这个有补贴不？一度补多少？: a part whose best sentence is one the part before was answered with
+    is answered by it, though the decision alone would decline the part (here: a threshold no
+    sentence reaches); a part whose best sentence is new still needs the decision."""
+    import dataclasses
+
+    from assistant.answer import Ask
+
+    kb = assistant.answerer
+    q = assistant.read("到2030年光伏发电装机要达到多少?")
+    hits, query = assistant.retriever.search(q, k=8), assistant.retriever.embed_query(q)
+    monkeypatch.setattr(kb, "decision", dataclasses.replace(kb.decision, threshold=1.01))
+    alone = Ask(q, hits, query, set())
+    best = kb.ranked(alone)[0]
+    assert not kb.answers(alone, kb.ranked(alone))
+    again = Ask(q, hits, query, set(), cited=frozenset({best.text}))
+    assert kb.answers(again, kb.ranked(again))
+    other = Ask(q, hits, query, set(), cited=frozenset({"另一句话。"}))
+    assert not kb.answers(other, kb.ranked(other))
+
+
+def test_a_part_answered_by_what_an_earlier_part_said_points_to_it():
+    from assistant.answer.render import Reply, join_parts
+    from assistant.schema import Citation
+
+    cite = Citation(doc_id="d", doc_title="某方案", clause="1.", heading="", text="甲。乙。", score=1.0)
+    first = Reply(True, "《某方案》：甲[1]。《某方案》：乙[1]。", [cite])
+    same = Reply(True, "《某方案》：甲[1]。", [cite])
+    more = Reply(True, "《某方案》：甲[1]。《某方案》：丙[1]。", [cite])
+    text = join_parts([("几个?", first), ("多少?", same), ("哪年?", more)], 600).text
+    assert text == "（1）《某方案》：甲[1]。《某方案》：乙[1]。（2）见（1）[1]。（3）见（1）[1]。《某方案》：丙[1]。"

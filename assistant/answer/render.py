@@ -201,6 +201,7 @@ def join_parts(parts: list[tuple[str, Reply]], limit: int) -> Reply:
     every part is answered."""
     citations: list[Citation] = []
     texts = []
+    given: dict[str, int] = {}  # each sentence said, and the part that said it first
     for n, (part, reply) in enumerate(parts, 1):
         if not reply.found:
             texts.append(f"（{n}）{NOT_MENTIONED}“{part.rstrip('？?。')}”。")
@@ -216,7 +217,17 @@ def join_parts(parts: list[tuple[str, Reply]], limit: int) -> Reply:
         def renumber(m: re.Match[str], mapping: dict[int, int] = mapping) -> str:
             return f"[{mapping.get(int(m.group(1)), m.group(1))}]"
 
-        texts.append(f"（{n}）" + re.sub(r"\[(\d+)\]", renumber, reply.text))
+        text = re.sub(r"\[(\d+)\]", renumber, reply.text)
+        # a sentence an earlier part already gave is not said again: 见（1）, with its citation
+        units = re.findall(r"[^。]*?\[\d+\]。", text)
+        if units and "".join(units) == text:
+            said = [u for u in units if u in given]
+            if said:
+                marker = re.findall(r"\[\d+\]", said[0])[0]
+                text = f"见（{given[said[0]]}）{marker}。" + "".join(u for u in units if u not in given)
+            for u in units:
+                given.setdefault(u, n)
+        texts.append(f"（{n}）" + text)
     found = all(r.found for _, r in parts)
     return Reply(
         found,

@@ -52,6 +52,7 @@ class Ask:
     scope: Scope | None = None
     scope_label: str = ""
     declined_by: str = ""  # the first rule (or "calibrated") that found a candidate does not answer
+    cited: frozenset[str] = frozenset()  # sentences an earlier part of the question was answered with
     _cands: list[Candidate] | None = field(default=None, repr=False)
 
 
