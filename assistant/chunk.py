@@ -1,6 +1,6 @@
 """Clause-aligned chunks. A chunk never crosses a numbered clause; a long clause splits at its topics
 (lead sentences, paragraphs, responsibility notes) and, past the size budget, at sentence ends.
-A clause with numbered children also gets an outline chunk: its heading line (and lead paragraph) and
+A clause with two or more numbered children also gets an outline chunk: its heading line (and lead) and
 its children's heading lines, which is what a question such as 十大行动有哪些 asks for.
 """
 

@@ -212,7 +212,7 @@ class _TreeBuilder:
         its first item opens (`end`, that item's start)."""
         if clause.clause_id not in self.leads:
             said = self.doc.text[clause.start : end].strip()
-            lead = re.split(r"[。！？]", said[:-1])[-1].removeprefix(clause.label).strip()
+            lead = re.split(r"[。！？\n]", said[:-1])[-1].removeprefix(clause.label).strip()
             self.leads[clause.clause_id] = lead if said.endswith(("：", ":")) else ""
         return self.leads[clause.clause_id]
 

@@ -7,6 +7,7 @@ found) -> Answer
 from __future__ import annotations
 
 import functools
+import re
 import time
 from pathlib import Path
 
@@ -115,7 +116,7 @@ class Assistant:
                 reply, part_hits = self._answer(self._in_context(self.read(part), q), k, scope, q, cited)
                 replies.append((part, reply))
                 hits += part_hits
-                cited |= {c.text for c in reply.citations} if reply.found else frozenset()
+                cited |= said_in_reply(reply.text) if reply.found else frozenset()
             reply, hits = join_parts(replies, self.settings.max_list_chars), _dedupe(hits)[:k]
         else:
             reply, hits = self._answer(q, k, scope)
@@ -178,8 +179,8 @@ class Assistant:
         return self.answerer.answer(ask), hits
 
     def _in_context(self, part: AskedQuestion, whole: AskedQuestion) -> AskedQuestion:
-        """A part of a longer question that names nothing the documents speak of (…这个有补贴不？一度补多少、
-        能补几年？) asks about what the question around it names: its places, documents and words join it."""
+        """A part of a longer question that names nothing the documents speak of (…有奖励吗？每吨奖多少、
+        奖几次？) asks about what the question around it names: its places, documents and words join it."""
         if any(len(t) >= 2 and self.answerer.in_corpus(t) for t in part.content):
             return part  # it has a subject of its own
         update = {
@@ -254,6 +255,12 @@ class Assistant:
             titles = {d.doc_id: d.meta.title for d in self.data.documents}
             rows = [t for t in rows if doc == t.doc_id or doc in titles.get(t.doc_id, "")]
         return rows
+
+
+def said_in_reply(text: str) -> frozenset[str]:
+    """The sentences a reply quotes (《题》：句[1]。 -> 句), not the passages they come from."""
+    units = re.findall(r"[^。]*?\[\d+\]。", text)
+    return frozenset(s for u in units if (s := re.sub(r"^(?:（\d+）)?(?:《[^》]*》[：:])?|\[\d+\]。$", "", u).strip()))
 
 
 def _dedupe(hits: list[Hit]) -> list[Hit]:

@@ -490,8 +490,9 @@ def asked_attribute(text: str) -> str:
     if not m:
         return ""
     after = [(w, f) for w, f in tag(text[m.end() :]) if w.strip()][:2]
-    # 达到多少的企业: the noun after 的 is what the clause describes, the value asked comes before it
-    relative = bool(after) and after[0][0] == "的"
+    # 用水量达到多少的单位: the noun after 多少的 is what the clause describes, the value asked comes
+    # before it (多大的规模 asks the 规模 itself)
+    relative = m.group(2) == "多少" and bool(after) and after[0][0] == "的"
     after = [(w, f) for w, f in after if f in _NOUNISH and w not in STOPWORDS and len(w) >= 2]
     if after and not relative:
         if m.group(0).endswith("什么"):

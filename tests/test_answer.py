@@ -456,7 +456,7 @@ def test_the_place_rule_reads_the_place_before_the_amount_as_its_subject(assista
 
 
 def test_a_later_part_whose_best_sentence_an_earlier_part_gave_goes_on_about_it(assistant, monkeypatch):
-    """…这个有补贴不？一度补多少？: a part whose best sentence is one the part before was answered with
+    """…有奖励吗？每吨奖多少？: a part whose best sentence is one the part before was answered with
     is answered by it, though the decision alone would decline the part (here: a threshold no
     sentence reaches); a part whose best sentence is new still needs the decision."""
     import dataclasses
@@ -484,5 +484,15 @@ def test_a_part_answered_by_what_an_earlier_part_said_points_to_it():
     first = Reply(True, "《某方案》：甲[1]。《某方案》：乙[1]。", [cite])
     same = Reply(True, "《某方案》：甲[1]。", [cite])
     more = Reply(True, "《某方案》：甲[1]。《某方案》：丙[1]。", [cite])
-    text = join_parts([("几个?", first), ("多少?", same), ("哪年?", more)], 600).text
-    assert text == "（1）《某方案》：甲[1]。《某方案》：乙[1]。（2）见（1）[1]。（3）见（1）[1]。《某方案》：丙[1]。"
+    both = Reply(True, "《某方案》：乙[1]。《某方案》：丙[1]。", [cite])
+    text = join_parts([("几个?", first), ("多少?", same), ("哪年?", more), ("谁?", both)], 600).text
+    assert text == (
+        "（1）《某方案》：甲[1]。《某方案》：乙[1]。（2）见（1）[1]。（3）见（1）[1]。《某方案》：丙[1]。（4）见（1）（3）[1]。"
+    )
+
+
+def test_the_sentences_a_reply_quotes_are_what_a_later_part_may_go_on_about():
+    from assistant.pipeline import said_in_reply
+
+    assert said_in_reply("（1）《某方案》：到2025年，甲达到5%[1]。《某方案》：乙[2]。") == {"到2025年，甲达到5%", "乙"}
+    assert said_in_reply("甲[1]。") == {"甲"}  # one document: no title before the sentence

@@ -489,8 +489,8 @@ def test_signature_after_the_last_item_is_the_closing():
 
 
 def test_an_article_without_heading_is_named_by_what_it_says_before_its_items():
-    """第X条…下列…： introduces its items: they sit under what it says, as under a heading; an article
-    that goes on in sentences after its lead is named by its number."""
+    """第X条…下列…： introduces its items: they sit under what it says, as under a heading, read up to
+    the first item only; an article whose words before its items end in no colon is named by its number."""
     clauses = parse_document(make(
         "第一章总则\n第五条申请补助的项目应当符合下列条件：\n（一）在本市注册；\n（二）年产值达到五百万元。\n"
         "第六条本办法由市财政局解释。其他事项另行规定。\n（一）未尽事宜；\n"

@@ -237,6 +237,6 @@ def test_an_articles_items_answer_what_its_lead_says(tmp_path):
     settings = Settings(corpus=[corpus], index_dir=tmp_path / "index", embedder="keyword")
     build_index(settings, KeywordEmbedder())
     assistant = Assistant.load(settings.index_dir, settings, KeywordEmbedder())
-    answer = assistant.ask("年排放量达到多少的单位要列入重点排放单位名录？")
+    answer = assistant.ask("排放单位的温室气体年度排放量达到多少时，要被列入重点排放单位名录？")
     assert answer.found and "2.6万吨二氧化碳当量" in bare(answer.answer), answer.answer
     assert answer.citations[0].clause == "第八条(二)"

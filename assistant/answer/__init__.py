@@ -108,8 +108,8 @@ class Answerer:
         no sentence rule (abstain.SENTENCE_RULES) against it."""
         if not ranked:
             return False
-        # a later part (…这个有补贴不？一度补多少？) whose best sentence is one the part before it was answered
-        # with goes on about what that sentence says: the question around it has already found it
+        # a later part (…有奖励吗？每吨奖多少？) whose best sentence is one a part before it was answered with
+        # goes on about what that sentence says: the question around it has already found it
         again = any(render.same_sentence(ranked[0].text, c) for c in ask.cited)
         if not again and self.decision.answerable(ranked, ask.q.english, ask.q.intent.kind) < self.decision.threshold:
             ask.declined_by = ask.declined_by or "calibrated"

@@ -133,13 +133,13 @@ class Scorer:
             c.chunk_id for c in data.chunks if any(c.start <= s < c.end + 2 for s in notes_of.get(c.clause_id, ()))
         }
         # an outline's passages: the text of its clause and of the clause's items, each its own passage
-        children = {c.clause_id: {c.clause_id, *c.children} for c in data.clauses}
+        children = {c.clause_id: [c.clause_id, *c.children] for c in data.clauses}  # in the document's order
         texts_of: dict[str, list[Chunk]] = {}
         for c in data.chunks:
             if c.kind == "text":
                 texts_of.setdefault(c.clause_id, []).append(c)
         self.items: dict[str, list[Chunk]] = {
-            c.chunk_id: [t for k in sorted(children.get(c.clause_id, ())) for t in texts_of.get(k, [])]
+            c.chunk_id: [t for k in children.get(c.clause_id, ()) for t in texts_of.get(k, [])]
             for c in data.chunks
             if c.kind == "outline"
         }

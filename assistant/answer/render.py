@@ -223,8 +223,9 @@ def join_parts(parts: list[tuple[str, Reply]], limit: int) -> Reply:
         if units and "".join(units) == text:
             said = [u for u in units if u in given]
             if said:
-                marker = re.findall(r"\[\d+\]", said[0])[0]
-                text = f"见（{given[said[0]]}）{marker}。" + "".join(u for u in units if u not in given)
+                parts_said = "".join(f"（{p}）" for p in sorted({given[u] for u in said}))
+                markers = "".join(dict.fromkeys(m for u in said for m in re.findall(r"\[\d+\]", u)))
+                text = f"见{parts_said}{markers}。" + "".join(u for u in units if u not in given)
             for u in units:
                 given.setdefault(u, n)
         texts.append(f"（{n}）" + text)

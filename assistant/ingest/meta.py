@@ -205,7 +205,8 @@ def title_of(head: list[str]) -> str:
     """The document's title among its first lines; where characters were lost at its wrap (…碳中和工 /
     实施意见》), the whole of it as another first line quotes it (…碳中和工作的实施意见》)."""
     title = _title_of(head)
-    quoted = [m for ln in head for m in _QUOTED.findall(ln) if _DOC_KIND.search(m)]
+    # a document the head says is issued (出台《X》, 印发《X》), not one it cites (根据《X》)
+    quoted = [x for ln in head for m in _ISSUED.finditer(ln) if _DOC_KIND.search(x := m.group(1) or m.group(2))]
     return next((q for q in quoted if _lost_from(title, q)), title)
 
 
