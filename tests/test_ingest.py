@@ -398,28 +398,18 @@ def test_title_skips_a_news_lead_and_takes_the_cited_document(tmp_path):
 
 
 def test_a_title_that_lost_characters_at_its_wrap_is_taken_whole_from_the_line_that_quotes_it(tmp_path):
-    """A PDF's title line may lose the characters at its wrap (…节能工 / 实施意见》); the news lead
-    that quotes the document whole gives its title. A shorter title that is not the quoted one less a
-    few characters keeps its own reading."""
+    """A PDF's title line may lose the characters at its wrap (…节能降碳工 / 实施意见》); the news lead
+    that says the document was issued quotes it whole and gives its title. A shorter title that is not
+    the quoted one less a few characters keeps its own reading."""
     path = tmp_path / "lead.txt"
-    path.write_text(
-        "某省委省政府出台《关于全面推进节能降碳工作的实施意见》\n"
-        "日前，某省委、省政府出台《关于全面推进节能降碳工作的实施意见》，全文如下。\n一、总体要求\n内容。\n",
-        encoding="utf-8",
-    )
-    assert read_document(path).meta.title == "关于全面推进节能降碳工作的实施意见"
-    path.write_text(
-        "某省委省政府出台《关于全面推进节能降碳工实施意见》\n"
-        "日前，某省委、省政府出台《关于全面推进节能降碳工作的实施意见》，全文如下。\n一、总体要求\n内容。\n",
-        encoding="utf-8",
-    )
-    assert read_document(path).meta.title == "关于全面推进节能降碳工作的实施意见"
-    path.write_text(
-        "某省委省政府出台《关于节能的实施意见》\n"
-        "日前，某省委、省政府出台《关于全面推进节能降碳工作的实施意见》，全文如下。\n一、总体要求\n内容。\n",
-        encoding="utf-8",
-    )
-    assert read_document(path).meta.title == "关于节能的实施意见"  # not the quoted one less a few characters
+    whole = "关于全面推进节能降碳工作的实施意见"
+    lead = f"日前，某省委、省政府出台《{whole}》，全文如下。\n一、总体要求\n内容。\n"
+    for first, title in ((whole, whole), ("关于全面推进节能降碳工实施意见", whole), ("关于节能的实施意见", "关于节能的实施意见")):
+        path.write_text(f"某省委省政府出台《{first}》\n" + lead, encoding="utf-8")
+        assert read_document(path).meta.title == title, first
+    cited = "关于全面推进节能降碳工实施意见"  # a line that cites a document (根据《X》) does not name this one
+    path.write_text(f"{cited}\n根据《{whole}》，结合本地实际制定本方案。\n一、总体要求\n内容。\n", encoding="utf-8")
+    assert read_document(path).meta.title == cited
 
 
 # --------------------------------------------------------------------------- bad files and scans

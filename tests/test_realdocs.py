@@ -164,11 +164,9 @@ def test_dev_multidoc_questions_get_the_same_answers_from_either_copy(tmp_path):
         assert [c.clause for c in pdf.citations] == [c.clause for c in txt.citations], q["id"]
 
 
-def test_a_bodys_part_is_read_from_the_articles_that_give_it(tmp_path):
-    """A 管理办法 and a regulation state each body's part in their articles, and no responsibility note
-    names it: asked what a body does, the answer is the sentences in which that body acts (alone or
-    listed with others), not one where it is acted upon, and not for a body of a place no document is
-    about. The real PDFs, real BM25 and FAISS; the keyword embedder keeps the build fast."""
+def keyword_assistant(tmp_path, *numbers: str):
+    """The assistant over these PDFs of ../shared/realdocs, as published: real BM25 and FAISS, the
+    keyword embedder to keep the build fast."""
     from assistant.embed import KeywordEmbedder
     from assistant.indexer import build_index
     from assistant.pipeline import Assistant
@@ -178,12 +176,20 @@ def test_a_bodys_part_is_read_from_the_articles_that_give_it(tmp_path):
         pytest.skip("../shared/realdocs is absent")
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    for number in ("115", "34"):
+    for number in numbers:
         source = next(REALDOCS.glob(f"{number}、*.pdf"))
         shutil.copy(source, corpus / source.name)
     settings = Settings(corpus=[corpus], index_dir=tmp_path / "index", embedder="keyword")
     build_index(settings, KeywordEmbedder())
-    assistant = Assistant.load(settings.index_dir, settings, KeywordEmbedder())
+    return Assistant.load(settings.index_dir, settings, KeywordEmbedder())
+
+
+def test_a_bodys_part_is_read_from_the_articles_that_give_it(tmp_path):
+    """A 管理办法 and a regulation state each body's part in their articles, and no responsibility note
+    names it: asked what a body does, the answer is the sentences in which that body acts (alone or
+    listed with others), not one where it is acted upon, and not for a body of a place no document is
+    about. The real PDFs, real BM25 and FAISS; the keyword embedder keeps the build fast."""
+    assistant = keyword_assistant(tmp_path, "115", "34")
     answer = assistant.ask("徐汇区发展改革委负责哪些工作?")
     assert answer.strategy == "duties" and "区发展改革委负责编制专项资金年度预算" in bare(answer.answer)
     assert "接受区发展改革委" not in answer.answer  # acted upon (扶持对象应接受…的监督检查), not acting
@@ -199,20 +205,7 @@ def test_which_ones_asks_for_a_list_and_its_entries_answer(tmp_path):
     """哪些… asks for a list, as 有哪些 does: the entries of the list whose heading carries what is asked
     (不予支持的情形), each once, without their own closing marks. The real PDF, real BM25 and FAISS,
     keyword embedder."""
-    from assistant.embed import KeywordEmbedder
-    from assistant.indexer import build_index
-    from assistant.pipeline import Assistant
-    from assistant.settings import Settings
-
-    if not REALDOCS.is_dir():
-        pytest.skip("../shared/realdocs is absent")
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    source = next(REALDOCS.glob("117、*.pdf"))
-    shutil.copy(source, corpus / source.name)
-    settings = Settings(corpus=[corpus], index_dir=tmp_path / "index", embedder="keyword")
-    build_index(settings, KeywordEmbedder())
-    assistant = Assistant.load(settings.index_dir, settings, KeywordEmbedder())
+    assistant = keyword_assistant(tmp_path, "117")
     answer = assistant.ask("哪些情形的项目不在支持之列？")
     assert answer.strategy == "outline", answer.answer
     assert all(item in bare(answer.answer) for item in ("以扩大产能为主的项目", "余热、余能、余气", "节能量无法测算"))
@@ -223,20 +216,7 @@ def test_an_articles_items_answer_what_its_lead_says(tmp_path):
     """第八条…符合下列条件的，应当列入…名录： (一)… (二)年度…达到2.6万吨二氧化碳当量。 The article is found
     as a whole (its outline); the item that states the figure answers, though it is as short as a
     heading, and is cited by its own path. The real PDF, real BM25 and FAISS, keyword embedder."""
-    from assistant.embed import KeywordEmbedder
-    from assistant.indexer import build_index
-    from assistant.pipeline import Assistant
-    from assistant.settings import Settings
-
-    if not REALDOCS.is_dir():
-        pytest.skip("../shared/realdocs is absent")
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    source = next(REALDOCS.glob("34、*.pdf"))
-    shutil.copy(source, corpus / source.name)
-    settings = Settings(corpus=[corpus], index_dir=tmp_path / "index", embedder="keyword")
-    build_index(settings, KeywordEmbedder())
-    assistant = Assistant.load(settings.index_dir, settings, KeywordEmbedder())
+    assistant = keyword_assistant(tmp_path, "34")
     answer = assistant.ask("排放单位的温室气体年度排放量达到多少时，要被列入重点排放单位名录？")
     assert answer.found and "2.6万吨二氧化碳当量" in bare(answer.answer), answer.answer
     assert answer.citations[0].clause == "第八条(二)"
