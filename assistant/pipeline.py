@@ -7,14 +7,13 @@ found) -> Answer
 from __future__ import annotations
 
 import functools
-import re
 import time
 from pathlib import Path
 
 import numpy as np
 
 from .answer import Answerer, Ask, Reply
-from .answer.render import citation_of, join_parts
+from .answer.render import citation_of, join_parts, said_in_reply
 from .crosslingual import corpus_terms, named_document, stand_ins
 from .embed import make_embedder
 from .knowledge import all_names, find_departments
@@ -255,12 +254,6 @@ class Assistant:
             titles = {d.doc_id: d.meta.title for d in self.data.documents}
             rows = [t for t in rows if doc == t.doc_id or doc in titles.get(t.doc_id, "")]
         return rows
-
-
-def said_in_reply(text: str) -> frozenset[str]:
-    """The sentences a reply quotes (《题》：句[1]。 -> 句), not the passages they come from."""
-    units = re.findall(r"[^。]*?\[\d+\]。", text)
-    return frozenset(s for u in units if (s := re.sub(r"^(?:（\d+）)?(?:《[^》]*》[：:])?|\[\d+\]。$", "", u).strip()))
 
 
 def _dedupe(hits: list[Hit]) -> list[Hit]:

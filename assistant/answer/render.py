@@ -196,6 +196,18 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+REPLY_UNIT = re.compile(r"[^。]*?\[\d+\]。")  # one quoted sentence of a reply, with its citation: 《题》：句[1]。
+
+
+def said_in_reply(text: str) -> frozenset[str]:
+    """The sentences a reply quotes (《题》：句[1]。 -> 句), not the passages they come from."""
+    return frozenset(
+        s
+        for u in REPLY_UNIT.findall(text)
+        if (s := re.sub(r"^(?:（\d+）)?(?:《[^》]*》[：:])?|\[\d+\]。$", "", u).strip())
+    )
+
+
 def join_parts(parts: list[tuple[str, Reply]], limit: int) -> Reply:
     """The replies to the parts of a question, numbered, their citations renumbered; found only when
     every part is answered."""
@@ -219,7 +231,7 @@ def join_parts(parts: list[tuple[str, Reply]], limit: int) -> Reply:
 
         text = re.sub(r"\[(\d+)\]", renumber, reply.text)
         # a sentence an earlier part already gave is not said again: 见（1）, with its citation
-        units = re.findall(r"[^。]*?\[\d+\]。", text)
+        units = REPLY_UNIT.findall(text)
         if units and "".join(units) == text:
             said = [u for u in units if u in given]
             if said:
