@@ -18,7 +18,7 @@ from .crosslingual import corpus_terms, named_document, stand_ins
 from .embed import make_embedder
 from .knowledge import all_names, find_departments
 from .question import Question as AskedQuestion
-from .question import QuestionError, QuestionReader, Titles
+from .question import QuestionError, QuestionReader, Titles, level_texts
 from .retrieve import Retriever
 from .schema import Answer, Clause, Department, Document, Hit, Scope, Target
 from .search import open_search
@@ -59,6 +59,7 @@ class Assistant:
             departments,
             data.df,
             self.answerer.corpus_text,
+            level_texts(data.documents),
         )
 
     @classmethod

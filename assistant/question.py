@@ -256,6 +256,15 @@ def _with_plans(written: list[str], text: str) -> list[str]:
     return written + [y for y in dict.fromkeys(years_named(text)) if y not in written]
 
 
+def level_texts(documents) -> dict[str, str]:
+    """Each level's documents' text, folded and lower-cased: where a level word is part of a name."""
+    out: dict[str, list[str]] = {}
+    for d in documents:
+        if d.meta.level:
+            out.setdefault(d.meta.level, []).append(fold(d.text).lower())
+    return {lv: "\n".join(texts) for lv, texts in out.items()}
+
+
 class QuestionReader:
     """Reads questions against one index's corpus."""
 
@@ -267,6 +276,7 @@ class QuestionReader:
         departments: Iterable[str],
         vocabulary: dict[str, int],
         corpus_text: str,
+        level_texts: dict[str, str] | None = None,
     ):
         self.tokenizer = tokenizer
         self.titles = titles  # retrieve.Titles
@@ -276,6 +286,7 @@ class QuestionReader:
         self.departments = sorted({d for d in departments if d}, key=len, reverse=True)
         self.vocabulary = vocabulary  # corpus word -> in how many passages it occurs
         self.corpus_text = corpus_text  # folded, lower case
+        self.level_texts = level_texts or {}  # each level's documents' text, folded, lower case
         # the corpus's runs of two and three characters: whether a short run occurs in it, without a search
         self.grams = {corpus_text[i : i + n] for n in (2, 3) for i in range(len(corpus_text) - n + 1)}
 
@@ -332,7 +343,7 @@ class QuestionReader:
         province or city) the text names."""
         low = text.lower()
         places = [p for p in self.places if (p in text or self._pinyin_of(p) in low) and p != "全国"]
-        levels = [lv for lv, words in _LEVEL_WORDS.items() if any(w in low for w in words)]
+        levels = [lv for lv, words in _LEVEL_WORDS.items() if any(self._scopes(lv, w, low) for w in words)]
         if "国家" in levels and "全国" in self.places:
             places.append("全国")
         unquoted = _QUOTED.sub(" ", text)
@@ -358,6 +369,19 @@ class QuestionReader:
         name = AREA_KIND.sub("", place)
         name = name if len(name) >= 2 else place
         return "".join(pinyin_key(name)).lower() if re.fullmatch(r"[\u4e00-\u9fff]+", name) else "\0"
+
+    def _scopes(self, level: str, word: str, low: str) -> bool:
+        """Whether the level word names where to look somewhere in the question, not what is asked: 国家 in
+        争创国家碳达峰园区试点 is part of a name that a document of another level writes (a city's plan
+        names the national pilot it competes for), and says nothing of which documents to read."""
+        for m in re.finditer(re.escape(word), low):
+            after = self.tokenizer.segment(low[m.end() : m.end() + 12])[:2]
+            phrase = word + "".join(after)
+            if not re.fullmatch(r"[\u4e00-\u9fff]{3,}", "".join(after)) or not any(
+                phrase in t for lv, t in self.level_texts.items() if lv != level
+            ):
+                return True
+        return False
 
     def _foreign(self, place: str, text: str) -> bool:
         """A place no document is about: the corpus never names it, or the question names it as a

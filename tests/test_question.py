@@ -218,3 +218,24 @@ def test_an_english_place_that_a_documents_name_holds_is_no_other_place():
     q = reader.read("When will the Nanjing Jiangbei New Area reach its carbon peak?")
     assert q.places == ["江北新区"] and q.foreign_places == []
     assert "苏州" in reader.read("When will Suzhou reach its carbon peak?").foreign_places
+
+
+def test_a_level_word_inside_a_name_another_levels_document_writes_is_no_scope():
+    """国家 in 争创国家级绿色工厂 names what a city competes for, not which documents to read; the same
+    word before words no document of another level writes, or on its own, still says where to look."""
+    from assistant.question import QuestionReader, Titles
+    from assistant.text import Tokenizer, fold
+
+    city = "支持企业积极争创国家绿色工厂示范，对获评企业给予奖励。"
+    national = "到2025年，建成一批绿色工厂和绿色工业园区。"
+    tokenizer = Tokenizer([])
+    reader = QuestionReader(
+        tokenizer, Titles({}, {}), {}, [], {}, fold(city + national).lower(),
+        {"市": fold(city).lower(), "国家": fold(national).lower()},
+    )
+    assert reader.read("哪些企业在争创国家绿色工厂示范？").levels == []
+    assert reader.read("国家对绿色工厂有什么要求？").levels == ["国家"]
+    assert reader.read("国家层面2025年的工厂目标是什么？").levels == ["国家"]
+    # without the levels' texts (a reader that has none), every level word is a scope, as before
+    plain = QuestionReader(tokenizer, Titles({}, {}), {}, [], {}, fold(city + national).lower())
+    assert plain.read("哪些企业在争创国家绿色工厂示范？").levels == ["国家"]
