@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .answer import Answerer, Ask, Reply
-from .answer.render import citation_of, join_parts, said_in_reply
+from .answer.render import citation_of, join_parts
 from .crosslingual import corpus_terms, named_document, stand_ins
 from .embed import make_embedder
 from .knowledge import all_names, find_departments
@@ -116,7 +116,7 @@ class Assistant:
                 reply, part_hits = self._answer(self._in_context(self.read(part), q), k, scope, q, cited)
                 replies.append((part, reply))
                 hits += part_hits
-                cited |= said_in_reply(reply.text) if reply.found else frozenset()
+                cited |= reply.quoted if reply.found else frozenset()
             reply, hits = join_parts(replies, self.settings.max_list_chars), _dedupe(hits)[:k]
         else:
             reply, hits = self._answer(q, k, scope)

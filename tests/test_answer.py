@@ -491,8 +491,17 @@ def test_a_part_answered_by_what_an_earlier_part_said_points_to_it():
     )
 
 
-def test_the_sentences_a_reply_quotes_are_what_a_later_part_may_go_on_about():
-    from assistant.pipeline import said_in_reply
+def test_a_reply_carries_the_sentences_it_quotes_whole_for_a_later_part(assistant):
+    """A later part reads which sentences the parts before quoted from their replies, not from the
+    text they rendered (which may shorten a sentence or put a target's figures first)."""
+    from assistant.answer import Ask
 
-    assert said_in_reply("（1）《某方案》：到2025年，甲达到5%[1]。《某方案》：乙[2]。") == {"到2025年，甲达到5%", "乙"}
-    assert said_in_reply("甲[1]。") == {"甲"}  # one document: no title before the sentence
+    kb = assistant.answerer
+    q = assistant.read("到2030年光伏发电装机要达到多少?")
+    hits, query = assistant.retriever.search(q, k=8), assistant.retriever.embed_query(q)
+    ask = Ask(q, hits, query, set())
+    best = kb.ranked(ask)[0]
+    reply = kb.render_sentences([best], ask, 600)
+    assert reply.quoted == {best.text}
+    answer = assistant.ask("到2030年光伏发电装机要达到多少?太阳能发电装机目标是多少?")
+    assert "见（1）" in answer.answer

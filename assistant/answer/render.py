@@ -30,6 +30,7 @@ class Reply:
     text: str
     citations: list[Citation] = field(default_factory=list)
     strategy: str = ""
+    quoted: frozenset[str] = frozenset()  # the candidate sentences it quotes, whole (the text may shorten them)
 
 
 def citation_of(chunk: Chunk, score: float) -> Citation:
@@ -199,15 +200,6 @@ def clip(text: str, limit: int) -> str:
 REPLY_UNIT = re.compile(r"[^。]*?\[\d+\]。")  # one quoted sentence of a reply, with its citation: 《题》：句[1]。
 
 
-def said_in_reply(text: str) -> frozenset[str]:
-    """The sentences a reply quotes (《题》：句[1]。 -> 句), not the passages they come from."""
-    return frozenset(
-        s
-        for u in REPLY_UNIT.findall(text)
-        if (s := re.sub(r"^(?:（\d+）)?(?:《[^》]*》[：:])?|\[\d+\]。$", "", u).strip())
-    )
-
-
 def join_parts(parts: list[tuple[str, Reply]], limit: int) -> Reply:
     """The replies to the parts of a question, numbered, their citations renumbered; found only when
     every part is answered."""
@@ -247,4 +239,5 @@ def join_parts(parts: list[tuple[str, Reply]], limit: int) -> Reply:
         clip("".join(texts), limit),
         citations if found or citations else [],
         "parts:" + ",".join(r.strategy for _, r in parts),
+        frozenset().union(*(r.quoted for _, r in parts)),
     )
