@@ -165,3 +165,18 @@ def test_an_english_question_naming_its_document_is_answered_from_it(corpus_inde
 def test_the_words_naming_the_document_are_not_what_an_english_question_asks(corpus_index, question, figure):
     """Carbon Dioxide Peaking names the plan: read as asked, it drew the plan's headline target."""
     assert figure in Assistant.load(corpus_index).ask(question).answer
+
+
+@pytest.mark.parametrize(
+    ("question", "title", "first"),
+    [
+        ("国务院的2030年前碳达峰行动方案，它的工作原则是哪几条？", "2030年前碳达峰行动方案", "总体部署"),
+        ("江苏省碳达峰实施方案提出的工作原则有哪几条？", "江苏省碳达峰实施方案", "整体部署"),
+    ],
+)
+def test_a_list_asked_of_a_named_document_comes_from_that_documents_own_list(corpus_index, question, title, first):
+    """Several documents have a list headed 工作原则: the one of the document the question names is
+    read, found by its heading wherever the search ranked it."""
+    answer = Assistant.load(corpus_index).ask(question)
+    assert answer.answer.startswith(f"《{title}》：工作原则共4项：{first}")
+    assert {c.doc_title for c in answer.citations} == {title}

@@ -300,9 +300,17 @@ def outline(kb: Answerer, ask: Ask) -> Reply | None:
     ]
     if asked:  # 七大重点任务: any list of that many items in the documents asked about
         found += [(c, 0.0) for d in ask.preferred for c in kb.outlines_of.get(d, []) if len(c.items) == asked]
+    elif q.title_docs and q.which:  # …的实施意见里，工作原则有哪几条: a list of the document named whose
+        # heading names what is asked for (原则), wherever the search ranked it
+        found += [
+            (c, 0.0)
+            for d in q.title_docs
+            for c in kb.outlines_of.get(d, [])
+            if all(w in c.text.split("\n")[0] for w in q.which)
+        ]
     for chunk, score in found:
-        if chunk is None or len(chunk.items) < 2:
-            continue
+        if chunk is None or len(chunk.items) < 2 or (q.title_docs and chunk.doc_id not in q.title_docs):
+            continue  # (a list of another document than the one the question names is not the one asked)
         header = chunk.text.split("\n")[: len(chunk.text.split("\n")) - len(chunk.items)]
         fit = kb.scorer.coverage(q.content, " ".join([chunk.doc_title, *header]))
         if asked and asked == len(chunk.items):
