@@ -17,8 +17,8 @@ from .answer.render import citation_of, join_parts
 from .crosslingual import corpus_terms, named_document, stand_ins
 from .embed import make_embedder
 from .knowledge import all_names, find_departments
+from .question import NameUses, QuestionError, QuestionReader, Titles
 from .question import Question as AskedQuestion
-from .question import QuestionError, QuestionReader, Titles, level_texts
 from .retrieve import Retriever
 from .schema import Answer, Clause, Department, Document, Hit, Scope, Target
 from .search import open_search
@@ -59,7 +59,7 @@ class Assistant:
             departments,
             data.df,
             self.answerer.corpus_text,
-            level_texts(data.documents),
+            NameUses(data.documents),
         )
 
     @classmethod
@@ -116,7 +116,7 @@ class Assistant:
                 reply, part_hits = self._answer(self._in_context(self.read(part), q), k, scope, q, cited)
                 replies.append((part, reply))
                 hits += part_hits
-                cited |= reply.quoted if reply.found else frozenset()
+                cited |= reply.quoted
             reply, hits = join_parts(replies, self.settings.max_list_chars), _dedupe(hits)[:k]
         else:
             reply, hits = self._answer(q, k, scope)

@@ -11,6 +11,7 @@ through a `QuestionReader` built once per index.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 import re
@@ -256,13 +257,31 @@ def _with_plans(written: list[str], text: str) -> list[str]:
     return written + [y for y in dict.fromkeys(years_named(text)) if y not in written]
 
 
-def level_texts(documents) -> dict[str, str]:
-    """Each level's documents' text, folded and lower-cased: where a level word is part of a name."""
-    out: dict[str, list[str]] = {}
-    for d in documents:
-        if d.meta.level:
-            out.setdefault(d.meta.level, []).append(fold(d.text).lower())
-    return {lv: "\n".join(texts) for lv, texts in out.items()}
+class NameUses:
+    """What follows each level word (国家, 全国, 省级 …) where the documents write it, by the documents'
+    level and by their place: whether a level word and the words after it are part of a name that some
+    documents write. Each use is kept as the dozen characters after the word, sorted, so a lookup is a
+    binary search, whatever the corpus's size."""
+
+    SPAN = 12
+
+    def __init__(self, documents=()) -> None:
+        words = [w for ws in _LEVEL_WORDS.values() for w in ws if has_cjk(w)]
+        found: dict[tuple[str, str], set[str]] = {}
+        for d in documents:
+            text = fold(d.text).lower()
+            for w in words:
+                after = {text[m.end() : m.end() + self.SPAN] for m in re.finditer(re.escape(w), text)}
+                for key in (d.meta.level, f"@{d.meta.place}" if d.meta.place else ""):
+                    if key and after:
+                        found.setdefault((key, w), set()).update(after)
+        self._after = {k: sorted(v) for k, v in found.items()}
+
+    def written(self, key: str, word: str, rest: str) -> bool:
+        """Whether documents of `key` (a level, or @place) write `word` followed by `rest`."""
+        after = self._after.get((key, word), [])
+        i = bisect.bisect_left(after, rest)
+        return i < len(after) and after[i].startswith(rest)
 
 
 class QuestionReader:
@@ -276,7 +295,7 @@ class QuestionReader:
         departments: Iterable[str],
         vocabulary: dict[str, int],
         corpus_text: str,
-        level_texts: dict[str, str] | None = None,
+        uses: NameUses | None = None,
     ):
         self.tokenizer = tokenizer
         self.titles = titles  # retrieve.Titles
@@ -286,7 +305,7 @@ class QuestionReader:
         self.departments = sorted({d for d in departments if d}, key=len, reverse=True)
         self.vocabulary = vocabulary  # corpus word -> in how many passages it occurs
         self.corpus_text = corpus_text  # folded, lower case
-        self.level_texts = level_texts or {}  # each level's documents' text, folded, lower case
+        self.uses = uses or NameUses()  # where the documents write a level word as part of a name
         # the corpus's runs of two and three characters: whether a short run occurs in it, without a search
         self.grams = {corpus_text[i : i + n] for n in (2, 3) for i in range(len(corpus_text) - n + 1)}
 
@@ -343,7 +362,7 @@ class QuestionReader:
         province or city) the text names."""
         low = text.lower()
         places = [p for p in self.places if (p in text or self._pinyin_of(p) in low) and p != "全国"]
-        levels = [lv for lv, words in _LEVEL_WORDS.items() if any(self._scopes(lv, w, low) for w in words)]
+        levels = [lv for lv, words in _LEVEL_WORDS.items() if any(self._scopes(lv, w, low, places) for w in words)]
         if "国家" in levels and "全国" in self.places:
             places.append("全国")
         unquoted = _QUOTED.sub(" ", text)
@@ -370,16 +389,20 @@ class QuestionReader:
         name = name if len(name) >= 2 else place
         return "".join(pinyin_key(name)).lower() if re.fullmatch(r"[\u4e00-\u9fff]+", name) else "\0"
 
-    def _scopes(self, level: str, word: str, low: str) -> bool:
-        """Whether the level word names where to look somewhere in the question, not what is asked: 国家 in
-        争创国家碳达峰园区试点 is part of a name that a document of another level writes (a city's plan
-        names the national pilot it competes for), and says nothing of which documents to read."""
+    def _scopes(self, level: str, word: str, low: str, places: list[str]) -> bool:
+        """Whether the level word names where to look somewhere in the question, not what is asked. It is
+        part of a name (争创国家级绿色工厂示范: what a city competes for) where, with the two words after
+        it, the documents of a place the question names write it so, or documents of another level write
+        it so and its own level's never do: then it says nothing of which documents to read."""
         for m in re.finditer(re.escape(word), low):
-            after = self.tokenizer.segment(low[m.end() : m.end() + 12])[:2]
-            phrase = word + "".join(after)
-            if not re.fullmatch(r"[\u4e00-\u9fff]{3,}", "".join(after)) or not any(
-                phrase in t for lv, t in self.level_texts.items() if lv != level
-            ):
+            rest = "".join(self.tokenizer.segment(low[m.end() : m.end() + NameUses.SPAN])[:2])
+            if not re.fullmatch(r"[\u4e00-\u9fff]{3,}", rest):
+                return True
+            named = any(self.uses.written(f"@{p}", word, rest) for p in places)
+            elsewhere = not self.uses.written(level, word, rest) and any(
+                self.uses.written(other, word, rest) for other in _LEVEL_WORDS if other != level
+            )
+            if not (named or elsewhere):
                 return True
         return False
 

@@ -491,7 +491,7 @@ def test_a_part_answered_by_what_an_earlier_part_said_points_to_it():
     )
 
 
-def test_a_reply_carries_the_sentences_it_quotes_whole_for_a_later_part(assistant):
+def test_a_reply_carries_the_sentences_it_quotes_whole_for_a_later_part(assistant, monkeypatch):
     """A later part reads which sentences the parts before quoted from their replies, not from the
     text they rendered (which may shorten a sentence or put a target's figures first)."""
     from assistant.answer import Ask
@@ -503,5 +503,16 @@ def test_a_reply_carries_the_sentences_it_quotes_whole_for_a_later_part(assistan
     best = kb.ranked(ask)[0]
     reply = kb.render_sentences([best], ask, 600)
     assert reply.quoted == {best.text}
-    answer = assistant.ask("到2030年光伏发电装机要达到多少?太阳能发电装机目标是多少?")
-    assert "见（1）" in answer.answer
+    assert kb.render_sentences([best], ask, 8).quoted == frozenset()  # clipped away: not shown, not quoted
+    # each later part is asked with the sentences the replies before it quoted
+    seen, answer_part = [], assistant._answer
+
+    def spy(q, k, scope, context=None, cited=frozenset()):
+        reply, hits = answer_part(q, k, scope, context, cited)
+        seen.append((cited, reply.quoted))
+        return reply, hits
+
+    monkeypatch.setattr(assistant, "_answer", spy)
+    answer = assistant.ask("到2030年光伏发电装机要达到多少?这个装机目标是多少?")
+    assert len(seen) == 2 and seen[0][1] and seen[1][0] == seen[0][1]
+    assert "（2）见（1）" in answer.answer

@@ -220,22 +220,30 @@ def test_an_english_place_that_a_documents_name_holds_is_no_other_place():
     assert "苏州" in reader.read("When will Suzhou reach its carbon peak?").foreign_places
 
 
-def test_a_level_word_inside_a_name_another_levels_document_writes_is_no_scope():
-    """国家 in 争创国家级绿色工厂 names what a city competes for, not which documents to read; the same
-    word before words no document of another level writes, or on its own, still says where to look."""
-    from assistant.question import QuestionReader, Titles
+def test_a_level_word_inside_a_name_is_no_scope():
+    """国家 in 争创国家绿色工厂示范 names what a city competes for, not which documents to read: documents
+    of another level write it so and the national ones never do, or the place the question names writes
+    it so. Where the national documents write it too, or nobody does, it still says where to look."""
+    from types import SimpleNamespace
+
+    from assistant.question import NameUses, QuestionReader, Titles
     from assistant.text import Tokenizer, fold
 
-    city = "支持企业积极争创国家绿色工厂示范，对获评企业给予奖励。"
-    national = "到2025年，建成一批绿色工厂和绿色工业园区。"
+    def doc(text: str, level: str, place: str):
+        return SimpleNamespace(text=text, meta=SimpleNamespace(level=level, place=place))
+
+    city = doc("支持企业积极争创国家绿色工厂示范。鼓励企业参与全国碳市场交易。", "市", "临江")
+    national = doc("到2025年，建成一批绿色工厂。完善全国碳市场交易制度。", "国家", "全国")
     tokenizer = Tokenizer([])
-    reader = QuestionReader(
-        tokenizer, Titles({}, {}), {}, [], {}, fold(city + national).lower(),
-        {"市": fold(city).lower(), "国家": fold(national).lower()},
-    )
-    assert reader.read("哪些企业在争创国家绿色工厂示范？").levels == []
-    assert reader.read("国家对绿色工厂有什么要求？").levels == ["国家"]
-    assert reader.read("国家层面2025年的工厂目标是什么？").levels == ["国家"]
-    # without the levels' texts (a reader that has none), every level word is a scope, as before
-    plain = QuestionReader(tokenizer, Titles({}, {}), {}, [], {}, fold(city + national).lower())
-    assert plain.read("哪些企业在争创国家绿色工厂示范？").levels == ["国家"]
+
+    def reader(uses):
+        everything = fold(city.text + national.text).lower()
+        return QuestionReader(tokenizer, Titles({}, {}), {"c": "临江", "n": "全国"}, [], {}, everything, uses)
+
+    uses = reader(NameUses([city, national]))
+    assert uses.read("哪些企业在争创国家绿色工厂示范？").levels == []
+    assert uses.read("国家对绿色工厂有什么要求？").levels == ["国家"]  # nobody writes 国家对绿色
+    assert uses.read("全国碳市场交易有什么规则？").levels == ["国家"]  # the national documents write it too
+    assert uses.read("临江参与全国碳市场交易由谁负责？").levels == []  # the city named writes it so
+    # a reader without the documents' uses reads every level word as a scope, as before
+    assert reader(None).read("哪些企业在争创国家绿色工厂示范？").levels == ["国家"]

@@ -213,19 +213,19 @@ class Answerer:
             text = strip_label(strip_notes(text)).rstrip("。；;，, ")  # the numbering is in the citation
             verdict = render.premise_verdict(q.intent, q.years, row) if row is not None else ""
             parts.append(f"{verdict}{render.doc_prefix(cand.chunk.doc_title, self.many)}{text}[{n}]。")
-        return Reply(True, render.clip("".join(parts), limit), citations, quoted=frozenset(c.text for c in picked))
+        text = render.clip("".join(parts), limit)
+        return Reply(True, text, citations, quoted=render.shown([(c.text, p) for c, p in zip(picked, parts)], text))
 
     def compare(self, q: Question, per_place: dict[str, list[Hit]], query: np.ndarray) -> Reply:
         """One sentence from each place's documents, each naming its document."""
         citations: list[Citation] = []
-        parts, quoted = [], set()
+        parts, quoted = [], []
         for hits in per_place.values():
             ask = Ask(q, hits, query, {h.chunk.doc_id for h in hits})
             cands = self.ranked(ask)
             if not cands or not self.answers(ask, cands):
                 continue
             c = cands[0]
-            quoted.add(c.text)
             n = render.cite(citations, c.chunk, c.hit.score)
             row = self.target_of(c, q)
             text = (
@@ -234,10 +234,12 @@ class Answerer:
                 else render.shorten(c.text, q.content, self.scorer.coverage, q.intent)
             )
             parts.append(f"《{c.chunk.doc_title}》：{strip_label(strip_notes(text)).rstrip('。；;，, ')}[{n}]。")
+            quoted.append((c.text, parts[-1]))
         if not parts:
             every = sorted((h for hits in per_place.values() for h in hits), key=lambda h: -h.score)
             return Reply(False, render.not_found(every, self.titles), [], "not_found:calibrated")
-        return Reply(True, render.clip("".join(parts), self.max_chars), citations, "compare", frozenset(quoted))
+        text = render.clip("".join(parts), self.max_chars)
+        return Reply(True, text, citations, "compare", render.shown(quoted, text))
 
 
 ROW_FIT = 0.3  # share of the question's weight a target row must carry to state the answer

@@ -197,6 +197,12 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def shown(quoted: list[tuple[str, str]], text: str) -> frozenset[str]:
+    """Of (sentence, the part of a reply that quotes it), the sentences whose part the reply's text,
+    once clipped, still holds whole: what the reader was shown."""
+    return frozenset(sentence for sentence, part in quoted if part in text)
+
+
 REPLY_UNIT = re.compile(r"[^。]*?\[\d+\]。")  # one quoted sentence of a reply, with its citation: 《题》：句[1]。
 
 

@@ -221,6 +221,7 @@ def duties(kb: Answerer, ask: Ask) -> Reply | None:
     )
     citations: list[Citation] = []
     parts: list[str] = []
+    quoted: list[tuple[str, str]] = []
     for hit in ask.hits[:DUTY_HITS]:
         chunk = hit.chunk
         if chunk.kind != "text" or (q.names_scope and chunk.doc_id not in ask.preferred):
@@ -231,9 +232,11 @@ def duties(kb: Answerer, ask: Ask) -> Reply | None:
                 n = render.cite(citations, chunk, hit.score)
                 text = strip_label(sentence).rstrip("。；;，, ")
                 parts.append(f"{render.doc_prefix(chunk.doc_title, kb.many)}{text}[{n}]。")
+                quoted.append((sentence, parts[-1]))
     if not parts:
         return None
-    return Reply(True, render.clip("".join(parts), kb.max_list_chars), citations)
+    text = render.clip("".join(parts), kb.max_list_chars)
+    return Reply(True, text, citations, quoted=render.shown(quoted, text))
 
 
 # ---- targets of a year ------------------------------------------------------------------------------
@@ -285,7 +288,10 @@ def year_targets(kb: Answerer, ask: Ask) -> Reply | None:
 @strategy("outline")
 def outline(kb: Answerer, ask: Ask) -> Reply | None:
     """The entries of the list the question names: an outline among the best passages (the documents it
-    points to first) whose heading carries what is asked."""
+    points to first) whose heading carries what is asked. Asked of a named document, any of that
+    document's outlines whose heading names what is asked for (《某方案》的基本原则有哪几条 -> 原则) is one
+    too, wherever the search ranked it; and where the named document has such a list, no other
+    document's list is the one asked."""
     q = ask.q
     if q.intent.kind != "list":
         return None
@@ -293,34 +299,35 @@ def outline(kb: Answerer, ask: Ask) -> Reply | None:
     if ranked and ranked[0].features.get("quoted_match") and "、" in ranked[0].text and kb.answers(ask, ranked):
         return None  # a sentence that names the quoted list and enumerates it: the sentence strategy quotes it
     asked = asked_count(q.asked)
-    best: tuple[float, Chunk, float] | None = None
     found = [
         (hit.chunk if hit.chunk.kind == "outline" else kb.outlines.get(hit.chunk.clause_id), hit.score)
         for hit in sorted(ask.hits[:5], key=lambda h: h.chunk.doc_id not in ask.preferred)
     ]
     if asked:  # 七大重点任务: any list of that many items in the documents asked about
         found += [(c, 0.0) for d in ask.preferred for c in kb.outlines_of.get(d, []) if len(c.items) == asked]
-    elif q.title_docs and q.which:  # …的实施意见里，工作原则有哪几条: a list of the document named whose
-        # heading names what is asked for (原则), wherever the search ranked it
+    elif q.which:
         found += [
             (c, 0.0)
             for d in q.title_docs
             for c in kb.outlines_of.get(d, [])
             if all(w in c.text.split("\n")[0] for w in q.which)
         ]
+    fitting: list[tuple[float, Chunk, float]] = []
     for chunk, score in found:
-        if chunk is None or len(chunk.items) < 2 or (q.title_docs and chunk.doc_id not in q.title_docs):
-            continue  # (a list of another document than the one the question names is not the one asked)
+        if chunk is None or len(chunk.items) < 2:
+            continue
         header = chunk.text.split("\n")[: len(chunk.text.split("\n")) - len(chunk.items)]
         fit = kb.scorer.coverage(q.content, " ".join([chunk.doc_title, *header]))
         if asked and asked == len(chunk.items):
             fit += 1.0  # 七大行动 and a list of seven
         elif asked:
             fit -= 1.0
-        if fit >= OUTLINE_FIT and (best is None or fit > best[0]):
-            best = (fit, chunk, score)
-    if best is None:
+        if fit >= OUTLINE_FIT:
+            fitting.append((fit, chunk, score))
+    fitting = [f for f in fitting if f[1].doc_id in q.title_docs] or fitting
+    if not fitting:
         return None  # the list asked for is none of these clauses' lists of items
+    best = max(fitting, key=lambda f: f[0])  # (the first of equals: the search's order)
     _, chunk, score = best
     citations: list[Citation] = []
     n = render.cite(citations, chunk, score)
