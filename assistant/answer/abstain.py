@@ -202,7 +202,7 @@ DAY_HITS = 3  # passages searched for the day a question asks
 
 @sentence_rule("day_absent")
 def day_absent(best: Candidate, ask: Ask) -> bool:
-    """The question asks on which day (申报截止日期是哪一天, 每年几月几号前) and none of the passages the
+    """The question asks on which day (材料最晚哪天交, 每年几月几号前) and none of the passages the
     answer is read from (the first DAY_HITS found) names a day of a month (3月31日, 6月底): a year or a
     period is no answer to it. (The passages, not the best sentence alone: an answer of two sentences may
     take the day from the second.)"""
