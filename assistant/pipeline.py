@@ -59,7 +59,7 @@ class Assistant:
             departments,
             data.df,
             self.answerer.corpus_text,
-            NameUses(data.documents),
+            NameUses(data.documents, self.answerer.folded_texts),
         )
 
     @classmethod

@@ -265,11 +265,12 @@ class NameUses:
 
     SPAN = 12
 
-    def __init__(self, documents=()) -> None:
+    def __init__(self, documents=(), folded: list[str] | None = None) -> None:
+        """`folded`: the documents' texts already folded and lower-cased, in their order (else folded here)."""
         words = [w for ws in _LEVEL_WORDS.values() for w in ws if has_cjk(w)]
         found: dict[tuple[str, str], set[str]] = {}
-        for d in documents:
-            text = fold(d.text).lower()
+        texts = folded if folded is not None else [fold(d.text).lower() for d in documents]
+        for d, text in zip(documents, texts):
             for w in words:
                 after = {text[m.end() : m.end() + self.SPAN] for m in re.finditer(re.escape(w), text)}
                 for key in (d.meta.level, f"@{d.meta.place}" if d.meta.place else ""):

@@ -69,8 +69,9 @@ class Answerer:
         self.doc_scope = {d.doc_id: (d.doc_id, d.meta.level) for d in data.documents}
         self.levels = {d.meta.level for d in data.documents if d.meta.level}
         # every title and document text, folded and lower-cased, once: what "the corpus uses a word" reads
+        self.folded_texts = [fold(d.text).lower() for d in data.documents]  # in the documents' order
         self.corpus_text = "\n".join(
-            fold(t).lower() for t in [*self.titles.values(), *(d.text for d in data.documents)] if t
+            [*(fold(t).lower() for t in self.titles.values() if t), *filter(None, self.folded_texts)]
         )
 
     def in_corpus(self, word: str) -> bool:
