@@ -367,7 +367,7 @@ class QuestionReader:
         if "国家" in levels and "全国" in self.places:
             places.append("全国")
         unquoted = _QUOTED.sub(" ", text)
-        foreign = [p for p in place_names(unquoted) if self._foreign(p, unquoted)]
+        foreign = [p for p in place_names(unquoted) if names_area(p, unquoted) and self._foreign(p, unquoted)]
         areas = [p for p in foreign if _named_as_area(p, unquoted)]
         if not has_cjk(text):  # Suzhou's target: a Chinese place by its pinyin, when no document is its
             ours = {self._pinyin_of(p) for p in self.places}
@@ -555,6 +555,22 @@ def asked_attribute(text: str) -> str:
     return word.lower() if flag in _NOUNISH and word not in STOPWORDS and len(word) >= 2 else ""
 
 
+# the kinds of area a place's name is written with (无锡市, 浦东新区, 繁昌县, 鄂尔多斯…旗)
+_AREA_KINDS = ("省", "市", "县", "区", "新区", "镇", "乡", "州", "自治区", "自治州", "旗", "盟")
+_WITH_KIND = re.compile("(?:全省|全市|" + "|".join(sorted(_AREA_KINDS, key=len, reverse=True)) + ")")
+
+
+def names_area(place: str, text: str) -> bool:
+    """Whether a word jieba tags as a place names an area: written with its kind here (无锡市, 浦东新区), a
+    province, or a word jieba's dictionary also holds with an area's kind after it (杭州: 杭州市). Not so
+    the common words its tagger also tags as places (上马 in 项目盲目上马, 东西, 英雄): no dictionary holds
+    them as an area's name."""
+    if place in PROVINCES or re.match(_WITH_KIND.pattern, text[text.find(place) + len(place) :]):
+        return True
+    words = dictionary_words()
+    return any(words.get(place + kind, 0) > 0 for kind in _AREA_KINDS)
+
+
 def _named_as_area(place: str, text: str) -> bool:
     """Named as a province or city (无锡市, 浙江省, 南京全市, or a province's own name), not a word that
     jieba happens to tag as a place."""
@@ -577,13 +593,13 @@ def _common_word(run: str) -> bool:
 @functools.cache
 def english_place_names() -> dict[str, list[str]]:
     """Chinese place names by their pinyin (suzhou -> 宿州, 苏州): the place words (ns) of two and three
-    characters in jieba's dictionary, from the tag table its tagger already holds, read at the first English
-    question."""
+    characters in jieba's dictionary that name areas (names_area: wuxi -> 无锡, not the hamlets 乌溪 and
+    武溪), from the tag table its tagger already holds, read at the first English question."""
     from .text import tag_table
 
     names: dict[str, list[str]] = {}
     for word, flag in tag_table().items():
-        if flag == "ns" and 2 <= len(word) <= 3:
+        if flag == "ns" and 2 <= len(word) <= 3 and names_area(word, ""):
             names.setdefault("".join(pinyin_key(word)).lower(), []).append(word)
     return names
 

@@ -42,6 +42,18 @@ def test_places_levels_and_places_no_document_is_about(assistant):
     assert assistant.read("无锡全市的光伏装机目标是多少?").foreign_places == ["无锡"]
 
 
+def test_a_common_word_the_tagger_calls_a_place_names_no_place(assistant):
+    """jieba's dictionary tags 上马 (to launch a project) and 东西 as places; neither is any area's name,
+    so neither is a place no document is about. Real places stay places, with or without their kind."""
+    from assistant.question import names_area
+
+    assert assistant.read("卡住“两高一低”项目盲目上马，是哪些部门的职责？").foreign_places == []
+    assert assistant.read("碳时尚APP上的积分能换什么东西？").foreign_places == []
+    assert assistant.read("成都对分布式光伏每千瓦补贴多少?").foreign_places == ["成都"]
+    assert assistant.read("上海浦东新区对合同能源管理项目补贴多少?").foreign_places == ["上海浦东新"]
+    assert not names_area("英雄", "") and names_area("杭州", "") and names_area("弋江", "芜湖市弋江区")
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("十三五末", ["2020"]),
     ("“十五五”期间和2035年", ["2030", "2035"]),  # in order of appearance
