@@ -12,19 +12,20 @@ from pathlib import Path
 
 import numpy as np
 
-from .answer import Answerer, Ask, Reply
+from .answer import Answerer, Ask, Reply, render
+from .answer.comparison import asks_which_more, figure_after, which_more
 from .answer.render import citation_of, join_parts
 from .crosslingual import corpus_terms, named_document, stand_ins
 from .embed import make_embedder
 from .knowledge import all_names, find_departments
-from .question import NameUses, QuestionError, QuestionReader, Titles
+from .question import LEVEL_WORDS, NameUses, QuestionError, QuestionReader, Titles
 from .question import Question as AskedQuestion
 from .retrieve import Retriever
 from .schema import Answer, Clause, Department, Document, Hit, Scope, Target
 from .search import open_search
 from .settings import Settings
 from .store import IndexData, load_index, read_manifest
-from .text import Tokenizer
+from .text import Tokenizer, fold
 
 __all__ = ["Assistant", "QuestionError"]
 
@@ -110,16 +111,22 @@ class Assistant:
         q = self.read(question, previous)
         k = max(5, k or self.settings.top_k)
         if len(q.parts) > 1:
-            replies, hits = [], []
+            replies: list[tuple[str, Reply]] = []
+            hits: list[Hit] = []
             cited: frozenset[str] = frozenset()  # the sentences the parts before were answered with
             for part in q.parts:
-                reply, part_hits = self._answer(self._in_context(self.read(part), q), k, scope, q, cited)
+                asked = asks_which_more(part)
+                compared = self._which_more(replies[-1][0], replies[-1][1], asked) if asked and replies else None
+                if compared is not None:  # 哪个更高: the figures the part before quoted say
+                    replies.append((part, compared))
+                    continue
+                reply, part_hits = self._answer_each(self._in_context(self.read(part), q), k, scope, q, cited)
                 replies.append((part, reply))
                 hits += part_hits
                 cited |= reply.quoted
             reply, hits = join_parts(replies, self.settings.max_list_chars), _dedupe(hits)[:k]
         else:
-            reply, hits = self._answer(q, k, scope)
+            reply, hits = self._answer_each(q, k, scope)
         return Answer(
             id=qid,
             question=question,
@@ -177,6 +184,64 @@ class Assistant:
             return self.answerer.compare(q, per_side, query), _interleave(list(per_side.values()), k)
         ask = Ask(q, hits, query, self.retriever.preferred_docs(q), scope, label, cited=cited)
         return self.answerer.answer(ask), hits
+
+    def _answer_each(
+        self,
+        q: AskedQuestion,
+        k: int,
+        scope: Scope | None,
+        context: AskedQuestion | None = None,
+        cited: frozenset[str] = frozenset(),
+    ) -> tuple[Reply, list[Hit]]:
+        """The answer, and where the question asks the same of several things (光伏和风电的装机目标各是多少)
+        and its sentences leave one of them unnamed, the answer to that thing asked alone, when it quotes a
+        sentence that names it."""
+        reply, hits = self._answer(q, k, scope, context, cited)
+        if not reply.found or len(q.each) < 2:
+            return reply, hits
+        more = []
+        shown = set(reply.quoted)
+        for thing, alone in q.each:
+            if self._names(shown, thing):
+                continue
+            other, other_hits = self._answer(self.read(alone), k, scope, context, cited)
+            new = other.quoted - shown
+            if other.found and new and self._names(new, thing):
+                more.append(other)
+                shown |= other.quoted
+                hits = _dedupe(hits + other_hits)[:k]
+        return (render.extend(reply, more, self.settings.max_list_chars), hits) if more else (reply, hits)
+
+    def _which_more(self, before: str, reply: Reply, asked: str) -> Reply | None:
+        """哪个更高 after a part that asked the same of several things: which thing's figure, among those the
+        reply to that part quoted, is the higher (the lower, as asked); None when the sentences do not give
+        each thing a figure in one unit."""
+        things = self.read(before).each
+        if not reply.found or len(things) < 2:
+            return None
+        figures = []
+        for thing, _ in things:
+            words = self._words_of(thing)
+            named = [s for s in sorted(reply.quoted) if self._names({s}, thing)]
+            found = next((f for s in named if (f := figure_after(s, words))), None)
+            if found is None:
+                return None
+            figures.append((thing, found))
+        text = which_more(figures, asked)
+        return Reply(True, text, [], "which_more", frozenset()) if text else None
+
+    def _words_of(self, thing: str) -> list[str]:
+        """A thing's words the documents use, a place's or a level's (江阴, 全省: where, not what) aside unless
+        they are all there is."""
+        words = [w for w in self.tokenizer.segment(fold(thing)) if len(w) >= 2 and self.answerer.in_corpus(w)]
+        where = {*self.reader.places, *(w for ws in LEVEL_WORDS.values() for w in ws)}
+        return [w for w in words if w not in where] or words
+
+    def _names(self, sentences: set[str] | frozenset[str], thing: str) -> bool:
+        """Whether the sentences name the thing: each of its words (_words_of) is in one of them."""
+        words = self._words_of(thing)
+        folded = [fold(s) for s in sentences]
+        return bool(words) and all(any(w in s for s in folded) for w in words)
 
     def _in_context(self, part: AskedQuestion, whole: AskedQuestion) -> AskedQuestion:
         """A part of a longer question that names nothing the documents speak of (…有奖励吗？每吨奖多少、

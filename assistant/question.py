@@ -29,7 +29,7 @@ MAX_QUESTION_CHARS = 2000
 PART_MIN = 4  # characters a sub-question needs to stand alone
 TYPO_ODDS = 100  # how much likelier a correction must make the question: about one character in a hundred is mistyped
 MAX_PARTS = 5  # more questions than this in one text is a pasted document, read as one question
-_LEVEL_WORDS = {  # how people name a level without naming a place
+LEVEL_WORDS = {  # how people name a level without naming a place
     "国家": ("全国", "国家", "中央", "国务院", "national", "state council", "china"),
     "省": ("全省", "省级", "我省", "省里", "省委", "省政府", "provincial", "province"),
     "市": ("全市", "市级", "我市", "市里", "municipal"),
@@ -46,6 +46,7 @@ _DOCUMENT_YEAR = re.compile(
 )
 _FOLLOW = re.compile(r"^(那么?|还有|另外|同样|再问|如果是)")
 _INTERROGATIVE = re.compile(r"[哪啥谁几怎吗呢么]|什么|多少")  # question words: what is asked, not what about
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|《[^》]*》")
 
 # ---- document titles a question names -----------------------------------------------------------
@@ -212,6 +213,8 @@ class Question(BaseModel):
     tokens: list[str] = Field(default_factory=list)  # BM25 query terms (a named title left out)
     content: list[str] = Field(default_factory=list)  # what is asked about: tokens less places and titles
     parts: list[str] = Field(default_factory=list)  # the sub-questions of a question asking several things
+    # the things it asks the same of, each (光伏和风电的装机目标各是多少): (the thing, the question of it alone)
+    each: list[tuple[str, str]] = Field(default_factory=list)
 
     @property
     def names_scope(self) -> bool:
@@ -267,7 +270,7 @@ class NameUses:
 
     def __init__(self, documents=(), folded: list[str] | None = None) -> None:
         """`folded`: the documents' texts already folded and lower-cased, in their order (else folded here)."""
-        words = [w for ws in _LEVEL_WORDS.values() for w in ws if has_cjk(w)]
+        words = [w for ws in LEVEL_WORDS.values() for w in ws if has_cjk(w)]
         found: dict[tuple[str, str], set[str]] = {}
         texts = folded if folded is not None else [fold(d.text).lower() for d in documents]
         for d, text in zip(documents, texts):
@@ -354,6 +357,8 @@ class QuestionReader:
             tokens=tokens,
             content=self.content_tokens(without_title, places, tokens),
             parts=split_parts(asked),
+            # (two places compared are sides, pipeline._sides, or one the documents are not about)
+            each=[] if len(places) + len(foreign) >= 2 else each_of(asked, self.tokenizer.segment(fold(asked))),
         )
 
     # ---- what it names ---------------------------------------------------------------------------
@@ -363,7 +368,7 @@ class QuestionReader:
         province or city) the text names."""
         low = text.lower()
         places = [p for p in self.places if (p in text or self._pinyin_of(p) in low) and p != "全国"]
-        levels = [lv for lv, words in _LEVEL_WORDS.items() if any(self._scopes(lv, w, low, places) for w in words)]
+        levels = [lv for lv, words in LEVEL_WORDS.items() if any(self._scopes(lv, w, low, places) for w in words)]
         if "国家" in levels and "全国" in self.places:
             places.append("全国")
         unquoted = _QUOTED.sub(" ", text)
@@ -401,7 +406,7 @@ class QuestionReader:
                 return True
             named = any(self.uses.written(f"@{p}", word, rest) for p in places)
             elsewhere = not self.uses.written(level, word, rest) and any(
-                self.uses.written(other, word, rest) for other in _LEVEL_WORDS if other != level
+                self.uses.written(other, word, rest) for other in LEVEL_WORDS if other != level
             )
             if not (named or elsewhere):
                 return True
@@ -418,7 +423,7 @@ class QuestionReader:
         """What is asked about: the tokens less the place and level words (they route the search).
         `tokens`, the text's own tokens, serve when it names no place or level."""
         bare = text
-        for word in sorted([*places, *(w for ws in _LEVEL_WORDS.values() for w in ws)], key=len, reverse=True):
+        for word in sorted([*places, *(w for ws in LEVEL_WORDS.values() for w in ws)], key=len, reverse=True):
             bare = re.sub(re.escape(word) + "(市|省|区|县)?", " ", bare, flags=re.I)
         tokens = tokens if tokens is not None and bare == text else self.tokenizer.tokens(bare)
         return [t for t in tokens if not _INTERROGATIVE.search(t)]
@@ -575,6 +580,55 @@ def _named_as_area(place: str, text: str) -> bool:
     """Named as a province or city (无锡市, 浙江省, 南京全市, or a province's own name), not a word that
     jieba happens to tag as a place."""
     return bool(re.search(re.escape(place) + "(省|市|自治区|全省|全市)", text)) or place in PROVINCES
+
+
+# 各是多少, 分别定了什么目标, 各自要做什么: the same asked of each (not 各地, 各级: every place, every level)
+_EACH = re.compile(r"分别|各(?:自|是|有|要|为|定|提|占|达|需|应|设|多|几)")
+_JOINS = frozenset("和 与 及 以及 、".split())
+# the closed classes that end a noun phrase: particles, prepositions, the copula, a date's 年 月 日
+_PHRASE_ENDS = frozenset(
+    "的 地 得 了 着 对 给 在 中 里 于 从 把 被 为 向 按 是 有 要 到 将 其 等 各 各自 分别 都 年 月 日".split()
+)
+
+
+def each_of(text: str, words: list[str]) -> list[tuple[str, str]]:
+    """The things a question asks the same of, each (全省光伏和风电的装机目标各是多少: 全省光伏, 风电), with
+    the question asked of each alone (…全省光伏的装机目标各是多少, …风电的装机目标各是多少). `words`: the
+    text's words, in order. A thing is a run of Chinese words no particle, preposition or question word
+    breaks; the things are joined by 和, 与, 及 or 、. None when the question does not ask of each
+    (各, 分别) or joins no two things."""
+    if not _EACH.search(text):
+        return []
+    spans, at = [], 0
+    for w in words:
+        start = text.find(w, at)
+        if start < 0:
+            return []  # the words are not the text's: nothing to cut it by
+        spans.append((w, start, start + len(w)))
+        at = start + len(w)
+
+    def in_phrase(w: str) -> bool:
+        return (
+            bool(_CJK_RUN.fullmatch(w)) and w not in _PHRASE_ENDS and w not in _JOINS and not _INTERROGATIVE.search(w)
+        )
+
+    for i, (w, _, _) in enumerate(spans):
+        if w not in _JOINS or i == 0 or not in_phrase(spans[i - 1][0]):
+            continue
+        first = i - 1
+        while first > 0 and in_phrase(spans[first - 1][0]):
+            first -= 1
+        things, j, begin = [], i, first
+        while j < len(spans) and spans[j][0] in _JOINS and j + 1 < len(spans) and in_phrase(spans[j + 1][0]):
+            things.append(text[spans[begin][1] : spans[j - 1][2]])
+            end = j + 1
+            while end + 1 < len(spans) and in_phrase(spans[end + 1][0]):
+                end += 1
+            begin, j = j + 1, end + 1
+        things.append(text[spans[begin][1] : spans[j - 1][2]])
+        lo, hi = spans[first][1], spans[j - 1][2]
+        return [(t, text[:lo] + t + text[hi:]) for t in things] if len(things) >= 2 else []
+    return []
 
 
 def split_parts(text: str) -> list[str]:

@@ -220,3 +220,25 @@ def test_a_part_that_names_no_subject_asks_about_what_the_question_around_it_nam
     # a part with a subject of its own keeps it
     answer = assistant.ask("一共安排了多少个高耗能行业技改项目？光伏发电装机到2030年要达到多少？")
     assert "17项" in answer.answer and "1400兆瓦" in answer.answer
+
+
+def test_a_question_asking_the_same_of_two_things_gets_each_things_sentence(assistant):
+    """林木覆盖率和自然湿地保护率…分别是多少: the plan states them in two sentences of two clauses; the
+    answer quotes both, each cited, not only the one ranked first."""
+    answer = assistant.ask("江阴2025年林木覆盖率和自然湿地保护率分别是多少？")
+    assert answer.found
+    assert "林木覆盖率达到24.7%" in answer.answer and "自然湿地保护率达到24.7%" in answer.answer
+    texts = " ".join(c.text for c in answer.citations)
+    assert "林木覆盖率" in texts and "自然湿地保护率" in texts
+    # one sentence naming both is answer enough: nothing is added to it
+    answer = assistant.ask("公共机构和新建厂房的屋顶光伏覆盖率到2025年分别要达到多少？")
+    assert answer.answer.count("50%") == 1
+
+
+def test_which_is_higher_is_read_from_the_figures_the_part_before_quoted(assistant):
+    answer = assistant.ask("到2030年，江阴太阳能发电和风电装机分别要达到多少？哪个更大？")
+    assert answer.found and "1400兆瓦" in answer.answer and "40兆瓦" in answer.answer
+    second = answer.answer.split("（2）")[1]
+    assert "较大的是" in second and "太阳能发电" in second and "未提及" not in second
+    answer = assistant.ask("江阴2025年林木覆盖率和自然湿地保护率分别是多少？哪个更高？")
+    assert "相同（24.7%）" in answer.answer.split("（2）")[1]

@@ -259,3 +259,31 @@ def test_a_level_word_inside_a_name_is_no_scope():
     assert uses.read("临江参与全国碳市场交易由谁负责？").levels == []  # the city named writes it so
     # a reader without the documents' uses reads every level word as a scope, as before
     assert reader(None).read("哪些企业在争创国家绿色工厂示范？").levels == ["国家"]
+
+
+def test_the_things_a_question_asks_the_same_of(assistant):
+    """光伏和风电…各是多少 asks each; the question asked of each thing alone keeps the rest of it. 各地 and
+    各级 (every place, every level) ask nothing of each; places compared are sides, not things."""
+    each = assistant.read("江苏省碳达峰实施方案中，2025年全省光伏和风电的装机目标各是多少？").each
+    assert [t for t, _ in each] == ["全省光伏", "风电"]
+    assert each[1][1].endswith("2025年风电的装机目标各是多少?")
+    things = [t for t, _ in assistant.read("化学需氧量、氨氮、氮氧化物排放总量到2025年分别下降多少?").each]
+    assert things == ["化学需氧量", "氨氮", "氮氧化物排放总量"]
+    assert assistant.read("各地区要按什么要求推进碳达峰?").each == []
+    assert assistant.read("光伏和风电的装机目标是多少?").each == []
+    assert assistant.read("江阴市和江苏省2025年非化石能源消费比重目标分别是多少?").each == []
+
+
+def test_which_more_only_when_one_unit_and_the_part_asks_nothing_else():
+    from assistant.answer.comparison import asks_which_more, figure_after, which_more
+
+    assert asks_which_more("哪个更高？") == "高" and asks_which_more("哪一项目标较低呢?") == "低"
+    assert asks_which_more("谁多一些？") == "多"
+    assert asks_which_more("哪个部门负责？") == "" and asks_which_more("哪个园区的光伏装机更高？") == ""
+    solar = figure_after("到2025年，全省光伏发电装机达到3500万千瓦以上", ["光伏", "装机"])
+    wind = figure_after("全省风电装机达到2800万千瓦以上", ["风电", "装机"])
+    assert solar == (3500e4, "千瓦", "3500万千瓦") and wind == (2800e4, "千瓦", "2800万千瓦")
+    assert which_more([("光伏", solar), ("风电", wind)], "高").startswith("按上列数字，较高的是光伏")
+    assert which_more([("光伏", solar), ("风电", wind)], "少").startswith("按上列数字，较少的是风电")
+    share = figure_after("非化石能源消费比重达到18%", ["比重"])
+    assert share == (18.0, "%", "18%") and which_more([("光伏", solar), ("比重", share)], "高") == ""

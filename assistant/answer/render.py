@@ -206,6 +206,33 @@ def shown(quoted: list[tuple[str, str]], text: str) -> frozenset[str]:
 REPLY_UNIT = re.compile(r"[^。]*?\[\d+\]。")  # one quoted sentence of a reply, with its citation: 《题》：句[1]。
 
 
+def extend(reply: Reply, more: list[Reply], limit: int) -> Reply:
+    """A reply with the sentences of further replies after its own (what a question asks of each thing
+    it names, 光伏和风电…各是多少, when its best sentences name only some), their citations numbered on."""
+    citations = list(reply.citations)
+    texts = [reply.text]
+    for other in more:
+        mapping: dict[int, int] = {}
+        for i, c in enumerate(other.citations, 1):
+            existing = next((j for j, d in enumerate(citations, 1) if d.text == c.text and d.clause == c.clause), None)
+            if existing is None:
+                citations.append(c)
+                existing = len(citations)
+            mapping[i] = existing
+
+        def renumber(m: re.Match[str], mapping: dict[int, int] = mapping) -> str:
+            return f"[{mapping.get(int(m.group(1)), m.group(1))}]"
+
+        texts.append(re.sub(r"\[(\d+)\]", renumber, other.text))
+    return Reply(
+        reply.found,
+        clip("".join(texts), limit),
+        citations,
+        "+".join([reply.strategy, *(r.strategy for r in more)]),
+        reply.quoted.union(*(r.quoted for r in more)),
+    )
+
+
 def join_parts(parts: list[tuple[str, Reply]], limit: int) -> Reply:
     """The replies to the parts of a question, numbered, their citations renumbered; found only when
     every part is answered."""

@@ -1,0 +1,63 @@
+"""Which of the things a question asked about is the higher (…光伏和风电的装机目标各是多少？哪个更高？): read
+from the figures the answer to the part before quoted, never from outside the documents.
+
+A part that asks only this (哪个更高, 谁更多, 哪一项较大) names no subject of its own: it asks about the things
+the part before it named, each. It is answered when the quoted sentences give each of those things a figure
+in one unit (3500万千瓦 and 2800万千瓦; 万 and 亿 are read as numbers), and left to the search otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..text import fold
+
+# the question word, a few characters, then the comparison: 哪个更高, 哪一项目标较大, 谁最多
+_ASKS = re.compile(
+    r"(?:哪个|哪一个|哪项|哪一项|哪种|哪一种|哪类|谁)[^，,。；;？?]{0,6}?(?:更|最|比较|较)?([高多大低少小])(?:一些|一点|些)?"
+)
+_REST = re.compile(
+    r"[\s，,。；;？?！!呢啊呀吗的目标数字指标]"
+)  # what may stand around it: particles and the asked kind
+_HIGHER = frozenset("高多大")
+_FIGURE = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(亿|万)?\s*(%|％|[\u4e00-\u9fff/㎡]{1,6}?)(?=以上|以下|左右|以内|[，,。；;、（(]|$)"
+)
+_SCALE = {"亿": 1e8, "万": 1e4, None: 1.0}
+
+
+def asks_which_more(part: str) -> str:
+    """The comparison a part asks and nothing else (高, 多, 大, 低, 少, 小), or ""."""
+    m = _ASKS.search(part)
+    if not m or _REST.sub("", part[: m.start()] + part[m.end() :]):
+        return ""
+    return m.group(1)
+
+
+def figure_after(sentence: str, words: list[str]) -> tuple[float, str, str] | None:
+    """The first figure the sentence gives after it names a thing (after the last of the thing's `words`
+    it holds): (its value, its unit, as written)."""
+    text = fold(sentence)
+    at = max((text.find(w) + len(w) for w in words if w in text), default=-1)
+    if at < 0:
+        return None
+    m = _FIGURE.search(text, at)
+    if not m:
+        return None
+    return float(m.group(1)) * _SCALE[m.group(2)], m.group(3).replace("％", "%"), m.group(0)
+
+
+def which_more(figures: list[tuple[str, tuple[float, str, str]]], asked: str) -> str:
+    """The sentence that says which thing's figure is the higher (or lower, as asked), or that they are the
+    same, when all the figures are in one unit; "" otherwise (two alike among three)."""
+    if len(figures) < 2 or len({unit for _, (_, unit, _) in figures}) != 1:
+        return ""
+    values = [v for _, (v, _, _) in figures]
+    if len(set(values)) == 1:
+        return f"按上列数字，{'与'.join(n for n, _ in figures)}相同（{figures[0][1][2]}）。"
+    if len(set(values)) != len(values):
+        return ""
+    pick = max if asked in _HIGHER else min
+    name, (_, _, written) = pick(figures, key=lambda f: f[1][0])
+    others = "，".join(f"{n}为{w}" for n, (_, _, w) in figures if n != name)
+    return f"按上列数字，较{asked}的是{name}（{written}），{others}。"
