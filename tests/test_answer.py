@@ -176,6 +176,23 @@ def test_a_question_asking_the_day_is_not_answered_where_no_passage_names_a_day(
     assert answer.found and "2023年2月9日" in answer.answer
 
 
+def test_how_much_there_is_now_is_not_answered_by_a_target_for_a_year_to_come(assistant):
+    """The plan states what 2025 and 2030 should bring, not what there is today."""
+    from assistant.answer.abstain import _ASKS_NOW
+    from assistant.pipeline import Assistant
+    from assistant.settings import Settings
+
+    for asked in ("江阴目前光伏装机有多少兆瓦？", "现在江阴的林木覆盖率是多少？"):
+        assert assistant.ask(asked).strategy == "not_found:status_other", asked
+        without = Assistant(assistant.data, assistant.embedder, Settings(rules_off="status_other"))
+        assert without.ask(asked).found, asked  # the rule declines them: without it, a target answers
+    answer = assistant.ask("到2025年江阴林木覆盖率要达到多少？")
+    assert answer.found and "24.7%" in answer.answer
+    # now, as a baseline or as when a plan is asked for, asks no present state
+    assert not _ASKS_NOW.search("到2030年，公共建筑能效要比现在提高多少？")
+    assert not _ASKS_NOW.search("目前要求光伏装机达到多少？")
+
+
 def test_a_which_question_is_not_answered_by_a_count_of_them(assistant):
     """Made-up sentences: asked which ones, a sentence that only counts them names none; one that names
     them beside the count (before it, with 等, or after it, with a colon or 包括) is left to the decision,

@@ -18,6 +18,8 @@ Against the best candidate once the decision has ranked them (SENTENCE_RULES: Tr
     baseline_other    the question asks a change against a year (比2020年下降多少), and the sentence states
                       a change against another year only
     day_absent        the question asks on which day (哪一天, 几月几号), and the sentence states no day
+    status_other      the question asks how much there is now (现在已经有多少家), and the sentence states a
+                      figure aimed at for a year to come (到2025年…超1000家)
 """
 
 from __future__ import annotations
@@ -209,3 +211,20 @@ def day_absent(best: Candidate, ask: Ask) -> bool:
     if not ask.q.intent.asks_day:
         return False
     return not any(DAY.search(TITLED.sub(" ", h.chunk.text)) for h in ask.hits[:DAY_HITS])
+
+
+# how much there is now (现在已经装了多少, 目前的碳价是多少): a time word before the value asked in its clause;
+# not a comparison with now (比现在提高多少) nor a plan for it (现在要求…达到多少)
+_ASKS_NOW = re.compile(
+    r"(?<!比)(?:现在|目前|当前|如今|眼下|迄今)(?![^，,。；;？?]*(?:要|将|应|计划|打算|力争))[^，,。；;？?]{0,14}(?:多少|几)"
+)
+# a figure aimed at: by a year to come (到2025年, 至2030年), or striven for (力争, 争取, 确保)
+_AIMED = re.compile(r"(?:到|至)\s*20\d\d\s*年|力争|争取|确保")
+
+
+@sentence_rule("status_other")
+def status_other(best: Candidate, ask: Ask) -> bool:
+    """The question asks how much there is now (江北新区现在已经有多少家企业了) and names no year, and the
+    sentence states a figure aimed at for a year to come (争取到2025年，集聚…企业超1000家): a plan's aim
+    is not the present state of things."""
+    return bool(_ASKS_NOW.search(ask.q.asked)) and not ask.q.years and bool(_AIMED.search(TITLED.sub(" ", best.text)))
