@@ -197,20 +197,43 @@ class Assistant:
         and its sentences leave one of them unnamed, the answer to that thing asked alone, when it quotes a
         sentence that names it."""
         reply, hits = self._answer(q, k, scope, context, cited)
-        if not reply.found or len(q.each) < 2:
+        if len(q.each) < 2:
             return reply, hits
+        if not reply.found:  # asked of each alone, each thing may be found where the whole was not
+            each = [(thing, *self._answer(self.read(asked), k, scope, context, cited)) for thing, asked in q.each]
+            if not any(r.found for _, r, _ in each):
+                return reply, hits
+            joined = join_parts([(thing, r) for thing, r, _ in each], self.settings.max_list_chars)
+            return joined, _dedupe([h for _, _, hs in each for h in hs])[:k]
         more = []
-        shown = set(reply.quoted)
-        for thing, alone in q.each:
-            if self._names(shown, thing):
+        shown = set(render.said(reply.text))  # the sentences as the answer gives them (到2025年，…比重达到20%)
+        things = [t for t, _ in q.each]
+        for thing, asked in q.each:
+            # named by a sentence that says something of it: its own, or one naming every thing that gives
+            # each its own figure (森林覆盖率达到38%，森林蓄积量达到2.20亿立方米); one naming every thing alike
+            # (区发改委、区财政局按程序拨付; 垃圾、废弃物…回收利用率达到35%) may say nothing of each
+            others = [t for t in things if t != thing]
+            if any(self._says_of(s, thing, others) for s in shown):
                 continue
-            other, other_hits = self._answer(self.read(alone), k, scope, context, cited)
-            new = other.quoted - shown
+            other, other_hits = self._answer(self.read(asked), k, scope, context, cited)
+            new = set(render.said(other.text)) - shown
             if other.found and new and self._names(new, thing):
                 more.append(other)
-                shown |= other.quoted
+                shown |= new
                 hits = _dedupe(hits + other_hits)[:k]
         return (render.extend(reply, more, self.settings.max_list_chars), hits) if more else (reply, hits)
+
+    def _says_of(self, sentence: str, thing: str, others: list[str]) -> bool:
+        """Whether the sentence says something of the thing: it names it, and names not every other thing
+        asked of too, or gives it a figure of its own, one no other thing's is."""
+        if not self._names({sentence}, thing):
+            return False
+        if not all(self._names({sentence}, o) for o in others):
+            return True
+        own = figure_after(sentence, self._words_of(thing))
+        return own is not None and all(
+            (f := figure_after(sentence, self._words_of(o))) is None or f[3] != own[3] for o in others
+        )
 
     def _which_more(self, before: str, reply: Reply, asked: str) -> Reply | None:
         """哪个更高 after a part that asked the same of several things: which thing's figure, among those the
@@ -222,7 +245,7 @@ class Assistant:
         figures = []
         for thing, _ in things:
             words = self._words_of(thing)
-            named = [s for s in sorted(reply.quoted) if self._names({s}, thing)]
+            named = [s for s in render.said(reply.text) if self._names({s}, thing)]
             found = next((f for s in named if (f := figure_after(s, words))), None)
             if found is None:
                 return None

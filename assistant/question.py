@@ -585,6 +585,7 @@ def _named_as_area(place: str, text: str) -> bool:
 # 各是多少, 分别定了什么目标, 各自要做什么: the same asked of each (not 各地, 各级: every place, every level)
 _EACH = re.compile(r"分别|各(?:自|是|有|要|为|定|提|占|达|需|应|设|多|几)")
 _JOINS = frozenset("和 与 及 以及 、".split())
+_YEAR_WORD = re.compile(r"(?:19|20)\d\d年")
 # the closed classes that end a noun phrase: particles, prepositions, the copula, a date's 年 月 日
 _PHRASE_ENDS = frozenset(
     "的 地 得 了 着 对 给 在 中 里 于 从 把 被 为 向 按 是 有 要 到 将 其 等 各 各自 分别 都 年 月 日".split()
@@ -594,20 +595,26 @@ _PHRASE_ENDS = frozenset(
 def each_of(text: str, words: list[str]) -> list[tuple[str, str]]:
     """The things a question asks the same of, each (全省光伏和风电的装机目标各是多少: 全省光伏, 风电), with
     the question asked of each alone (…全省光伏的装机目标各是多少, …风电的装机目标各是多少). `words`: the
-    text's words, in order. A thing is a run of Chinese words no particle, preposition or question word
-    breaks; the things are joined by 和, 与, 及 or 、. None when the question does not ask of each
-    (各, 分别) or joins no two things."""
+    text's words, in order. A thing is a run of Chinese words and years (2025年) no particle, preposition
+    or question word breaks; the things are joined by 和, 与, 及 or 、. None when the question does not
+    ask of each (各, 分别) or joins no two things."""
     if not _EACH.search(text):
         return []
-    spans, at = [], 0
+    spans: list[tuple[str, int, int]] = []
+    at = 0
     for w in words:
         start = text.find(w, at)
         if start < 0:
             return []  # the words are not the text's: nothing to cut it by
-        spans.append((w, start, start + len(w)))
+        if w == "年" and spans and re.fullmatch(r"(19|20)\d\d", spans[-1][0]) and spans[-1][2] == start:
+            spans[-1] = (spans[-1][0] + w, spans[-1][1], start + 1)  # 2025年: a year, itself a thing to ask of
+        else:
+            spans.append((w, start, start + len(w)))
         at = start + len(w)
 
     def in_phrase(w: str) -> bool:
+        if _YEAR_WORD.fullmatch(w):
+            return True
         return (
             bool(_CJK_RUN.fullmatch(w)) and w not in _PHRASE_ENDS and w not in _JOINS and not _INTERROGATIVE.search(w)
         )
@@ -626,6 +633,10 @@ def each_of(text: str, words: list[str]) -> list[tuple[str, str]]:
                 end += 1
             begin, j = j + 1, end + 1
         things.append(text[spans[begin][1] : spans[j - 1][2]])
+        if _YEAR_WORD.fullmatch(spans[first][0]) and first < i - 1 and not any(_YEAR_WORD.match(t) for t in things[1:]):
+            # 2025年光伏和风电: the year is said of both, not of the first alone; it stays in each question
+            things[0] = things[0][len(spans[first][0]) :]
+            first += 1
         lo, hi = spans[first][1], spans[j - 1][2]
         return [(t, text[:lo] + t + text[hi:]) for t in things] if len(things) >= 2 else []
     return []

@@ -34,30 +34,32 @@ def asks_which_more(part: str) -> str:
     return m.group(1)
 
 
-def figure_after(sentence: str, words: list[str]) -> tuple[float, str, str] | None:
-    """The first figure the sentence gives after it names a thing (after the last of the thing's `words`
-    it holds): (its value, its unit, as written)."""
+def figure_after(sentence: str, words: list[str]) -> tuple[float, str, str, int] | None:
+    """The first figure the sentence gives after it names a thing, read from where it first writes the
+    thing's head (the last of its `words` that is no year: 装机 of 风电装机, 覆盖率 of 2030年森林覆盖率):
+    (its value, its unit, as written, where it stands)."""
     text = fold(sentence)
-    at = max((text.find(w) + len(w) for w in words if w in text), default=-1)
-    if at < 0:
+    heads = [w for w in words if not re.fullmatch(r"\d{4}", w)] or words
+    head = next((w for w in reversed(heads) if w in text), "")
+    if not head:
         return None
-    m = _FIGURE.search(text, at)
+    m = _FIGURE.search(text, text.find(head) + len(head))
     if not m:
         return None
-    return float(m.group(1)) * _SCALE[m.group(2)], m.group(3).replace("％", "%"), m.group(0)
+    return float(m.group(1)) * _SCALE[m.group(2)], m.group(3).replace("％", "%"), m.group(0), m.start()
 
 
-def which_more(figures: list[tuple[str, tuple[float, str, str]]], asked: str) -> str:
+def which_more(figures: list[tuple[str, tuple[float, str, str, int]]], asked: str) -> str:
     """The sentence that says which thing's figure is the higher (or lower, as asked), or that they are the
     same, when all the figures are in one unit; "" otherwise (two alike among three)."""
-    if len(figures) < 2 or len({unit for _, (_, unit, _) in figures}) != 1:
+    if len(figures) < 2 or len({unit for _, (_, unit, _, _) in figures}) != 1:
         return ""
-    values = [v for _, (v, _, _) in figures]
+    values = [v for _, (v, _, _, _) in figures]
     if len(set(values)) == 1:
         return f"按上列数字，{'与'.join(n for n, _ in figures)}相同（{figures[0][1][2]}）。"
     if len(set(values)) != len(values):
         return ""
     pick = max if asked in _HIGHER else min
-    name, (_, _, written) = pick(figures, key=lambda f: f[1][0])
-    others = "，".join(f"{n}为{w}" for n, (_, _, w) in figures if n != name)
+    name, (_, _, written, _) = pick(figures, key=lambda f: f[1][0])
+    others = "，".join(f"{n}为{w}" for n, (_, _, w, _) in figures if n != name)
     return f"按上列数字，较{asked}的是{name}（{written}），{others}。"

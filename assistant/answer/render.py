@@ -204,6 +204,13 @@ def shown(quoted: list[tuple[str, str]], text: str) -> frozenset[str]:
 
 
 REPLY_UNIT = re.compile(r"[^。]*?\[\d+\]。")  # one quoted sentence of a reply, with its citation: 《题》：句[1]。
+_MARKER = re.compile(r"\[\d+\]")
+
+
+def said(text: str) -> list[str]:
+    """The sentences a reply's text gives, as it gives them (a document's title before each, its citation
+    marker dropped), in order."""
+    return [_MARKER.sub("", u) for u in REPLY_UNIT.findall(text)]
 
 
 def extend(reply: Reply, more: list[Reply], limit: int) -> Reply:
@@ -223,7 +230,12 @@ def extend(reply: Reply, more: list[Reply], limit: int) -> Reply:
         def renumber(m: re.Match[str], mapping: dict[int, int] = mapping) -> str:
             return f"[{mapping.get(int(m.group(1)), m.group(1))}]"
 
-        texts.append(re.sub(r"\[(\d+)\]", renumber, other.text))
+        text = re.sub(r"\[(\d+)\]", renumber, other.text)
+        units = REPLY_UNIT.findall(text)
+        if units and "".join(units) == text:  # a sentence already said is not said again
+            said = {_MARKER.sub("", u) for t in texts for u in REPLY_UNIT.findall(t)}
+            text = "".join(u for u in units if _MARKER.sub("", u) not in said)
+        texts.append(text)
     return Reply(
         reply.found,
         clip("".join(texts), limit),
