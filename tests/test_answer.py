@@ -109,6 +109,17 @@ def test_a_size_asked_is_carried_by_any_amount():
     assert not _attribute_in("体量", "到2025年，建设绿色低碳产业园。")
 
 
+def test_a_change_asked_is_carried_by_a_change_stated_with_its_amount():
+    """降幅, 增幅: how much a thing changes, which 下降9.5% or 提高到40% states; a year is no amount, and a
+    level reached without a change (达到20%) states none."""
+    from assistant.answer.candidates import _attribute_in
+
+    assert _attribute_in("碳排放强度降幅", "营运交通工具单位换算周转量碳排放强度较2020年下降9.5%左右。")
+    assert _attribute_in("增幅", "高新技术产业产值占比提高到48.5%。")
+    assert not _attribute_in("降幅", "到2030年，推进交通运输低碳转型。")
+    assert not _attribute_in("降幅", "新能源车新车销售量占比达到20%以上。")
+
+
 def test_a_city_no_document_is_about_gets_no_other_places_figure(assistant):
     from assistant.answer.abstain import place_absent
     from assistant.answer.candidates import Candidate

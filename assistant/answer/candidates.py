@@ -353,16 +353,22 @@ SHARE = re.compile(r"\d\s*[%％]|百分之")
 
 
 SIZE_WORDS = ("规模", "体量", "量级", "大小", "数量")  # how big or how many: any amount states it
+# how much a thing changes (碳排放强度降幅, 产值增幅): a change stated with its amount (下降9.5%, 提高到…) states it
+CHANGE_WORDS = ("降幅", "增幅", "涨幅", "幅度", "降低率", "下降率", "增长率", "增速")
+CHANGE = re.compile(r"(?:下降|降低|减少|压减|削减|提高|提升|增长|增加)[^，,。；;]{0,12}?\d")
 YEAR_DATE = re.compile(r"(?<!\d)20\d\d\s*年")  # a year is a date, not an amount
 
 
 def _attribute_in(attribute: str, passage: str) -> bool:
     """Whether a passage carries the attribute a value question asks of its subject: the word itself,
-    or, for a share, a stated share, and for a size (规模, 体量), a stated amount (千亿级, 3000万千瓦)."""
+    or, for a share, a stated share, for a change (降幅, 增幅), a change stated with its amount (下降9.5%),
+    and for a size (规模, 体量), a stated amount (千亿级, 3000万千瓦)."""
     if attribute in passage:
         return True
     if attribute.endswith(SHARE_WORDS):
         return bool(SHARE.search(passage))
+    if attribute.endswith(CHANGE_WORDS):
+        return bool(CHANGE.search(YEAR_DATE.sub(" ", passage)))
     return attribute.endswith(SIZE_WORDS) and bool(FIGURE.search(YEAR_DATE.sub(" ", passage)))
 
 
