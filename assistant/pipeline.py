@@ -25,7 +25,7 @@ from .schema import Answer, Clause, Department, Document, Hit, Scope, Target
 from .search import open_search
 from .settings import Settings
 from .store import IndexData, load_index, read_manifest
-from .text import Tokenizer, fold
+from .text import TITLED, Tokenizer, fold
 
 __all__ = ["Assistant", "QuestionError"]
 
@@ -194,62 +194,66 @@ class Assistant:
         cited: frozenset[str] = frozenset(),
     ) -> tuple[Reply, list[Hit]]:
         """The answer, and where the question asks the same of several things (光伏和风电的装机目标各是多少)
-        and its sentences leave one of them unnamed, the answer to that thing asked alone, when it quotes a
-        sentence that names it."""
+        and its sentences say nothing of one of them, the sentences that say something of it from the
+        answer to that thing asked alone. A declined question stays declined."""
         reply, hits = self._answer(q, k, scope, context, cited)
-        if len(q.each) < 2:
+        if not reply.found or len(q.each) < 2:
             return reply, hits
-        if not reply.found:  # asked of each alone, each thing may be found where the whole was not
-            each = [(thing, *self._answer(self.read(asked), k, scope, context, cited)) for thing, asked in q.each]
-            if not any(r.found for _, r, _ in each):
-                return reply, hits
-            joined = join_parts([(thing, r) for thing, r, _ in each], self.settings.max_list_chars)
-            return joined, _dedupe([h for _, _, hs in each for h in hs])[:k]
-        more = []
-        shown = set(render.said(reply.text))  # the sentences as the answer gives them (到2025年，…比重达到20%)
+        shown = render.said(reply.text)  # the sentences as the answer gives them (到2025年，…比重达到20%)
         things = [t for t, _ in q.each]
+        added: list[tuple[Reply, list[str]]] = []
         for thing, asked in q.each:
-            # named by a sentence that says something of it: its own, or one naming every thing that gives
-            # each its own figure (森林覆盖率达到38%，森林蓄积量达到2.20亿立方米); one naming every thing alike
-            # (区发改委、区财政局按程序拨付; 垃圾、废弃物…回收利用率达到35%) may say nothing of each
             others = [t for t in things if t != thing]
             if any(self._says_of(s, thing, others) for s in shown):
                 continue
             other, other_hits = self._answer(self.read(asked), k, scope, context, cited)
-            new = set(render.said(other.text)) - shown
-            if other.found and new and self._names(new, thing):
-                more.append(other)
-                shown |= new
+            new = [u for u in render.said(other.text) if u not in shown and self._says_of(u, thing, others)]
+            if other.found and new:
+                added.append((other, new))
+                shown += new
                 hits = _dedupe(hits + other_hits)[:k]
-        return (render.extend(reply, more, self.settings.max_list_chars), hits) if more else (reply, hits)
+        return (render.extend(reply, added, self.settings.max_list_chars), hits) if added else (reply, hits)
 
     def _says_of(self, sentence: str, thing: str, others: list[str]) -> bool:
         """Whether the sentence says something of the thing: it names it, and names not every other thing
-        asked of too, or gives it a figure of its own, one no other thing's is."""
-        if not self._names({sentence}, thing):
+        asked of too, or gives it a figure of its own, one no other thing's is (森林覆盖率达到38%，森林蓄积量
+        达到2.20亿立方米 says something of each; 区发改委、区财政局按程序拨付 and 垃圾、废弃物…回收利用率达到35%
+        of neither)."""
+        if not self._names(sentence, thing):
             return False
-        if not all(self._names({sentence}, o) for o in others):
+        if not all(self._names(sentence, o) for o in others):
             return True
-        own = figure_after(sentence, self._words_of(thing))
+        words = {t: self._words_of(t) for t in [thing, *others]}
+        own = figure_after(sentence, words[thing], [words[o] for o in others])
         return own is not None and all(
-            (f := figure_after(sentence, self._words_of(o))) is None or f[3] != own[3] for o in others
+            (f := figure_after(sentence, words[o], [words[t] for t in [thing, *others] if t != o])) is None
+            or f[3] != own[3]
+            for o in others
         )
 
     def _which_more(self, before: str, reply: Reply, asked: str) -> Reply | None:
-        """哪个更高 after a part that asked the same of several things: which thing's figure, among those the
-        reply to that part quoted, is the higher (the lower, as asked); None when the sentences do not give
-        each thing a figure in one unit."""
-        things = self.read(before).each
+        """哪个更高 after a part that asked the same of several things: which thing's figure, among the
+        sentences the reply to that part gives, is the higher (the lower, as asked); None unless each thing
+        has a figure of its own there, all in one unit."""
+        things = [t for t, _ in self.read(before).each]
         if not reply.found or len(things) < 2:
             return None
-        figures = []
-        for thing, _ in things:
-            words = self._words_of(thing)
-            named = [s for s in render.said(reply.text) if self._names({s}, thing)]
-            found = next((f for s in named if (f := figure_after(s, words))), None)
-            if found is None:
+        words = {t: self._words_of(t) for t in things}
+        figures, places = [], set()
+        for thing in things:
+            others = [words[o] for o in things if o != thing]
+            found = next(
+                (
+                    (n, f)
+                    for n, s in enumerate(render.said(reply.text))
+                    if self._names(s, thing) and (f := figure_after(s, words[thing], others))
+                ),
+                None,
+            )
+            if found is None or (found[0], found[1][3]) in places:  # a total of both is neither's figure
                 return None
-            figures.append((thing, found))
+            places.add((found[0], found[1][3]))
+            figures.append((thing, found[1]))
         text = which_more(figures, asked)
         return Reply(True, text, [], "which_more", frozenset()) if text else None
 
@@ -260,11 +264,11 @@ class Assistant:
         where = {*self.reader.places, *(w for ws in LEVEL_WORDS.values() for w in ws)}
         return [w for w in words if w not in where] or words
 
-    def _names(self, sentences: set[str] | frozenset[str], thing: str) -> bool:
-        """Whether the sentences name the thing: each of its words (_words_of) is in one of them."""
+    def _names(self, sentence: str, thing: str) -> bool:
+        """Whether the sentence names the thing: each of its words (_words_of) is in it."""
         words = self._words_of(thing)
-        folded = [fold(s) for s in sentences]
-        return bool(words) and all(any(w in s for s in folded) for w in words)
+        folded = TITLED.sub(" ", fold(sentence))  # (a document's title names none of the things asked of)
+        return bool(words) and all(w in folded for w in words)
 
     def _in_context(self, part: AskedQuestion, whole: AskedQuestion) -> AskedQuestion:
         """A part of a longer question that names nothing the documents speak of (…有奖励吗？每吨奖多少、

@@ -358,8 +358,15 @@ class QuestionReader:
             content=self.content_tokens(without_title, places, tokens),
             parts=split_parts(asked),
             # (two places compared are sides, pipeline._sides, or one the documents are not about)
-            each=[] if len(places) + len(foreign) >= 2 else each_of(asked, self.tokenizer.segment(fold(asked))),
+            each=[] if len(places) + len(foreign) >= 2 else self._each(asked, places + foreign),
         )
+
+    def _each(self, asked: str, places: list[str]) -> list[tuple[str, str]]:
+        """each_of over the question's words; its places (as written, 成都 and 成都市), the level words and
+        the words of now are where and when, said of every thing."""
+        kinds = ("", "市", "省", "区", "县", "全市", "全省")
+        scope = {p + k for p in places for k in kinds} | {w for ws in LEVEL_WORDS.values() for w in ws} | NOW_WORDS
+        return each_of(asked, self.tokenizer.segment(fold(asked)), frozenset(scope), self.corpus_text)
 
     # ---- what it names ---------------------------------------------------------------------------
 
@@ -570,9 +577,13 @@ def names_area(place: str, text: str) -> bool:
     province, or a word jieba's dictionary also holds with an area's kind after it (杭州: 杭州市). Not so
     the common words its tagger also tags as places (上马 in 项目盲目上马, 东西, 英雄): no dictionary holds
     them as an area's name."""
-    if place in PROVINCES or re.match(_WITH_KIND.pattern, text[text.find(place) + len(place) :]):
-        return True
     words = dictionary_words()
+    after = text[text.find(place) + len(place) :] if place in text else ""
+    kind = re.match(_WITH_KIND.pattern, after)
+    # (the kind not the start of a longer word: 东西区域, 上马市场化 name no 区 or 市)
+    longer = range(len(kind.group()) + 1, min(len(after), 4) + 1) if kind else range(0)
+    if place in PROVINCES or (kind and not any(words.get(after[:n], 0) for n in longer)):
+        return True
     return any(words.get(place + kind, 0) > 0 for kind in _AREA_KINDS)
 
 
@@ -583,21 +594,35 @@ def _named_as_area(place: str, text: str) -> bool:
 
 
 # 各是多少, 分别定了什么目标, 各自要做什么: the same asked of each (not 各地, 各级: every place, every level)
-_EACH = re.compile(r"分别|各(?:自|是|有|要|为|定|提|占|达|需|应|设|多|几)")
+_EACH = re.compile(r"分别|各(?:自|是|有(?!关)|要|为|定|提|占|达|需|应|设|多|几)")
 _JOINS = frozenset("和 与 及 以及 、".split())
 _YEAR_WORD = re.compile(r"(?:19|20)\d\d年")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 # the closed classes that end a noun phrase: particles, prepositions, the copula, a date's 年 月 日
 _PHRASE_ENDS = frozenset(
     "的 地 得 了 着 对 给 在 中 里 于 从 把 被 为 向 按 是 有 要 到 将 其 等 各 各自 分别 都 年 月 日".split()
 )
 
 
-def each_of(text: str, words: list[str]) -> list[tuple[str, str]]:
-    """The things a question asks the same of, each (全省光伏和风电的装机目标各是多少: 全省光伏, 风电), with
-    the question asked of each alone (…全省光伏的装机目标各是多少, …风电的装机目标各是多少). `words`: the
-    text's words, in order. A thing is a run of Chinese words and years (2025年) no particle, preposition
-    or question word breaks; the things are joined by 和, 与, 及 or 、. None when the question does not
-    ask of each (各, 分别) or joins no two things."""
+# what may stand between a word and the word it compounds with (光伏发电装机), no join or mark among it (光伏、风电 is
+# two things listed, 光伏和风电 too)
+_COMPOUND_GAP = "(?:(?![和与及或])[\u4e00-\u9fff]){0,3}"
+MAX_EACH = 4  # things asked of each at most: a longer run of them is a list, read as one question
+# words of when (现在, 目前): said of every thing a question asks of, like its places and levels
+NOW_WORDS = frozenset("现在 目前 当前 如今 眼下 迄今 现阶段 当下 时下 现今".split())
+
+
+def each_of(
+    text: str, words: list[str], scope: frozenset[str] = frozenset(), corpus: str = ""
+) -> list[tuple[str, str]]:
+    """The things a question asks the same of, each (光伏和风电的装机目标各是多少: 光伏, 风电), with the
+    question asked of each alone (…光伏的装机目标各是多少, …风电的装机目标各是多少). `words`: the text's
+    words, in order. A thing is a run of words and years (2025年) no particle, preposition or question word
+    breaks; the things are joined by 和, 与, 及 or 、. Where and when (`scope`'s words: places, levels, 现在;
+    and years) before the first thing are said of all of them, unless another thing opens with its own;
+    so are the words after the last thing when the others are single words the `corpus` compounds them
+    with (光伏和风电装机: 光伏发电装机, 风电装机), or years. None when the question does not ask of each (分别, 各是…),
+    joins no two things, or joins more than MAX_EACH."""
     if not _EACH.search(text):
         return []
     spans: list[tuple[str, int, int]] = []
@@ -612,12 +637,21 @@ def each_of(text: str, words: list[str]) -> list[tuple[str, str]]:
             spans.append((w, start, start + len(w)))
         at = start + len(w)
 
+    # 比2020年, 较2005年: a baseline, which ends a thing (单位GDP二氧化碳排放比2020年分别下降多少)
+    baseline = {
+        n for n in range(len(spans) - 1) if spans[n][0] in ("比", "较") and _YEAR_WORD.fullmatch(spans[n + 1][0])
+    }
+    spans = [(w, a, b) if n not in baseline else ("，", a, b) for n, (w, a, b) in enumerate(spans)]
+
     def in_phrase(w: str) -> bool:
-        if _YEAR_WORD.fullmatch(w):
+        if _YEAR_WORD.fullmatch(w) or _LATIN_WORD.fullmatch(w):  # 2025年; GDP in 单位GDP能耗
             return True
         return (
             bool(_CJK_RUN.fullmatch(w)) and w not in _PHRASE_ENDS and w not in _JOINS and not _INTERROGATIVE.search(w)
         )
+
+    def leading(w: str) -> bool:
+        return bool(_YEAR_WORD.fullmatch(w)) or w in scope
 
     for i, (w, _, _) in enumerate(spans):
         if w not in _JOINS or i == 0 or not in_phrase(spans[i - 1][0]):
@@ -625,20 +659,33 @@ def each_of(text: str, words: list[str]) -> list[tuple[str, str]]:
         first = i - 1
         while first > 0 and in_phrase(spans[first - 1][0]):
             first -= 1
-        things, j, begin = [], i, first
+        groups, j, begin = [], i, first  # each thing as its first and last word
         while j < len(spans) and spans[j][0] in _JOINS and j + 1 < len(spans) and in_phrase(spans[j + 1][0]):
-            things.append(text[spans[begin][1] : spans[j - 1][2]])
+            groups.append((begin, j - 1))
             end = j + 1
             while end + 1 < len(spans) and in_phrase(spans[end + 1][0]):
                 end += 1
             begin, j = j + 1, end + 1
-        things.append(text[spans[begin][1] : spans[j - 1][2]])
-        if _YEAR_WORD.fullmatch(spans[first][0]) and first < i - 1 and not any(_YEAR_WORD.match(t) for t in things[1:]):
-            # 2025年光伏和风电: the year is said of both, not of the first alone; it stays in each question
-            things[0] = things[0][len(spans[first][0]) :]
-            first += 1
-        lo, hi = spans[first][1], spans[j - 1][2]
-        return [(t, text[:lo] + t + text[hi:]) for t in things] if len(things) >= 2 else []
+        groups.append((begin, j - 1))
+        if not 2 <= len(groups) <= MAX_EACH:
+            return []
+        if not any(leading(spans[b][0]) for b, _ in groups[1:]):
+            b, e = groups[0]
+            while b < e and leading(spans[b][0]):
+                b += 1
+            groups[0] = (b, e)
+        b, e = groups[-1]
+        if e > b and all(gb == ge for gb, ge in groups[:-1]):
+            shared = spans[b + 1][0]
+            if all(
+                _YEAR_WORD.fullmatch(spans[gb][0])
+                or re.search(re.escape(spans[gb][0]) + _COMPOUND_GAP + re.escape(shared), corpus)
+                for gb, _ in groups[:-1]
+            ):
+                groups[-1] = (b, b)
+        lo, hi = spans[groups[0][0]][1], spans[groups[-1][1]][2]
+        things = [text[spans[b][1] : spans[e][2]] for b, e in groups]
+        return [(t, text[:lo] + t + text[hi:]) for t in things]
     return []
 
 

@@ -242,3 +242,13 @@ def test_which_is_higher_is_read_from_the_figures_the_part_before_quoted(assista
     assert "较大的是" in second and "太阳能发电" in second and "未提及" not in second
     answer = assistant.ask("江阴2025年林木覆盖率和自然湿地保护率分别是多少？哪个更高？")
     assert "相同（24.7%）" in answer.answer.split("（2）")[1]
+
+
+def test_asking_each_thing_alone_keeps_a_declined_question_declined(assistant):
+    """成都 and 2040 are said of both things: neither thing's question loses them, and no figure of the
+    plan's is given for another city or a year it sets none for."""
+    for asked in ("成都光伏和风电的装机目标分别是多少？", "江阴2040年光伏和风电装机目标分别是多少？"):
+        answer = assistant.ask(asked)
+        assert not answer.found and "兆瓦" not in answer.answer, asked
+    # a target asked now is a target: 目前…目标 asks no present state
+    assert "1400兆瓦" in assistant.ask("目前江阴光伏装机目标是多少？").answer

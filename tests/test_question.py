@@ -52,6 +52,9 @@ def test_a_common_word_the_tagger_calls_a_place_names_no_place(assistant):
     assert assistant.read("成都对分布式光伏每千瓦补贴多少?").foreign_places == ["成都"]
     assert assistant.read("上海浦东新区对合同能源管理项目补贴多少?").foreign_places == ["上海浦东新"]
     assert not names_area("英雄", "") and names_area("杭州", "") and names_area("弋江", "芜湖市弋江区")
+    # a kind that opens a longer word is none (区域, 市场化)
+    assert assistant.read("东西区域协作有哪些政策？").foreign_places == []
+    assert assistant.read("防止项目盲目上马市场化改革怎么做？").foreign_places == []
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -265,8 +268,27 @@ def test_the_things_a_question_asks_the_same_of(assistant):
     """光伏和风电…各是多少 asks each; the question asked of each thing alone keeps the rest of it. 各地 and
     各级 (every place, every level) ask nothing of each; places compared are sides, not things."""
     each = assistant.read("江苏省碳达峰实施方案中，2025年全省光伏和风电的装机目标各是多少？").each
-    assert [t for t, _ in each] == ["全省光伏", "风电"]
-    assert each[1][1].endswith("2025年风电的装机目标各是多少?")
+    assert [t for t, _ in each] == ["光伏", "风电"]  # 2025年 and 全省 are said of both
+    assert each[1][1].endswith("2025年全省风电的装机目标各是多少?")
+    # a place, a year and a word of now before the first thing stay in every thing's question
+    each = assistant.read("成都2040年光伏和风电的装机目标分别是多少？").each
+    assert [q for _, q in each] == ["成都2040年光伏的装机目标分别是多少?", "成都2040年风电的装机目标分别是多少?"]
+    assert all("目前" in q for _, q in assistant.read("江阴目前光伏和风电装机分别有多少？").each)
+    # words after the last thing that the corpus compounds the first with are said of both (光伏发电装机)
+    from assistant.question import each_of
+
+    words = ["光伏", "和", "风电", "装机", "目标", "各", "是", "多少", "？"]
+    assert [q for _, q in each_of("光伏和风电装机目标各是多少？", words, corpus="全省光伏发电装机达到3500万千瓦")] == [
+        "光伏装机目标各是多少？",
+        "风电装机目标各是多少？",
+    ]
+    # (a corpus that only lists them, 光伏、风电装机, does not compound them: the words stay the last thing's)
+    assert [t for t, _ in each_of("光伏和风电装机目标各是多少？", words, corpus="光伏、风电装机")] == ["光伏", "风电装机目标"]
+    # a Latin word is part of a thing; a baseline (比2020年) is said of all
+    each = assistant.read("单位GDP能耗和单位GDP二氧化碳排放比2020年分别下降多少？").each
+    assert [t for t, _ in each] == ["单位GDP能耗", "单位GDP二氧化碳排放"] and all("比2020年" in q for _, q in each)
+    assert assistant.read("发改委和财政局等各有关部门负责什么?").each == []  # 各有关: every one concerned
+    assert assistant.read("甲、乙、丙、丁和戊的光伏目标分别是多少?").each == []  # five: a list, not things
     things = [t for t, _ in assistant.read("化学需氧量、氨氮、氮氧化物排放总量到2025年分别下降多少?").each]
     assert things == ["化学需氧量", "氨氮", "氮氧化物排放总量"]
     # years are things too; a year before the first thing alone is said of all of them
@@ -286,6 +308,15 @@ def test_which_more_only_when_one_unit_and_the_part_asks_nothing_else():
     assert asks_which_more("哪个更高？") == "高" and asks_which_more("哪一项目标较低呢?") == "低"
     assert asks_which_more("谁多一些？") == "多"
     assert asks_which_more("哪个部门负责？") == "" and asks_which_more("哪个园区的光伏装机更高？") == ""
+    # a title, a year and a thousands comma are no figure and no cut
+    assert figure_after("《2030年前碳达峰行动方案》：光伏装机到2030年，达到1,400兆瓦", ["光伏", "装机"])[:3] == (  # type: ignore[index]
+        1400.0,
+        "兆瓦",
+        "1400兆瓦",
+    )
+    # another thing named before the figure: the figure is not this thing's (a total of both, or the other's)
+    assert figure_after("风电、太阳能发电总装机容量达到12亿千瓦以上", ["风电"], [["太阳能", "发电"]]) is None
+    assert figure_after("能耗持续大幅下降，二氧化碳排放比2005年下降65%以上", ["能耗"], [["二氧化碳", "排放"]]) is None
     solar = figure_after("到2025年，全省光伏发电装机达到3500万千瓦以上", ["光伏", "装机"])
     wind = figure_after("全省风电装机达到2800万千瓦以上", ["风电", "装机"])
     assert solar is not None and wind is not None
@@ -295,3 +326,18 @@ def test_which_more_only_when_one_unit_and_the_part_asks_nothing_else():
     share = figure_after("非化石能源消费比重达到18%", ["比重"])
     assert share is not None and share[:3] == (18.0, "%", "18%")
     assert which_more([("光伏", solar), ("比重", share)], "高") == ""
+
+
+def test_extend_adds_the_kept_sentences_with_only_the_citations_they_use():
+    from assistant.answer.render import Reply, extend, said
+    from assistant.schema import Citation
+
+    def cite(clause: str) -> Citation:
+        return Citation(doc_id="d", doc_title="T", clause=clause, heading="", text=f"passage {clause}", score=1.0)
+
+    first = Reply(True, "《T》：甲达到10%[1]。", [cite("一、")], "sentence")
+    other = Reply(True, "《T》：甲达到10%[1]。《T》：乙达到20%[2]。《T》：丙无关[3]。", [cite("一、"), cite("二、"), cite("三、")], "sentence")
+    joined = extend(first, [(other, ["《T》：乙达到20%。"])], 500)
+    assert joined.text == "《T》：甲达到10%[1]。《T》：乙达到20%[2]。"
+    assert [c.clause for c in joined.citations] == ["一、", "二、"]  # 三、 is not cited by what was kept
+    assert said(joined.text) == ["《T》：甲达到10%。", "《T》：乙达到20%。"]

@@ -214,9 +214,9 @@ def day_absent(best: Candidate, ask: Ask) -> bool:
 
 
 # how much there is now (现在已经装了多少, 目前的碳价是多少): a time word before the value asked in its clause;
-# not a comparison with now (比现在提高多少) nor a plan for it (现在要求…达到多少)
+# not a comparison with now (比现在提高多少) nor a plan or target for it (现在要求…达到多少, 目前的目标是多少)
 _ASKS_NOW = re.compile(
-    r"(?<!比)(?:现在|目前|当前|如今|眼下|迄今|现阶段|当下|时下|现今)(?![^，,。；;？?]*(?:要|将|应|计划|打算|力争))[^，,。；;？?]{0,14}(?:多少|几)"
+    r"(?<!比)(?:现在|目前|当前|如今|眼下|迄今|现阶段|当下|时下|现今)(?![^，,。；;？?]*(?:要|将|应|计划|打算|力争|目标|规划|指标))[^，,。；;？?]{0,14}(?:多少|几)"
 )
 # a figure aimed at: by a year to come (到2025年, 至2030年), or striven for (力争, 争取, 确保)
 _AIMED = re.compile(r"(?:到|至)\s*20\d\d\s*年|力争|争取|确保")

@@ -9,6 +9,7 @@ in one unit (3500万千瓦 and 2800万千瓦; 万 and 亿 are read as numbers), 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from ..text import fold
 
@@ -24,6 +25,9 @@ _FIGURE = re.compile(
     r"(\d+(?:\.\d+)?)\s*(亿|万)?\s*(%|％|[\u4e00-\u9fff/㎡]{1,6}?)(?=以上|以下|左右|以内|[，,。；;、（(]|$)"
 )
 _SCALE = {"亿": 1e8, "万": 1e4, None: 1.0}
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")  # 1,400兆瓦
+_TITLE = re.compile(r"《[^》]*》")  # a title and a year are no figure: blanked, so places stay
+_YEAR = re.compile(r"(?:19|20)\d\d\s*年")
 
 
 def asks_which_more(part: str) -> str:
@@ -34,16 +38,29 @@ def asks_which_more(part: str) -> str:
     return m.group(1)
 
 
-def figure_after(sentence: str, words: list[str]) -> tuple[float, str, str, int] | None:
+def head_of(words: list[str]) -> list[str]:
+    """A thing's words with its head last: those that are no year (装机 of 风电装机), or all of them."""
+    return [w for w in words if not re.fullmatch(r"\d{4}", w)] or words
+
+
+def figure_after(
+    sentence: str, words: list[str], others: Sequence[list[str]] = ()
+) -> tuple[float, str, str, int] | None:
     """The first figure the sentence gives after it names a thing, read from where it first writes the
-    thing's head (the last of its `words` that is no year: 装机 of 风电装机, 覆盖率 of 2030年森林覆盖率):
-    (its value, its unit, as written, where it stands)."""
-    text = fold(sentence)
-    heads = [w for w in words if not re.fullmatch(r"\d{4}", w)] or words
-    head = next((w for w in reversed(heads) if w in text), "")
+    thing's head (the last of its `words` that is no year: 装机 of 风电装机, 覆盖率 of 2030年森林覆盖率) up to
+    where it next names another thing (`others`, by the first of their words that is no year: 能耗持续下降，
+    二氧化碳排放下降65% gives 能耗 no figure; 风电、太阳能发电总装机12亿千瓦 gives 风电 none):
+    (its value, its unit, as written, where it stands). A document's title and a year are no figure."""
+    named = _TITLE.sub(lambda m: " " * len(m.group()), _THOUSANDS.sub("", fold(sentence)))
+    text = _YEAR.sub(lambda m: " " * len(m.group()), named)  # where figures are read; `named`, where things
+    heads = head_of(words)
+    head = next((w for w in reversed(heads) if w in named), "")
     if not head:
         return None
-    m = _FIGURE.search(text, text.find(head) + len(head))
+    start = named.find(head) + len(head)
+    ends = [named.find(h[0], start) for h in map(head_of, others) if h]
+    end = min((e for e in ends if e >= 0), default=len(text))
+    m = _FIGURE.search(text[:end], start)
     if not m:
         return None
     return float(m.group(1)) * _SCALE[m.group(2)], m.group(3).replace("％", "%"), m.group(0), m.start()

@@ -213,35 +213,37 @@ def said(text: str) -> list[str]:
     return [_MARKER.sub("", u) for u in REPLY_UNIT.findall(text)]
 
 
-def extend(reply: Reply, more: list[Reply], limit: int) -> Reply:
-    """A reply with the sentences of further replies after its own (what a question asks of each thing
-    it names, 光伏和风电…各是多少, when its best sentences name only some), their citations numbered on."""
+def extend(reply: Reply, added: list[tuple[Reply, list[str]]], limit: int) -> Reply:
+    """A reply with sentences of further replies after its own (what a question asks of each thing it
+    names, 光伏和风电…各是多少, where its own sentences say nothing of one): of each further reply, the
+    sentences `added` names (as `said` gives them), with the citations they use, numbered on."""
     citations = list(reply.citations)
-    texts = [reply.text]
-    for other in more:
+    text = reply.text
+    for other, keep in added:
         mapping: dict[int, int] = {}
-        for i, c in enumerate(other.citations, 1):
-            existing = next((j for j, d in enumerate(citations, 1) if d.text == c.text and d.clause == c.clause), None)
-            if existing is None:
-                citations.append(c)
-                existing = len(citations)
-            mapping[i] = existing
+        for unit in REPLY_UNIT.findall(other.text):
+            if _MARKER.sub("", unit) not in keep:
+                continue
+            for n in (int(x) for x in re.findall(r"\[(\d+)\]", unit)):
+                if n in mapping or not 0 < n <= len(other.citations):
+                    continue
+                c = other.citations[n - 1]
+                same = next((j for j, d in enumerate(citations, 1) if d.text == c.text and d.clause == c.clause), None)
+                if same is None:
+                    citations.append(c)
+                    same = len(citations)
+                mapping[n] = same
 
-        def renumber(m: re.Match[str], mapping: dict[int, int] = mapping) -> str:
-            return f"[{mapping.get(int(m.group(1)), m.group(1))}]"
+            def renumber(m: re.Match[str], mapping: dict[int, int] = mapping) -> str:
+                return f"[{mapping.get(int(m.group(1)), m.group(1))}]"
 
-        text = re.sub(r"\[(\d+)\]", renumber, other.text)
-        units = REPLY_UNIT.findall(text)
-        if units and "".join(units) == text:  # a sentence already said is not said again
-            said = {_MARKER.sub("", u) for t in texts for u in REPLY_UNIT.findall(t)}
-            text = "".join(u for u in units if _MARKER.sub("", u) not in said)
-        texts.append(text)
+            text += re.sub(r"\[(\d+)\]", renumber, unit)
     return Reply(
         reply.found,
-        clip("".join(texts), limit),
+        clip(text, limit),
         citations,
-        "+".join([reply.strategy, *(r.strategy for r in more)]),
-        reply.quoted.union(*(r.quoted for r in more)),
+        "+".join([reply.strategy, *(r.strategy for r, _ in added)]),
+        reply.quoted.union(*(r.quoted for r, _ in added)),
     )
 
 
