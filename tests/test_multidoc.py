@@ -180,3 +180,20 @@ def test_a_list_asked_of_a_named_document_comes_from_that_documents_own_list(cor
     answer = Assistant.load(corpus_index).ask(question)
     assert answer.answer.startswith(f"《{title}》：工作原则共4项：{first}")
     assert {c.doc_title for c in answer.citations} == {title}
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_asking_each_thing_and_which_is_higher_over_the_whole_corpus(corpus_index):
+    """Each thing's own sentence; which is higher read from the figures; a total of two things (风电、太阳能
+    发电总装机12亿千瓦) is neither's figure; a clause naming several indicators is said once; another city's
+    question is declined, its things asked alone or not."""
+    assistant = Assistant.load(corpus_index)
+    answer = assistant.ask("江苏省碳达峰实施方案中，2025年全省光伏和风电的装机目标各是多少？哪个更高？")
+    assert "3500万千瓦" in answer.answer and "2800万千瓦" in answer.answer
+    assert "较高的是光伏（3500万千瓦）" in answer.answer.split("（2）")[1]
+    answer = assistant.ask("到2030年全国风电和太阳能发电装机分别要达到多少？哪个更多？")
+    assert "12亿千瓦" in answer.answer and "较多的是" not in answer.answer and "相同" not in answer.answer
+    answer = assistant.ask("化学需氧量分别是多少？")
+    assert answer.answer.count("化学需氧量、氨氮") == 1
+    assert not assistant.ask("成都光伏和风电的装机目标分别是多少？").found

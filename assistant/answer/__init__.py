@@ -199,9 +199,12 @@ class Answerer:
             n = render.cite(citations, cand.chunk, cand.hit.score)
             row = self.target_of(cand, q) if q.intent.kind == "target" else None
             if row is not None:
-                text = "，".join(
-                    render.target_text(r, with_deadline=i == 0) for i, r in enumerate(self.also_asked(cand, row, q))
-                )
+                # (the rows of one clause naming several indicators, 化学需氧量、氨氮…分别下降, state it once)
+                rows: list[Target] = []
+                for r in self.also_asked(cand, row, q):
+                    if all(r.segment != kept.segment for kept in rows):
+                        rows.append(r)
+                text = "，".join(render.target_text(r, with_deadline=i == 0) for i, r in enumerate(rows))
                 whole = render.target_text(
                     row.model_copy(update={"segment": render.shorten(cand.text, q.content, cov, q.intent)})
                 )
