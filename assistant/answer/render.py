@@ -207,6 +207,24 @@ REPLY_UNIT = re.compile(r"[^。]*?\[\d+\]。")  # one quoted sentence of a reply
 _MARKER = re.compile(r"\[\d+\]")
 
 
+def _cite_into(citations: list[Citation], c: Citation) -> int:
+    """The number of citation c among `citations`: that of one with its text and clause, or a new one."""
+    same = next((j for j, d in enumerate(citations, 1) if d.text == c.text and d.clause == c.clause), None)
+    if same is None:
+        citations.append(c)
+        same = len(citations)
+    return same
+
+
+def _renumbered(text: str, mapping: dict[int, int]) -> str:
+    """The text with its [n] markers numbered by `mapping` (a number it lacks stays)."""
+
+    def renumber(m: re.Match[str]) -> str:
+        return f"[{mapping.get(int(m.group(1)), m.group(1))}]"
+
+    return re.sub(r"\[(\d+)\]", renumber, text)
+
+
 def said(text: str) -> list[str]:
     """The sentences a reply's text gives, as it gives them (a document's title before each, its citation
     marker dropped), in order."""
@@ -225,19 +243,9 @@ def extend(reply: Reply, added: list[tuple[Reply, list[str]]], limit: int) -> Re
             if _MARKER.sub("", unit) not in keep:
                 continue
             for n in (int(x) for x in re.findall(r"\[(\d+)\]", unit)):
-                if n in mapping or not 0 < n <= len(other.citations):
-                    continue
-                c = other.citations[n - 1]
-                same = next((j for j, d in enumerate(citations, 1) if d.text == c.text and d.clause == c.clause), None)
-                if same is None:
-                    citations.append(c)
-                    same = len(citations)
-                mapping[n] = same
-
-            def renumber(m: re.Match[str], mapping: dict[int, int] = mapping) -> str:
-                return f"[{mapping.get(int(m.group(1)), m.group(1))}]"
-
-            text += re.sub(r"\[(\d+)\]", renumber, unit)
+                if n not in mapping and 0 < n <= len(other.citations):
+                    mapping[n] = _cite_into(citations, other.citations[n - 1])
+            text += _renumbered(unit, mapping)
     return Reply(
         reply.found,
         clip(text, limit),
@@ -257,18 +265,8 @@ def join_parts(parts: list[tuple[str, Reply]], limit: int) -> Reply:
         if not reply.found:
             texts.append(f"（{n}）{NOT_MENTIONED}“{part.rstrip('？?。')}”。")
             continue
-        mapping: dict[int, int] = {}
-        for i, c in enumerate(reply.citations, 1):
-            existing = next((j for j, d in enumerate(citations, 1) if d.text == c.text and d.clause == c.clause), None)
-            if existing is None:
-                citations.append(c)
-                existing = len(citations)
-            mapping[i] = existing
-
-        def renumber(m: re.Match[str], mapping: dict[int, int] = mapping) -> str:
-            return f"[{mapping.get(int(m.group(1)), m.group(1))}]"
-
-        text = re.sub(r"\[(\d+)\]", renumber, reply.text)
+        mapping = {i: _cite_into(citations, c) for i, c in enumerate(reply.citations, 1)}
+        text = _renumbered(reply.text, mapping)
         # a sentence an earlier part already gave is not said again: 见（1）, with its citation
         units = REPLY_UNIT.findall(text)
         if units and "".join(units) == text:
