@@ -62,6 +62,8 @@ class Assistant:
             self.answerer.corpus_text,
             NameUses(data.documents, self.answerer.folded_texts),
         )
+        # where, not what: the words of places and levels a thing asked of each may open with (江阴, 全省)
+        self._where = frozenset({*self.reader.places, *(w for ws in LEVEL_WORDS.values() for w in ws)})
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, settings: Settings | None = None, embedder=None) -> Assistant:
@@ -114,13 +116,16 @@ class Assistant:
             replies: list[tuple[str, Reply]] = []
             hits: list[Hit] = []
             cited: frozenset[str] = frozenset()  # the sentences the parts before were answered with
+            before: AskedQuestion | None = None  # the part before, as read
             for part in q.parts:
                 asked = asks_which_more(part)
-                compared = self._which_more(replies[-1][0], replies[-1][1], asked) if asked and replies else None
+                compared = self._which_more(before, replies[-1][1], asked) if asked and before else None
                 if compared is not None:  # 哪个更高: the figures the part before quoted say
                     replies.append((part, compared))
+                    before = None
                     continue
-                reply, part_hits = self._answer_each(self._in_context(self.read(part), q), k, scope, q, cited)
+                before = self.read(part)
+                reply, part_hits = self._answer_each(self._in_context(before, q), k, scope, q, cited)
                 replies.append((part, reply))
                 hits += part_hits
                 cited |= reply.quoted
@@ -231,11 +236,11 @@ class Assistant:
             for o in others
         )
 
-    def _which_more(self, before: str, reply: Reply, asked: str) -> Reply | None:
+    def _which_more(self, before: AskedQuestion, reply: Reply, asked: str) -> Reply | None:
         """哪个更高 after a part that asked the same of several things: which thing's figure, among the
         sentences the reply to that part gives, is the higher (the lower, as asked); None unless each thing
         has a figure of its own there, all in one unit."""
-        things = [t for t, _ in self.read(before).each]
+        things = [t for t, _ in before.each]
         if not reply.found or len(things) < 2:
             return None
         words = {t: self._words_of(t) for t in things}
@@ -261,8 +266,7 @@ class Assistant:
         """A thing's words the documents use, a place's or a level's (江阴, 全省: where, not what) aside unless
         they are all there is."""
         words = [w for w in self.tokenizer.segment(fold(thing)) if len(w) >= 2 and self.answerer.in_corpus(w)]
-        where = {*self.reader.places, *(w for ws in LEVEL_WORDS.values() for w in ws)}
-        return [w for w in words if w not in where] or words
+        return [w for w in words if w not in self._where] or words
 
     def _names(self, sentence: str, thing: str) -> bool:
         """Whether the sentence names the thing: each of its words (_words_of) is in it."""

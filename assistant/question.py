@@ -362,10 +362,11 @@ class QuestionReader:
         )
 
     def _each(self, asked: str, places: list[str]) -> list[tuple[str, str]]:
-        """each_of over the question's words; its places (as written, 成都 and 成都市), the level words and
-        the words of now are where and when, said of every thing."""
-        kinds = ("", "市", "省", "区", "县", "全市", "全省")
-        scope = {p + k for p in places for k in kinds} | {w for ws in LEVEL_WORDS.values() for w in ws} | NOW_WORDS
+        """each_of over the question's words (segmented only when it asks of each); its places (as written,
+        成都 and 成都市), the level words and the words of now are where and when, said of every thing."""
+        if not _EACH.search(asked):
+            return []
+        scope = {p + k for p in places for k in ("", "市", "省", "区", "县", "全市", "全省")} | _WHERE_WHEN
         return each_of(asked, self.tokenizer.segment(fold(asked)), frozenset(scope), self.corpus_text)
 
     # ---- what it names ---------------------------------------------------------------------------
@@ -610,6 +611,7 @@ _COMPOUND_GAP = "(?:(?![和与及或])[\u4e00-\u9fff]){0,3}"
 MAX_EACH = 4  # things asked of each at most: a longer run of them is a list, read as one question
 # words of when (现在, 目前): said of every thing a question asks of, like its places and levels
 NOW_WORDS = frozenset("现在 目前 当前 如今 眼下 迄今 现阶段 当下 时下 现今".split())
+_WHERE_WHEN = frozenset({w for ws in LEVEL_WORDS.values() for w in ws} | NOW_WORDS)
 
 
 def each_of(

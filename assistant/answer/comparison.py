@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ..text import fold
+from ..text import TITLED, fold
 
 # the question word, a few characters, then the comparison: 哪个更高, 哪一项目标较大, 谁最多
 _ASKS = re.compile(
@@ -26,8 +26,7 @@ _FIGURE = re.compile(
 )
 _SCALE = {"亿": 1e8, "万": 1e4, None: 1.0}
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")  # 1,400兆瓦
-_TITLE = re.compile(r"《[^》]*》")  # a title and a year are no figure: blanked, so places stay
-_YEAR = re.compile(r"(?:19|20)\d\d\s*年")
+_YEAR = re.compile(r"(?:19|20)\d\d\s*年")  # a year and a title (TITLED) are no figure: blanked, so places stay
 
 
 def asks_which_more(part: str) -> str:
@@ -51,7 +50,7 @@ def figure_after(
     where it next names another thing (`others`, by the first of their words that is no year: 能耗持续下降，
     二氧化碳排放下降65% gives 能耗 no figure; 风电、太阳能发电总装机12亿千瓦 gives 风电 none):
     (its value, its unit, as written, where it stands). A document's title and a year are no figure."""
-    named = _TITLE.sub(lambda m: " " * len(m.group()), _THOUSANDS.sub("", fold(sentence)))
+    named = TITLED.sub(lambda m: " " * len(m.group()), _THOUSANDS.sub("", fold(sentence)))
     text = _YEAR.sub(lambda m: " " * len(m.group()), named)  # where figures are read; `named`, where things
     heads = head_of(words)
     head = next((w for w in reversed(heads) if w in named), "")
