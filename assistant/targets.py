@@ -11,6 +11,7 @@ import re
 
 from .knowledge import find_notes
 from .schema import Clause, Document, Responsibility, Target
+from .text import CONDITION
 
 UNITS = (
     "万千瓦时",
@@ -203,11 +204,12 @@ def sentence_targets(doc: Document, clause: Clause, sentence: str, deadline: str
 
 
 def _segments(sentence: str) -> list[str]:
-    """Comma-clauses; a clause that only names a deadline (到2025年,) joins the next one."""
+    """Comma-clauses; a clause that only names a deadline (到2025年,) joins the next one, and so does a
+    condition (对…且自发自用的,): its figures qualify what it leads to."""
     parts = [p for p in re.split(r"(?<=[,，;；])", sentence) if p.strip()]
     out: list[str] = []
     for part in parts:
-        if out and DEADLINE.fullmatch(out[-1].strip(" ,，;；")):
+        if out and (DEADLINE.fullmatch(out[-1].strip(" ,，;；")) or CONDITION.search(out[-1])):
             out[-1] += part
         else:
             out.append(part)

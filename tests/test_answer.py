@@ -463,6 +463,32 @@ def test_a_long_value_sentence_keeps_the_clause_that_carries_the_value():
     assert "五万元" in shorten(fine, ["违反", "报送", "排放报告", "排放单位"], cov, Intent(kind="target"))
 
 
+def test_a_condition_keeps_what_it_leads_to_and_each_asked_unit_is_kept():
+    """Made-up sentences: a clause ending in 的 is a condition, so the clause after it stays with it even
+    where the condition holds a figure of its own; each unit the question asks (多少钱, 几年) keeps the clause
+    that states it, and a year is no figure in 年."""
+    from assistant.answer.intent import Intent, classify
+    from assistant.answer.render import shorten, states_unit
+
+    def cov(tokens: list[str], text: str) -> float:
+        return sum(t in text for t in tokens) / max(1, len(tokens))
+
+    intent = classify("企业在自家仓库屋顶装储能设备并自用的，每千瓦时补多少钱，补几年？", [])
+    assert intent.units == ["元", "年"]
+    assert classify("近几年有什么变化？", []).units == []
+    assert classify("不服的话几个工作日内申请复核？", []).units == ["工作日"]
+    sentence = (
+        "对企业利用自有仓库建设储能设施（200千瓦时或3000平米以上）且自用的，"
+        "按照放电量给予0.1元/千瓦时的补助，连续补助3年，单个项目补助总额不超过100万元。"
+    )
+    tokens = ["企业", "仓库", "储能", "自用"]
+    kept = shorten(sentence, tokens, cov, Intent(kind="target"))
+    assert "0.1元/千瓦时" in kept  # not the condition alone, whose figure is not the one asked
+    kept = shorten(sentence, tokens, cov, intent)
+    assert "0.1元/千瓦时" in kept and "3年" in kept
+    assert states_unit("应当保存五年", "年") and not states_unit("到2030年", "年")
+
+
 def test_the_clause_number_is_in_the_citation_not_the_answer(assistant):
     answer = assistant.ask("到2030年光伏发电要装多少?")
     assert not answer.answer.split("：", 1)[-1].startswith(("3.", "（", "第"))

@@ -116,6 +116,15 @@ def test_deadline_forms_and_baselines_on_small_text():
     ]
 
 
+def test_a_condition_belongs_to_the_figure_it_leads_to():
+    """A clause ending in 的 (对…且自用的，) states no target of its own: its row's segment runs on to the
+    figure it leads to, so the row quoted says what is given."""
+    text = "四、支持标准\n1.对企业建设储能设施（200千瓦时以上）且自用的，按照放电量给予0.1元/千瓦时的补助。\n"
+    doc = Document(doc_id="t", path="t.txt", meta=DocMeta(title="t", level="区县"), text=text, content_hash="x")
+    rows = extract_targets(doc, parse_document(doc))
+    assert rows and all("0.1元/千瓦时" in r.segment for r in rows)
+
+
 @pytest.mark.parametrize(("value", "unit", "qualifier", "shown"), [
     ("30", "%", "原则上不低于", "不低于30%（原则上）"),
     ("40", "兆瓦", "力争以上", "力争40兆瓦以上"),

@@ -208,8 +208,12 @@ class Answerer:
                 whole = render.target_text(
                     row.model_copy(update={"segment": render.shorten(cand.text, q.content, cov, q.intent)})
                 )
-                if not q.intent.yes_no and cov(q.content, whole) - cov(q.content, text) >= render.MORE_ASKED:
-                    text = whole  # the question asks more than the rows state (几个项目?总投资多少?)
+                unstated = [u for u in q.intent.units if not render.states_unit(text, u)]
+                if not q.intent.yes_no and (
+                    cov(q.content, whole) - cov(q.content, text) >= render.MORE_ASKED
+                    or any(render.states_unit(whole, u) for u in unstated)
+                ):
+                    text = whole  # the question asks more than the rows state (几个项目?总投资多少? 补几年?)
             elif q.intent.kind == "target":
                 text = render.shorten(cand.text, q.content, cov, q.intent)
             else:

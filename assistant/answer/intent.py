@@ -40,6 +40,9 @@ CLAIM = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?!年|\d)(?=%|％|兆瓦|万�
 UNIT_ASKED = re.compile(
     r"多少\s*(万吨|亿吨|吨|万元|亿元|元|钱|块|千瓦时|度电|度|兆瓦|万千瓦|千瓦|公里|亩|平方米|人|辆|家|个|项)"
 )
+# how many of a counted unit (补几年, 保存多少年, 几个工作日): the unit the answer's figure must carry, not a
+# time (哪一年); 近几年, 这几天 ask nothing
+COUNT_ASKED = re.compile(r"(?<![近这前后头])(?:几|多少)\s*(个工作日|个月|年|天|日|小时|倍|次)")
 # a unit as people ask it -> as documents write it
 UNIT_WRITTEN = {"钱": "元", "块": "元", "度": "千瓦时", "度电": "千瓦时"}
 
@@ -54,6 +57,7 @@ class Intent(BaseModel):
     claims: list[str] = Field(default_factory=list)  # figures a yes/no question asserts: 是400兆瓦吗
     department: str = ""  # the department a question about a department's tasks names
     unit: str = ""  # 多少万吨 -> 万吨: the unit a figure in the answer must carry
+    units: list[str] = Field(default_factory=list)  # every unit asked (每度电补多少钱，补几年 -> 元, 年)
     asks_amount: bool = (
         False  # 多少 / 多大 / 几个 / 比例: the answer must carry a figure (哪几个 asks which, not how many)
     )
@@ -67,6 +71,9 @@ def classify(text: str, departments: list[str]) -> Intent:
     claims = [m.group(1) for m in CLAIM.finditer(text)] if yes_no else []
     unit = m.group(1) if (m := UNIT_ASKED.search(text)) else ""
     unit = UNIT_WRITTEN.get(unit, unit)
+    asked = [(m.start(), m.group(1)) for m in UNIT_ASKED.finditer(text)]
+    asked += [(m.start(), m.group(1).removeprefix("个")) for m in COUNT_ASKED.finditer(text)]
+    units = list(dict.fromkeys(UNIT_WRITTEN.get(u, u) for _, u in sorted(asked)))
     asks_time = bool(WHEN.search(text))
     who = WHO.search(text)
     if department and WHAT_WORK.search(text) and not who:
@@ -83,9 +90,10 @@ def classify(text: str, departments: list[str]) -> Intent:
             yes_no=yes_no,
             claims=claims,
             unit=unit,
+            units=units,
             asks_amount=bool(QUANTITY.search(text.replace("哪几", ""))),
         )
-    return Intent(kind="general", yes_no=yes_no, unit=unit)
+    return Intent(kind="general", yes_no=yes_no, unit=unit, units=units)
 
 
 def asks_something(part: str) -> bool:

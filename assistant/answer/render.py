@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..schema import Chunk, Citation, Hit, Responsibility, Target
+from ..text import CONDITION
 from ..text import years as years_named
 from .candidates import DATE, FIGURE
 from .intent import Intent
@@ -164,12 +165,27 @@ def shorten(sentence: str, tokens: list[str], coverage: Coverage, intent: Intent
         before = coverage(tokens, "".join(segs[j] for j in keep))
         if coverage(tokens, "".join(segs[j] for j in keep | {i})) - before >= MORE_ASKED:
             keep.add(i)
+    # each unit asked (每度电补多少钱，补几年) is stated by the first clause that carries it
+    for unit in intent.units if intent is not None else []:
+        if not states_unit("".join(segs[i] for i in keep), unit):
+            keep.update([i for i in range(len(segs)) if states_unit(segs[i], unit)][:1])
+    # a clause ending in 的 (对…自发自用的，) is a condition: what it leads to comes after it
+    for i in sorted(keep):
+        while CONDITION.search(segs[i]) and i + 1 < len(segs):
+            i += 1
+            keep.add(i)
     body = "".join(segs[i] for i in sorted(keep)).strip().rstrip(",，;；。")
     if not prefix:
         years = [s for s in segs[: min(keep)] if TIME_PREFIX.match(s.strip())]
         if years:
             prefix = years[-1].strip().rstrip(",，") + "，"
     return prefix + body
+
+
+def states_unit(text: str, unit: str) -> bool:
+    """Whether text states a figure in unit (连续补贴2年, 保存五年; a year such as 2025年 is not one)."""
+    text = re.sub(r"(?:19|20)\d\d\s*年", " ", text)
+    return bool(re.search(rf"[\d一二两三四五六七八九十百千]\s*[万亿千百]?\s*个?{re.escape(unit)}", text))
 
 
 def window(sentence: str, tokens: list[str], coverage: Coverage, limit: int = LONG_SENTENCE) -> str:
