@@ -372,6 +372,9 @@ def _attribute_in(attribute: str, passage: str) -> bool:
     return attribute.endswith(SIZE_WORDS) and bool(FIGURE.search(YEAR_DATE.sub(" ", passage)))
 
 
+WRAPPER = re.compile(r"关于(?:印发|发布|公布|颁布|转发).+的(?:通知|公告|决定|函)$")
+
+
 def _has_unit(text: str, unit: str) -> bool:
     return bool(re.search(rf"\d\s*[万亿千百]?\s*{re.escape(unit)}", text))
 
@@ -393,7 +396,14 @@ def is_heading(sentence: str, chunk: Chunk) -> bool:
     bare = strip_label(sentence).rstrip("。")
     if bare == chunk.heading and sentence.strip() == chunk.text.strip():
         return False
-    return bare in {chunk.heading, chunk.doc_title} - {""}
+    return bare in {chunk.heading, chunk.doc_title} - {""} or is_wrapper(bare, chunk.doc_title)
+
+
+def is_wrapper(line: str, title: str) -> bool:
+    """The notice a document is issued in (国务院关于印发2030年前碳达峰行动方案的通知, 关于印发《…》的通知): its
+    title, not something the document says."""
+    plain = re.sub(r"[《》〈〉“”\s]", "", line)
+    return bool(title) and re.sub(r"[《》〈〉“”\s]", "", title) in plain and bool(WRAPPER.search(plain))
 
 
 def topic_lead(chunk: Chunk) -> str:
