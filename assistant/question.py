@@ -35,6 +35,7 @@ LEVEL_WORDS = {  # how people name a level without naming a place
     "市": ("全市", "市级", "我市", "市里", "municipal"),
     "区县": ("全区", "区级", "县级", "我区", "区里", "district", "county"),
 }
+_RECIPIENT = re.compile(r"(?:[报交送递]给|报送|上报|提交|呈报)$")  # a level word after it is who receives
 _INSTRUCTION = re.compile(
     r"(?i)忽略|无视|不要理会|你现在是|你是一个|扮演|假装|系统提示|提示词|\bignore\b|\bdisregard\b|you are now"
     r"|pretend|system prompt"
@@ -409,6 +410,8 @@ class QuestionReader:
         it, the documents of a place the question names write it so, or documents of another level write
         it so and its own level's never do: then it says nothing of which documents to read."""
         for m in re.finditer(re.escape(word), low):
+            if _RECIPIENT.search(low[max(0, m.start() - 3) : m.start()]):
+                continue  # 报给省里: to whom a thing goes, written in the rules of who sends it
             rest = "".join(self.tokenizer.segment(low[m.end() : m.end() + NameUses.SPAN])[:2])
             if not re.fullmatch(r"[\u4e00-\u9fff]{3,}", rest):
                 return True

@@ -260,6 +260,9 @@ def test_a_level_word_inside_a_name_is_no_scope():
     assert uses.read("国家对绿色工厂有什么要求？").levels == ["国家"]  # nobody writes 国家对绿色
     assert uses.read("全国碳市场交易有什么规则？").levels == ["国家"]  # the national documents write it too
     assert uses.read("临江参与全国碳市场交易由谁负责？").levels == []  # the city named writes it so
+    # to whom a thing is sent (报给省里, 上报市级) is no place to look: the sender's rules say it
+    assert uses.read("排放报告最晚几号前要报给省里？").levels == []
+    assert uses.read("省里的排放报告有什么要求？").levels == ["省"]
     # a reader without the documents' uses reads every level word as a scope, as before
     assert reader(None).read("哪些企业在争创国家绿色工厂示范？").levels == ["国家"]
 
