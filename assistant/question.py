@@ -557,6 +557,8 @@ def asked_attribute(text: str) -> str:
     # 用水量达到多少的单位: the noun after 多少的 is what the clause describes, the value asked comes
     # before it (多大的规模 asks the 规模 itself)
     relative = m.group(2) == "多少" and bool(after) and after[0][0] == "的"
+    if len(after) == 2 and after[0][1] in ("q", "m") and after[1][1] in _NOUNISH:
+        return ""  # 多少亩林地, 多少吨标准煤: the unit asks the figure; the noun after it is what is counted
     after = [(w, f) for w, f in after if f in _NOUNISH and w not in STOPWORDS and len(w) >= 2]
     if after and not relative:
         if m.group(0).endswith("什么"):

@@ -115,6 +115,8 @@ def test_a_question_asking_when_wants_a_date(text):
     ("能耗要比2020年压下去多少?", ""),  # a verb, not a thing asked about
     ("各区要设立什么机构负责节能?", ""),  # 什么机构: the kind the answer names (领导小组), not a word it carries
     ("用水量达到多少的单位要做节水评估?", "用水量"),  # 多少的单位: 单位 is what the clause describes
+    ("到期末要新种多少亩树林?", ""),  # 多少亩树林: the unit asks the figure; 树林 is only what is counted
+    ("省里的风电装机容量是多少万千瓦?", "装机容量"),  # a unit with nothing counted after it: the word before
 ])
 def test_the_attribute_a_value_question_asks(text, attribute):
     assert asked_attribute(text) == attribute
