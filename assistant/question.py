@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from .answer.intent import Intent, asks_something, classify, which_of
 from .ingest.meta import AREA_KIND, PROVINCES
+from .targets import UNITS
 from .text import BASELINE, DOCUMENT_PLAN, TITLED, Tokenizer, dictionary_words, fold, has_cjk
 from .text import YEAR as _YEAR
 from .text import years as years_named
@@ -35,7 +36,11 @@ LEVEL_WORDS = {  # how people name a level without naming a place
     "市": ("全市", "市级", "我市", "市里", "municipal"),
     "区县": ("全区", "区级", "县级", "我区", "区里", "district", "county"),
 }
-_RECIPIENT = re.compile(r"(?:[报交送递]给|报送|上报|提交|呈报)$")  # a level word after it is who receives
+# a level word after a verb of sending (报给省里, 报送至省级, 上报) is who receives, as is one between 向 and
+# such a verb (向省里报送)
+_SENT = r"(?:[报交送递呈](?:给|至|到)|报送|上报|呈报)"
+_RECIPIENT = re.compile(_SENT + "$")
+_SENT_AFTER = re.compile(r"(?:提交|[报交送递呈])")
 _INSTRUCTION = re.compile(
     r"(?i)忽略|无视|不要理会|你现在是|你是一个|扮演|假装|系统提示|提示词|\bignore\b|\bdisregard\b|you are now"
     r"|pretend|system prompt"
@@ -410,8 +415,9 @@ class QuestionReader:
         it, the documents of a place the question names write it so, or documents of another level write
         it so and its own level's never do: then it says nothing of which documents to read."""
         for m in re.finditer(re.escape(word), low):
-            if _RECIPIENT.search(low[max(0, m.start() - 3) : m.start()]):
-                continue  # 报给省里: to whom a thing goes, written in the rules of who sends it
+            before, after = low[max(0, m.start() - 3) : m.start()], low[m.end() : m.end() + 2]
+            if _RECIPIENT.search(before) or (before.endswith("向") and _SENT_AFTER.match(after)):
+                continue  # 报给省里, 向省里报送: to whom a thing goes, written in the rules of who sends it
             rest = "".join(self.tokenizer.segment(low[m.end() : m.end() + NameUses.SPAN])[:2])
             if not re.fullmatch(r"[\u4e00-\u9fff]{3,}", rest):
                 return True
@@ -545,6 +551,9 @@ _LIGHT_TAGS = ("u", "p", "d", "c", "y", "r")  # particles, prepositions, adverbs
 _LIGHT_VERBS = frozenset("是 为 有 要 定 达 达到 能 会 将 应 需 需要 设 设定 定为 规定 提高到 降到 控制在".split())
 
 
+_MEASURES = frozenset(UNITS) - {"个", "万个", "家", "座", "项", "条", "%", "％"}
+
+
 def asked_attribute(text: str) -> str:
     """The noun a value question asks about, the word before its question word (环保贷的利率是多少 ->
     利率, GDP是多少 -> gdp); "" when that word is not a noun (压下去多少) or says nothing (目标是多少)."""
@@ -557,10 +566,11 @@ def asked_attribute(text: str) -> str:
     # 用水量达到多少的单位: the noun after 多少的 is what the clause describes, the value asked comes
     # before it (多大的规模 asks the 规模 itself)
     relative = m.group(2) == "多少" and bool(after) and after[0][0] == "的"
-    if len(after) == 2 and after[0][1] in ("q", "m") and after[1][1] in _NOUNISH:
-        return ""  # 多少亩林地, 多少吨标准煤: the unit asks the figure; the noun after it is what is counted
+    # 多少亩林地, 多少吨标准煤: a measure asks the figure in it, and the noun after it is only what is
+    # measured (not a counter: 多少家企业 asks of 企业)
+    measured = bool(after) and after[0][0] in _MEASURES
     after = [(w, f) for w, f in after if f in _NOUNISH and w not in STOPWORDS and len(w) >= 2]
-    if after and not relative:
+    if after and not relative and not measured:
         if m.group(0).endswith("什么"):
             return ""  # 成立什么机构: the kind of thing the answer names (领导小组), not a word it must carry
         return after[0][0].lower()  # 发多少购车补贴: the thing asked follows its question word

@@ -55,7 +55,8 @@ YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 # the year a change is measured against (比2020年下降, 较2005年, 与2020年相比): a baseline, not the year asked
 BASELINE = re.compile(r"(?:比|较|相比|相较于?|与|同)\s*((?:19|20)\d\d)\s*年?")
 TITLED = re.compile(r"《[^》]*》")  # a document's title: its years and figures are not the text's own
-CONDITION = re.compile(r"的\s*[,，]\s*$")  # a comma-clause that is a condition (…违反建筑节能标准的，)
+# a comma-clause that is a condition (…违反建筑节能标准的，): not a purpose (为…目的，), 有的， or 是…的，
+CONDITION = re.compile(r"^(?!.*是)(?:.*[^目有])?的\s*[,，]\s*$")
 # a five-year plan's number in a document's name (“十四五”规划, 十四五节能减排方案, “十三五” 环保 方案): names the
 # document, not its years. The name ends at its kind of document (计划 and 规划, verbs too, where the name ends:
 # 十四五期间计划新增… plans nothing); a plan's own time (十四五末, 期间, 时期) names no document

@@ -487,6 +487,30 @@ def test_a_condition_keeps_what_it_leads_to_and_each_asked_unit_is_kept():
     kept = shorten(sentence, tokens, cov, intent)
     assert "0.1元/千瓦时" in kept and "3年" in kept
     assert states_unit("应当保存五年", "年") and not states_unit("到2030年", "年")
+    # 上一年度, a date, a title and an ordinal state no duration; 天然气, 哪几年, 第几次 ask no unit
+    assert not any(states_unit(t, u) for t, u in [("报告上一年度排放", "年"), ("3月31日前报送", "日"),
+                                                   ("落实《三年行动计划》", "年"), ("第一年免征", "年")])
+    assert all(classify(t, []).units == [] for t in ("每年需要多少天然气?", "哪几年补贴最多?", "第几次检查?"))
+    assert classify("多少个工作日内复核?", []).units == ["工作日"]  # not 个 as well
+    # the condition before a kept clause comes with it, and a purpose (为…目的，) is no condition
+    kept = shorten("对新建储能设施且自用的，按放电量给予0.1元/千瓦时的补助，连续补助3年，总额不超过100万元。",
+                   ["补助", "放电量"], cov, Intent(kind="target"))
+    assert kept.startswith("对新建储能设施且自用的") and "0.1元/千瓦时" in kept
+    from assistant.text import CONDITION
+
+    assert CONDITION.search("对新建储能设施且自用的，") and CONDITION.search("违反建筑节能标准的，")
+    assert not any(CONDITION.search(t) for t in ("为实现节能目的，", "任务是艰巨的，", "有的，"))
+
+
+def test_the_notice_a_document_is_issued_in_is_its_title_not_a_sentence():
+    from assistant.answer.candidates import is_wrapper
+
+    title = "2030年前碳达峰行动方案"
+    assert is_wrapper("国务院关于印发2030年前碳达峰行动方案的通知", title)
+    assert is_wrapper("关于印发《2030年前碳达峰行动方案》的通知（附：2030年前碳达峰行动方案）", title)
+    assert not is_wrapper("各地区要认真贯彻落实国务院关于印发《2030年前碳达峰行动方案》的通知。", title)  # a sentence
+    assert not is_wrapper("国务院关于印发“十四五”节能减排综合工作方案的通知", title)  # another document's notice
+    assert not is_wrapper("关于印发某方案的通知", "方")  # a title too short to tell
 
 
 def test_the_clause_number_is_in_the_citation_not_the_answer(assistant):

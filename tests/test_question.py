@@ -115,11 +115,18 @@ def test_a_question_asking_when_wants_a_date(text):
     ("能耗要比2020年压下去多少?", ""),  # a verb, not a thing asked about
     ("各区要设立什么机构负责节能?", ""),  # 什么机构: the kind the answer names (领导小组), not a word it carries
     ("用水量达到多少的单位要做节水评估?", "用水量"),  # 多少的单位: 单位 is what the clause describes
-    ("到期末要新种多少亩树林?", ""),  # 多少亩树林: the unit asks the figure; 树林 is only what is counted
     ("省里的风电装机容量是多少万千瓦?", "装机容量"),  # a unit with nothing counted after it: the word before
+    ("光伏发电量达到多少万千瓦时?", "发电量"),  # (jieba cuts 万千瓦时 into 万千瓦 and 时)
+    ("有多少家企业参与?", "企业"),  # a counter is no measure: 企业 is asked of
 ])
 def test_the_attribute_a_value_question_asks(text, attribute):
     assert asked_attribute(text) == attribute
+
+
+def test_what_a_measure_counts_is_no_attribute():
+    """多少亩林地: the measure asks the figure; the noun after it is only what is measured."""
+    assert asked_attribute("到期末要新种多少亩树林?") != "树林"
+    assert asked_attribute("每年削减多少吨标准煤?") != "标准煤"
 
 
 def test_a_question_of_several_parts_is_split_and_a_pasted_document_is_not():
@@ -264,6 +271,7 @@ def test_a_level_word_inside_a_name_is_no_scope():
     assert uses.read("临江参与全国碳市场交易由谁负责？").levels == []  # the city named writes it so
     # to whom a thing is sent (报给省里, 上报市级) is no place to look: the sender's rules say it
     assert uses.read("排放报告最晚几号前要报给省里？").levels == []
+    assert uses.read("排放报告要向省里报送吗？").levels == []
     assert uses.read("省里的排放报告有什么要求？").levels == ["省"]
     # a reader without the documents' uses reads every level word as a scope, as before
     assert reader(None).read("哪些企业在争创国家绿色工厂示范？").levels == ["国家"]

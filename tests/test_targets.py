@@ -125,6 +125,14 @@ def test_a_condition_belongs_to_the_figure_it_leads_to():
     assert rows and all("0.1元/千瓦时" in r.segment for r in rows)
 
 
+def test_a_level_kept_is_a_target():
+    """稳定在, 维持在 state a target as 保持在 does, and are no part of the indicator."""
+    text = "一、目标\n到2025年，秸秆综合利用率稳定在86%以上，耕地保有量维持在300万亩。\n"
+    doc = Document(doc_id="t", path="t.txt", meta=DocMeta(title="t", level="国家"), text=text, content_hash="x")
+    got = [(r.indicator, r.value, r.unit) for r in extract_targets(doc, parse_document(doc))]
+    assert got == [("秸秆综合利用率", "86", "%"), ("耕地保有量", "300", "万亩")]
+
+
 @pytest.mark.parametrize(("value", "unit", "qualifier", "shown"), [
     ("30", "%", "原则上不低于", "不低于30%（原则上）"),
     ("40", "兆瓦", "力争以上", "力争40兆瓦以上"),

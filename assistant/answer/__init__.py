@@ -167,6 +167,9 @@ class Answerer:
         if not rows:
             return None
         cov = self.scorer.coverage
+        # an indicator the question writes out whole (农作物秸秆综合利用率 names 秸秆综合利用率) is the one asked
+        written = [t for t in rows if len(t.indicator) >= 4 and fold(t.indicator) in q.text]
+        rows = [max(written, key=lambda t: len(t.indicator))] if written else rows
         best = max(rows, key=lambda t: (cov(q.content, t.indicator) + cov(q.content, t.segment), -rows.index(t)))
         fit = max(cov(q.content, best.indicator), cov(q.content, best.segment))
         return best if fit >= ROW_FIT else None

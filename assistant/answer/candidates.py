@@ -372,7 +372,10 @@ def _attribute_in(attribute: str, passage: str) -> bool:
     return attribute.endswith(SIZE_WORDS) and bool(FIGURE.search(YEAR_DATE.sub(" ", passage)))
 
 
-WRAPPER = re.compile(r"关于(?:印发|发布|公布|颁布|转发).+的(?:通知|公告|决定|函)$")
+# (a notice may name what it attaches: …的通知（附：“十四五”节能减排综合工作方案）)
+WRAPPER = re.compile(
+    r"^[^，,。；;]{0,30}?关于(?:印发|发布|公布|颁布|转发).+的(?:通知|公告|决定|函)(?:[（(][^）)]*[）)])?$"
+)
 
 
 def _has_unit(text: str, unit: str) -> bool:
@@ -396,14 +399,15 @@ def is_heading(sentence: str, chunk: Chunk) -> bool:
     bare = strip_label(sentence).rstrip("。")
     if bare == chunk.heading and sentence.strip() == chunk.text.strip():
         return False
-    return bare in {chunk.heading, chunk.doc_title} - {""} or is_wrapper(bare, chunk.doc_title)
+    return bare in {chunk.heading, chunk.doc_title} - {""} or is_wrapper(sentence.strip(), chunk.doc_title)
 
 
 def is_wrapper(line: str, title: str) -> bool:
-    """The notice a document is issued in (国务院关于印发2030年前碳达峰行动方案的通知, 关于印发《…》的通知): its
-    title, not something the document says."""
+    """The notice a document is issued in (国务院关于印发2030年前碳达峰行动方案的通知, 关于印发《…》的通知), a
+    title line of its own (no sentence's full stop, no clause before it): not something the document says."""
     plain = re.sub(r"[《》〈〉“”\s]", "", line)
-    return bool(title) and re.sub(r"[《》〈〉“”\s]", "", title) in plain and bool(WRAPPER.search(plain))
+    title = re.sub(r"[《》〈〉“”\s]", "", title)
+    return len(title) >= 4 and title in plain and bool(WRAPPER.search(plain))
 
 
 def topic_lead(chunk: Chunk) -> str:

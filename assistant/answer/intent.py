@@ -42,7 +42,7 @@ UNIT_ASKED = re.compile(
 )
 # how many of a counted unit (补几年, 保存多少年, 几个工作日): the unit the answer's figure must carry, not a
 # time (哪一年); 近几年, 这几天 ask nothing
-COUNT_ASKED = re.compile(r"(?<![近这前后头])(?:几|多少)\s*(个工作日|个月|年|天|日|小时|倍|次)")
+COUNT_ASKED = re.compile(r"(?<![近这前后头哪第月去])(?:几|多少)\s*(个工作日|个月|年|天|日|小时|倍|次)(?![然度级])")
 # a unit as people ask it -> as documents write it
 UNIT_WRITTEN = {"钱": "元", "块": "元", "度": "千瓦时", "度电": "千瓦时"}
 
@@ -71,8 +71,13 @@ def classify(text: str, departments: list[str]) -> Intent:
     claims = [m.group(1) for m in CLAIM.finditer(text)] if yes_no else []
     unit = m.group(1) if (m := UNIT_ASKED.search(text)) else ""
     unit = UNIT_WRITTEN.get(unit, unit)
-    asked = [(m.start(), m.group(1)) for m in UNIT_ASKED.finditer(text)]
-    asked += [(m.start(), m.group(1).removeprefix("个")) for m in COUNT_ASKED.finditer(text)]
+    counted = [(m.start(), m.end(), m.group(1).removeprefix("个")) for m in COUNT_ASKED.finditer(text)]
+    asked = [
+        (m.start(), m.group(1))
+        for m in UNIT_ASKED.finditer(text)
+        if not any(s < m.end() and m.start() < e for s, e, _ in counted)
+    ]
+    asked += [(s, u) for s, _, u in counted]
     units = list(dict.fromkeys(UNIT_WRITTEN.get(u, u) for _, u in sorted(asked)))
     asks_time = bool(WHEN.search(text))
     who = WHO.search(text)

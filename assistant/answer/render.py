@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..schema import Chunk, Citation, Hit, Responsibility, Target
-from ..text import CONDITION
+from ..text import CONDITION, TITLED
 from ..text import years as years_named
 from .candidates import DATE, FIGURE
 from .intent import Intent
@@ -169,10 +169,14 @@ def shorten(sentence: str, tokens: list[str], coverage: Coverage, intent: Intent
     for unit in intent.units if intent is not None else []:
         if not states_unit("".join(segs[i] for i in keep), unit):
             keep.update([i for i in range(len(segs)) if states_unit(segs[i], unit)][:1])
-    # a clause ending in 的 (对…自发自用的，) is a condition: what it leads to comes after it
+    # a clause ending in 的 (对…自发自用的，) is a condition: it and what it leads to go together
     for i in sorted(keep):
-        while CONDITION.search(segs[i]) and i + 1 < len(segs):
-            i += 1
+        j = i
+        while CONDITION.search(segs[j]) and j + 1 < len(segs):
+            j += 1
+            keep.add(j)
+        while i > 0 and CONDITION.search(segs[i - 1]):
+            i -= 1
             keep.add(i)
     body = "".join(segs[i] for i in sorted(keep)).strip().rstrip(",，;；。")
     if not prefix:
@@ -182,10 +186,14 @@ def shorten(sentence: str, tokens: list[str], coverage: Coverage, intent: Intent
     return prefix + body
 
 
+# an amount: digits, or Chinese numerals other than a lone 一 (上一年度, 统一 are words)
+_AMOUNT = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千〇]{2,}|(?<![一二两三四五六七八九十百千〇])[二两三四五六七八九十百千])"
+
+
 def states_unit(text: str, unit: str) -> bool:
     """Whether text states a figure in unit (连续补贴2年, 保存五年; a year such as 2025年 is not one)."""
-    text = re.sub(r"(?:19|20)\d\d\s*年", " ", text)
-    return bool(re.search(rf"[\d一二两三四五六七八九十百千]\s*[万亿千百]?\s*个?{re.escape(unit)}", text))
+    text = DATE.sub(" ", TITLED.sub(" ", text))  # 《三年行动计划》, 2025年, 3月31日 are no durations
+    return bool(re.search(rf"(?<!第){_AMOUNT}\s*[万亿千百]?\s*个?{re.escape(unit)}", text))
 
 
 def window(sentence: str, tokens: list[str], coverage: Coverage, limit: int = LONG_SENTENCE) -> str:

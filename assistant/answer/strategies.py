@@ -364,6 +364,8 @@ def premise(kb: Answerer, ask: Ask) -> Reply | None:
     if not (q.intent.yes_no and q.intent.claims):
         return None
     for cand in kb.ranked(ask)[:PREMISE_CANDIDATES]:
+        if q.title_docs and cand.chunk.doc_id not in q.title_docs:
+            continue  # 省政府…意见说…是不是: the claim is checked against the document it is said of
         if cand.features.get("claim_match") and kb.target_of(cand, q) is not None:
             return kb.render_sentences([cand], ask, kb.max_chars)
     return None
