@@ -511,6 +511,12 @@ def test_the_notice_a_document_is_issued_in_is_its_title_not_a_sentence():
     assert not is_wrapper("各地区要认真贯彻落实国务院关于印发《2030年前碳达峰行动方案》的通知。", title)  # a sentence
     assert not is_wrapper("国务院关于印发“十四五”节能减排综合工作方案的通知", title)  # another document's notice
     assert not is_wrapper("关于印发某方案的通知", "方")  # a title too short to tell
+    # the notice's sentence that only hands the document on says nothing; one with a date of its own does
+    from assistant.answer.candidates import is_transmittal
+
+    assert is_transmittal("现将《2030年前碳达峰行动方案》印发给你们，请认真贯彻执行。", title)
+    assert not is_transmittal("现将《2030年前碳达峰行动方案》印发给你们，自2021年10月24日起施行。", title)
+    assert not is_transmittal("现将《“十四五”节能减排综合工作方案》印发给你们，请认真贯彻执行。", title)
 
 
 def test_the_clause_number_is_in_the_citation_not_the_answer(assistant):

@@ -373,6 +373,17 @@ def _attribute_in(attribute: str, passage: str) -> bool:
 
 
 # (a notice may name what it attaches: …的通知（附：“十四五”节能减排综合工作方案）)
+def is_transmittal(sentence: str, title: str) -> bool:
+    """The notice's sentence that only hands the document on (现将《…》印发给你们，请认真贯彻执行): it names the
+    document and issues it, with no date or amount of its own (…于2021年9月27日通过，现予公布 has one)."""
+    plain = re.sub(r"[《》〈〉“”\s]", "", sentence)
+    title = re.sub(r"[《》〈〉“”\s]", "", title)
+    if len(title) < 4 or title not in plain or "印发给" not in plain:
+        return False
+    rest = plain.replace(title, " ")
+    return not (DATE.search(rest) or FIGURE.search(rest))
+
+
 WRAPPER = re.compile(
     r"^[^，,。；;]{0,30}?关于(?:印发|发布|公布|颁布|转发).+的(?:通知|公告|决定|函)(?:[（(][^）)]*[）)])?$"
 )
@@ -399,7 +410,11 @@ def is_heading(sentence: str, chunk: Chunk) -> bool:
     bare = strip_label(sentence).rstrip("。")
     if bare == chunk.heading and sentence.strip() == chunk.text.strip():
         return False
-    return bare in {chunk.heading, chunk.doc_title} - {""} or is_wrapper(sentence.strip(), chunk.doc_title)
+    return (
+        bare in {chunk.heading, chunk.doc_title} - {""}
+        or is_wrapper(sentence.strip(), chunk.doc_title)
+        or is_transmittal(sentence, chunk.doc_title)
+    )
 
 
 def is_wrapper(line: str, title: str) -> bool:
