@@ -79,12 +79,15 @@ def corpus_terms(clauses: list[Clause], notes: list[Responsibility]) -> list[str
 
 
 def lexicon(clauses: list[Clause], targets: list[Target], terms: list[str], tokenizer: Tokenizer) -> list[str]:
-    """The corpus's subject words: those of clause headings and target indicators, and its own terms.
+    """The corpus's subject words: those of clause headings and target indicators, the indicators whole
+    (森林覆盖率: what "forest coverage rate" pairs with, where 森林 alone ties with 绿地), and its own terms.
     Embedded once, they are what an English question's words are paired with (crosslingual.py)."""
     words = {w for c in clauses for w in tokenizer.words(c.heading)}
     words |= {w for t in targets for w in tokenizer.words(t.indicator)}
     words |= set(terms)
-    return sorted(w for w in words if 2 <= len(w) <= 8 and re.fullmatch(r"[\u4e00-\u9fff]+", w))
+    words = {w for w in words if 2 <= len(w) <= 8}
+    words |= {t.indicator for t in targets if 2 <= len(t.indicator) <= 12}
+    return sorted(w for w in words if re.fullmatch(r"[\u4e00-\u9fff]+", w))
 
 
 def build_index(settings: Settings, embedder, progress: bool = False) -> BuildReport:
