@@ -71,7 +71,7 @@ def docs_with(span: str, docs: dict[str, str]) -> list[str]:
 
 # the project's sets over the clean corpus get every check; those over ../shared/realdocs (their evidence
 # is in the PDFs) get the schema, gold/abstain consistency and halves checks of the split test
-CLEAN_SETS = [MAIN / "eval" / n for n in ("fresh.jsonl", "boundary.jsonl", "blind.jsonl", "blind2.jsonl", "blind3.jsonl", "blind5.jsonl")]
+CLEAN_SETS = [MAIN / "eval" / n for n in ("fresh.jsonl", "boundary.jsonl", "blind.jsonl", "blind2.jsonl", "blind3.jsonl", "blind5.jsonl", "blind7.jsonl")]
 SPLIT_SETS = sorted((MAIN / "eval").glob("*.split.json"))
 
 
