@@ -187,6 +187,19 @@ def test_a_question_asking_the_day_is_not_answered_where_no_passage_names_a_day(
     assert answer.found and "2023年2月9日" in answer.answer
 
 
+def test_a_when_question_is_not_answered_by_a_sentence_stating_no_time(assistant):
+    """提前达峰 and 推广“碳时尚”APP say when nothing happens: a when-question they would answer is declined;
+    one whose sentence states a time is answered."""
+    from assistant.pipeline import Assistant
+    from assistant.settings import Settings
+
+    for asked in ("纺织行业要在哪一年之前达峰？", "什么时候开始推广碳时尚APP？"):
+        assert assistant.ask(asked).strategy == "not_found:time_absent", asked
+        without = Assistant(assistant.data, assistant.embedder, Settings(rules_off="time_absent"))
+        assert without.ask(asked).found, asked
+    assert "2023年底" in assistant.ask("散煤什么时候清零？").answer
+
+
 def test_how_much_there_is_now_is_not_answered_by_a_target_for_a_year_to_come(assistant):
     """The plan states what 2025 and 2030 should bring, not what there is today."""
     from assistant.answer.abstain import _ASKS_NOW

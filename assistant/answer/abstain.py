@@ -18,6 +18,8 @@ Against the best candidate once the decision has ranked them (SENTENCE_RULES: Tr
     baseline_other    the question asks a change against a year (比2020年下降多少), and the sentence states
                       a change against another year only
     day_absent        the question asks on which day (哪一天, 几月几号), and the sentence states no day
+    time_absent       the question asks when, and neither the sentence nor its passage before it states a
+                      time (a year, a date, a period, how long or how often)
     status_other      the question asks how much there is now (现在已经有多少家), and the sentence states a
                       figure aimed at for a year to come (到2025年…超1000家)
 """
@@ -30,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from ..text import BASELINE, fold, years
 from . import render
-from .candidates import DAY, FIGURE, TITLED, YEAR_DATE
+from .candidates import DATE, DAY, FIGURE, TITLED, YEAR_DATE
 from .intent import COUNTED, which_of  # noqa: F401  (which_of: what question.py reads a which-question by)
 
 if TYPE_CHECKING:
@@ -211,6 +213,23 @@ def day_absent(best: Candidate, ask: Ask) -> bool:
     if not ask.q.intent.asks_day:
         return False
     return not any(DAY.search(TITLED.sub(" ", h.chunk.text)) for h in ask.hits[:DAY_HITS])
+
+
+# a time a when-question may be answered with: a year, a date, a five-year plan's period, or how long or
+# how often (七个工作日内, 保存五年, 每年)
+_SPAN = re.compile(
+    r"(?<!第)(?:\d+|[二两三四五六七八九十百千][一二两三四五六七八九十百千]*)\s*个?(?:工作日|日|天|周|个月|季度|年)|每(?:年|季度|半年|个?月|周|天)"
+)
+
+
+@sentence_rule("time_absent")
+def time_absent(best: Candidate, ask: Ask) -> bool:
+    """The question asks when (什么时候开始征收, 哪一年之前) and the sentence, with what its passage says
+    before it (到2025年，… in a list's lead), states no time at all: it answers something else."""
+    if not ask.q.intent.asks_time or ask.q.intent.asks_day:
+        return False  # (a day asked: day_absent)
+    said = TITLED.sub(" ", best.chunk.text[: best.span[1]] if best.span[1] else best.text)
+    return not (DATE.search(said) or _SPAN.search(said))
 
 
 # how much there is now (现在已经装了多少, 目前的碳价是多少): a time word before the value asked in its clause;
