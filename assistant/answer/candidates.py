@@ -373,11 +373,15 @@ def _attribute_in(attribute: str, passage: str) -> bool:
 
 
 # (a notice may name what it attaches: …的通知（附：“十四五”节能减排综合工作方案）)
+def _unquoted(text: str) -> str:
+    """A title as the words it is made of: without 《》, quotes or spaces."""
+    return re.sub(r"[《》〈〉“”\s]", "", text)
+
+
 def is_transmittal(sentence: str, title: str) -> bool:
     """The notice's sentence that only hands the document on (现将《…》印发给你们，请认真贯彻执行): it names the
     document and issues it, with no date or amount of its own (…于2021年9月27日通过，现予公布 has one)."""
-    plain = re.sub(r"[《》〈〉“”\s]", "", sentence)
-    title = re.sub(r"[《》〈〉“”\s]", "", title)
+    plain, title = _unquoted(sentence), _unquoted(title)
     if len(title) < 4 or title not in plain or "印发给" not in plain:
         return False
     rest = plain.replace(title, " ")
@@ -420,8 +424,7 @@ def is_heading(sentence: str, chunk: Chunk) -> bool:
 def is_wrapper(line: str, title: str) -> bool:
     """The notice a document is issued in (国务院关于印发2030年前碳达峰行动方案的通知, 关于印发《…》的通知), a
     title line of its own (no sentence's full stop, no clause before it): not something the document says."""
-    plain = re.sub(r"[《》〈〉“”\s]", "", line)
-    title = re.sub(r"[《》〈〉“”\s]", "", title)
+    plain, title = _unquoted(line), _unquoted(title)
     return len(title) >= 4 and title in plain and bool(WRAPPER.search(plain))
 
 
