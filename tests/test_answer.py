@@ -187,6 +187,16 @@ def test_a_question_asking_the_day_is_not_answered_where_no_passage_names_a_day(
     assert answer.found and "2023年2月9日" in answer.answer
 
 
+def test_a_deadline_opening_a_list_holds_for_its_later_parts():
+    """到2025年，A…；B…。: B's figure is for 2025 although its part names only another year (力争2026年…)."""
+    from assistant.answer.candidates import in_force
+
+    text = "总体目标。“十四五”期间能耗增量控制在400万吨以内；到2025年，非化石能源比重达到18%；森林覆盖率提高到19%，力争2026年实现达峰。到2030年，湿地保护率达到60%。"
+    assert in_force(text, text.index("森林")) == ["2025"]
+    assert in_force(text, text.index("“十四五")) == []  # nothing opens before it
+    assert in_force(text, text.index("湿地")) == []  # its own sentence's deadline is its own text's
+
+
 def test_a_when_question_is_not_answered_by_a_sentence_stating_no_time(assistant):
     """提前达峰 and 推广“碳时尚”APP say when nothing happens: a when-question they would answer is declined;
     one whose sentence states a time is answered."""

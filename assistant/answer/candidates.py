@@ -174,7 +174,7 @@ class Scorer:
             found = Sentence(
                 text=text,
                 folded=fold(text).lower(),
-                years=years(plain),
+                years=list(dict.fromkeys(years(plain) + in_force(chunk.text, start))),
                 figure=bool(FIGURE.search(plain)),
                 date=bool(DATE.search(plain)),
                 day=bool(DAY.search(plain)),
@@ -373,6 +373,18 @@ def _attribute_in(attribute: str, passage: str) -> bool:
 
 
 # (a notice may name what it attaches: …的通知（附：“十四五”节能减排综合工作方案）)
+# a deadline that opens a ；-part (到2025年，A达到x；B提高到y。): in force for the parts after it
+_OPENING_DEADLINE = re.compile(r"(?:^|(?<=[。；;\n]))\s*(?:力争)?(?:到|至)\s*(20\d\d)\s*年[底末]?(?:前)?\s*[，,]")
+
+
+def in_force(text: str, start: int) -> list[str]:
+    """The year of the last deadline that opens a ；-part of the sentence (up to 。 or a line end) before
+    the part at `start` of `text`: 到2025年，A达到x；B提高到y。 holds for B too."""
+    head = max(text.rfind("。", 0, start), text.rfind("\n", 0, start)) + 1
+    found = [m.group(1) for m in _OPENING_DEADLINE.finditer(text, head, start)]
+    return found[-1:]
+
+
 def _unquoted(text: str) -> str:
     """A title as the words it is made of: without 《》, quotes or spaces."""
     return re.sub(r"[《》〈〉“”\s]", "", text)
