@@ -194,7 +194,7 @@ def test_a_deadline_opening_a_list_holds_for_its_later_parts():
     text = "总体目标。“十四五”期间能耗增量控制在400万吨以内；到2025年，非化石能源比重达到18%；森林覆盖率提高到19%，力争2026年实现达峰。到2030年，湿地保护率达到60%。"
     assert in_force(text, text.index("森林")) == ["2025"]
     assert in_force(text, text.index("“十四五")) == []  # nothing opens before it
-    assert in_force(text, text.index("湿地")) == []  # its own sentence's deadline is its own text's
+    assert in_force(text, text.index("湿地")) == ["2030"]  # the next sentence's own deadline, not 2025
 
 
 def test_a_when_question_is_not_answered_by_a_sentence_stating_no_time(assistant):
