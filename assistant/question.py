@@ -387,6 +387,7 @@ class QuestionReader:
             places.append("全国")
         unquoted = _QUOTED.sub(" ", text)
         foreign = [p for p in place_names(unquoted) if names_area(p, unquoted) and self._foreign(p, unquoted)]
+        foreign = [p + _zone_after(p, unquoted) for p in foreign]  # 东湖高新区: as written, not 东湖 (东湖新城)
         areas = [p for p in foreign if _named_as_area(p, unquoted)]
         if not has_cjk(text):  # Suzhou's target: a Chinese place by its pinyin, when no document is its
             ours = {self._pinyin_of(p) for p in self.places}
@@ -434,7 +435,10 @@ class QuestionReader:
         province or city (无锡市, 浙江省) and no document is that place's."""
         if any(place in p or p in place for p in self.places):
             return False
-        return _named_as_area(place, text) or place not in self.corpus_text
+        # a zone written in full (东湖高新区) that no document names so, though one names 东湖 (东湖新城)
+        zone = _zone_after(place, text)
+        zoned = bool(zone) and place + zone not in self.corpus_text
+        return _named_as_area(place, text) or place not in self.corpus_text or zoned
 
     def content_tokens(self, text: str, places: list[str], tokens: list[str] | None = None) -> list[str]:
         """What is asked about: the tokens less the place and level words (they route the search).
@@ -598,9 +602,20 @@ def names_area(place: str, text: str) -> bool:
     kind = re.match(_WITH_KIND.pattern, after)
     # (the kind not the start of a longer word: 东西区域, 上马市场化 name no 区 or 市)
     longer = range(len(kind.group()) + 1, min(len(after), 4) + 1) if kind else range(0)
-    if place in PROVINCES or (kind and not any(words.get(after[:n], 0) for n in longer)):
+    if place in PROVINCES or (kind and not any(words.get(after[:n], 0) for n in longer)) or _zone_after(place, text):
         return True
     return any(words.get(place + kind, 0) > 0 for kind in _AREA_KINDS)
+
+
+# a zone's kind, with the words that may lead it (高新区, 经济技术开发区, 新区): ingest.meta's, unanchored
+_ZONE = re.compile(AREA_KIND.pattern.removesuffix("$"))
+
+
+def _zone_after(place: str, text: str) -> str:
+    """The zone kind written right after the place (东湖 in 东湖高新区 -> 高新区), or ""."""
+    at = text.find(place)
+    m = _ZONE.match(text, at + len(place)) if at >= 0 else None
+    return m.group() if m else ""
 
 
 def _named_as_area(place: str, text: str) -> bool:

@@ -277,6 +277,19 @@ def test_a_level_word_inside_a_name_is_no_scope():
     assert reader(None).read("哪些企业在争创国家绿色工厂示范？").levels == ["国家"]
 
 
+def test_a_zone_no_document_names_is_a_place_no_document_is_about():
+    """东湖高新区, written in full, is named by no document, though one names 东湖 (东湖新城): it is a place
+    no document is about, kept as written; 东湖新城 and a zone the documents do name are not."""
+    from assistant.question import QuestionReader, Titles
+    from assistant.text import Tokenizer, fold
+
+    text = fold("推进东湖新城、百步亭等社区创建低碳社区。支持江北新区建设零碳园区。")
+    reader = QuestionReader(Tokenizer([]), Titles({}, {}), {"c": "武汉", "n": "江北新区"}, [], {}, text.lower(), None)
+    assert reader.read("武汉东湖高新区的近零碳试点园区是哪一个？").foreign_places == ["东湖高新区"]
+    assert reader.read("武汉东湖新城的低碳社区有哪些？").foreign_places == []
+    assert reader.read("江北新区的零碳园区有哪些？").foreign_places == []
+
+
 def test_the_things_a_question_asks_the_same_of(assistant):
     """光伏和风电…各是多少 asks each; the question asked of each thing alone keeps the rest of it. 各地 and
     各级 (every place, every level) ask nothing of each; places compared are sides, not things."""
