@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from ..text import BASELINE, fold, years
 from . import render
-from .candidates import DATE, DAY, FIGURE, TITLED, YEAR_DATE
+from .candidates import AMOUNT, DATE, DAY, FIGURE, TITLED, YEAR_DATE
 from .intent import COUNTED, which_of  # noqa: F401  (which_of: what question.py reads a which-question by)
 
 if TYPE_CHECKING:
@@ -217,9 +217,7 @@ def day_absent(best: Candidate, ask: Ask) -> bool:
 
 # a time a when-question may be answered with: a year, a date, a five-year plan's period, or how long or
 # how often (七个工作日内, 保存五年, 每年)
-_SPAN = re.compile(
-    r"(?<!第)(?:\d+|[二两三四五六七八九十百千][一二两三四五六七八九十百千]*)\s*个?(?:工作日|日|天|周|个月|季度|年)|每(?:年|季度|半年|个?月|周|天)"
-)
+_SPAN = re.compile(rf"(?<!第){AMOUNT}\s*个?(?:工作日|日|天|周|个月|季度|年)|每(?:年|季度|半年|个?月|周|天)")
 
 
 @sentence_rule("time_absent")

@@ -41,6 +41,8 @@ FIGURE = re.compile(
     r"|[十百千万亿]+(?:千瓦|吨|元)?级"
 )
 DATE = re.compile(r"20\d\d\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*月底|十[四五]五")
+# an amount: digits, or Chinese numerals other than a lone 一 (上一年度, 统一 are words)
+AMOUNT = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千〇]{2,}|(?<![一二两三四五六七八九十百千〇])[二两三四五六七八九十百千])"
 
 FEATURES = (
     "dense",
@@ -372,7 +374,6 @@ def _attribute_in(attribute: str, passage: str) -> bool:
     return attribute.endswith(SIZE_WORDS) and bool(FIGURE.search(YEAR_DATE.sub(" ", passage)))
 
 
-# (a notice may name what it attaches: …的通知（附：“十四五”节能减排综合工作方案）)
 # a deadline that opens a ；-part (到2025年，A达到x；B提高到y。): in force for the parts after it
 _OPENING_DEADLINE = re.compile(r"(?:^|(?<=[。；;\n]))\s*(?:力争)?(?:到|至)\s*(20\d\d)\s*年[底末]?(?:前)?\s*[，,]")
 
@@ -400,6 +401,7 @@ def is_transmittal(sentence: str, title: str) -> bool:
     return not (DATE.search(rest) or FIGURE.search(rest))
 
 
+# the issuing notice's title line (it may name what it attaches: …的通知（附：“十四五”节能减排综合工作方案）)
 WRAPPER = re.compile(
     r"^[^，,。；;]{0,30}?关于(?:印发|发布|公布|颁布|转发).+的(?:通知|公告|决定|函)(?:[（(][^）)]*[）)])?$"
 )

@@ -69,14 +69,10 @@ def classify(text: str, departments: list[str]) -> Intent:
     department = next((d for d in departments if d in text), "")
     yes_no = bool(YES_NO.search(text))
     claims = [m.group(1) for m in CLAIM.finditer(text)] if yes_no else []
-    unit = m.group(1) if (m := UNIT_ASKED.search(text)) else ""
-    unit = UNIT_WRITTEN.get(unit, unit)
+    in_unit = list(UNIT_ASKED.finditer(text))
+    unit = UNIT_WRITTEN.get(in_unit[0].group(1), in_unit[0].group(1)) if in_unit else ""
     counted = [(m.start(), m.end(), m.group(1).removeprefix("个")) for m in COUNT_ASKED.finditer(text)]
-    asked = [
-        (m.start(), m.group(1))
-        for m in UNIT_ASKED.finditer(text)
-        if not any(s < m.end() and m.start() < e for s, e, _ in counted)
-    ]
+    asked = [(m.start(), m.group(1)) for m in in_unit if not any(s < m.end() and m.start() < e for s, e, _ in counted)]
     asked += [(s, u) for s, _, u in counted]
     units = list(dict.fromkeys(UNIT_WRITTEN.get(u, u) for _, u in sorted(asked)))
     asks_time = bool(WHEN.search(text))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from ..schema import Chunk, Citation, Hit, Responsibility, Target
 from ..text import CONDITION, TITLED
 from ..text import years as years_named
-from .candidates import DATE, FIGURE
+from .candidates import AMOUNT, DATE, FIGURE
 from .intent import Intent
 
 NOT_FOUND = "所检索的文件中没有找到能回答这个问题的内容，不作推测。"
@@ -186,14 +186,10 @@ def shorten(sentence: str, tokens: list[str], coverage: Coverage, intent: Intent
     return prefix + body
 
 
-# an amount: digits, or Chinese numerals other than a lone 一 (上一年度, 统一 are words)
-_AMOUNT = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千〇]{2,}|(?<![一二两三四五六七八九十百千〇])[二两三四五六七八九十百千])"
-
-
 def states_unit(text: str, unit: str) -> bool:
     """Whether text states a figure in unit (连续补贴2年, 保存五年; a year such as 2025年 is not one)."""
     text = DATE.sub(" ", TITLED.sub(" ", text))  # 《三年行动计划》, 2025年, 3月31日 are no durations
-    return bool(re.search(rf"(?<!第){_AMOUNT}\s*[万亿千百]?\s*个?{re.escape(unit)}", text))
+    return bool(re.search(rf"(?<!第){AMOUNT}\s*[万亿千百]?\s*个?{re.escape(unit)}", text))
 
 
 def window(sentence: str, tokens: list[str], coverage: Coverage, limit: int = LONG_SENTENCE) -> str:
