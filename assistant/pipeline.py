@@ -125,7 +125,14 @@ class Assistant:
                     before = None
                     continue
                 before = self.read(part)
-                reply, part_hits = self._answer_each(self._in_context(before, q), k, scope, q, cited)
+                part_q, reply = self._in_context(before, q), None
+                if replies and replies[-1][1].found and not self._named_docs(before) and not before.title_docs:
+                    # …要不要建立台账？台账保存几年？ goes on about what the part before was answered from: a part
+                    # naming no place or document of its own is asked of those documents first
+                    from_before = _narrow(scope, {c.doc_id for c in replies[-1][1].citations})
+                    reply, part_hits = self._answer_each(part_q, k, from_before, q, cited)
+                if reply is None or not reply.found:
+                    reply, part_hits = self._answer_each(part_q, k, scope, q, cited)
                 replies.append((part, reply))
                 hits += part_hits
                 cited |= reply.quoted
