@@ -484,6 +484,14 @@ def test_a_long_value_sentence_keeps_the_clause_that_carries_the_value():
         "处五万元以上十万元以下的罚款，逾期未改正的，依法核减其下一年度的配额并向社会公开。"
     )
     assert "五万元" in shorten(fine, ["违反", "报送", "排放报告", "排放单位"], cov, Intent(kind="target"))
+    # a year is when, not how much; where no clause holds a word asked but the year (a question in
+    # English, read in few of the document's words), no clause is the one to keep: the sentence stays whole
+    both = (
+        "全面推进雨水收集利用，减少地下水开采，完善老旧小区雨污分流管网改造和长效运维管护机制，到2027年，"
+        "城镇雨水收集设施覆盖率达到80%，回用率达到40%。"
+    )
+    assert shorten(both, ["2027", "rainwater", "reuse"], cov, Intent(kind="target")) == both
+    assert shorten(both, ["2027", "回用率"], cov, Intent(kind="target")) == "到2027年，回用率达到40%"
 
 
 def test_a_condition_keeps_what_it_leads_to_and_each_asked_unit_is_kept():

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from ..schema import Chunk, Citation, Hit, Responsibility, Target
 from ..text import CONDITION, TITLED
 from ..text import years as years_named
-from .candidates import AMOUNT, DATE, FIGURE
+from .candidates import AMOUNT, DATE, FIGURE, YEAR_DATE
 from .intent import Intent
 
 NOT_FOUND = "所检索的文件中没有找到能回答这个问题的内容，不作推测。"
@@ -151,9 +151,13 @@ def shorten(sentence: str, tokens: list[str], coverage: Coverage, intent: Intent
     asks_time = intent is not None and intent.asks_time
 
     def carries(seg: str) -> bool:
-        return bool(FIGURE.search(seg) or (asks_time and DATE.search(seg)))
+        # (到2025年 is when, not how much: a year carries no figure)
+        return bool(FIGURE.search(YEAR_DATE.sub(" ", seg)) or (asks_time and DATE.search(seg)))
 
     order = sorted(range(len(segs)), key=lambda i: (-coverage(tokens, segs[i]), i))
+    words = [t for t in tokens if not re.fullmatch(r"(19|20)\d\d年?", t)]  # (the year stays in any case)
+    if not any(coverage(words, seg) for seg in segs):  # no clause says anything asked: none is the one to keep
+        return sentence
     best = next((i for i in order if carries(segs[i])), order[0])
     keep = {best}
     if not carries(segs[best]) and best + 1 < len(segs) and carries(segs[best + 1]):
