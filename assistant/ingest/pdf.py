@@ -24,6 +24,7 @@ EDGE_BAND = 0.12  # top and bottom share of a page where running heads, footers 
 MIN_TEXT_CHARS = 10  # fewer characters than this on a page with a large image: the page is a scan
 IMAGE_SHARE = 0.3  # share of the page an image must cover to make a text-less page a scan
 PAGE_BLOCK_LINES = 6  # long lines a page needs for its own text block edges
+BODY_SIZE = 0.15  # a line within this share of the usual character size is set in the body's size
 ROW_GAP = 2.0  # characters of blank between two runs on one row: table cells, kept as one row
 
 
@@ -134,7 +135,7 @@ def _runs(textpage, text: str) -> Iterator[_Run]:
     start = 0
     for end in [i for i, ch in enumerate(text) if ch == "\n"] + [len(text)]:
         raw = text[start:end]
-        boxes = [textpage.get_charbox(i) for i in range(start, end) if not text[i].isspace()]
+        boxes = [_box(textpage, i) for i in range(start, end) if not text[i].isspace()]
         if boxes:  # every character's box: a glyph set out of line must not decide where the line ends
             heights = sorted(b[3] - b[1] for b in boxes)
             yield _Run(
@@ -145,6 +146,13 @@ def _runs(textpage, text: str) -> Iterator[_Run]:
                 size=heights[(len(heights) * 3) // 4],  # CJK glyphs are the tallest; digits and marks smaller
             )
         start = end + 1
+
+
+def _box(textpage, i: int) -> tuple[float, float, float, float]:
+    """A character's box; for a font the file does not embed (STSong named, not shipped), pdfium knows
+    no glyph outline and the tight box has no height, so the loose box (the font's em) stands in."""
+    box = textpage.get_charbox(i)
+    return box if box[3] - box[1] >= 1.0 else textpage.get_charbox(i, loose=True)
 
 
 def _runs_without_boxes(text: str) -> list[_Run]:
@@ -214,12 +222,14 @@ def _rows(runs: list[_Run]) -> list[_Run]:
 
 def _text_block(runs: list[_Run]) -> tuple[float, float, float] | None:
     """Left and right edges of the text block, and its usual character size: taken over the longer
-    lines, so a centred title or a short last line does not move them."""
+    lines set in the body's size, so a centred title, a heading set larger or a short last line does not
+    move them."""
     sized = [r for r in runs if r.size > 0]
     if not sized:
         return None
     char = statistics.median(r.size for r in sized)
-    body = [r for r in sized if len(r.text) >= 8] or sized
+    longer = [r for r in sized if len(r.text) >= 8] or sized
+    body = [r for r in longer if abs(r.size - char) <= BODY_SIZE * char] or longer
     lefts = sorted(r.x0 for r in body)
     rights = sorted(r.x1 for r in body)
     return lefts[len(lefts) // 10], rights[(len(rights) * 9) // 10], char

@@ -130,8 +130,10 @@ def join_title(lines: list[Line]) -> list[Line]:
     first = next((i for i, ln in enumerate(lines) if ln.text), None)
     if first is None or not _title_like(lines[first], body):
         return lines
-    if not (lines[first].wraps or (lines[first].fill or 0.0) >= NEARLY_FULL):
-        return lines  # a short first line is a whole title (or no title): nothing wrapped
+    larger = lines[first].size >= 1.12 * body
+    if not (larger or lines[first].wraps or (lines[first].fill or 0.0) >= NEARLY_FULL):
+        return lines  # a short first line set like the body is a whole title (or no title): nothing wrapped
+    # (a title set larger is often broken short on purpose, into lines of about equal length)
     end = first + 1
     text = lines[first].text
     while (
