@@ -126,9 +126,9 @@ class Assistant:
                     continue
                 before = self.read(part)
                 part_q, reply = self._in_context(before, q), None
-                if replies and replies[-1][1].found and not self._named_docs(before) and not before.title_docs:
+                if replies and replies[-1][1].found and replies[-1][1].citations and not before.names_scope:
                     # …要不要建立台账？台账保存几年？ goes on about what the part before was answered from: a part
-                    # naming no place or document of its own is asked of those documents first
+                    # naming no place, level or document of its own is asked of those documents first
                     from_before = _narrow(scope, {c.doc_id for c in replies[-1][1].citations})
                     reply, part_hits = self._answer_each(part_q, k, from_before, q, cited)
                 if reply is None or not reply.found:

@@ -491,6 +491,9 @@ def test_a_long_value_sentence_keeps_the_clause_that_carries_the_value():
         "城镇雨水收集设施覆盖率达到80%，回用率达到40%。"
     )
     assert shorten(both, ["2027", "rainwater", "reuse"], cov, Intent(kind="target")) == both
+    # the clause that best meets the question holds only the year, which is no figure: a clause with one is kept
+    by_then = both.replace("到2027年", "截至2027年底")
+    assert "80%" in shorten(by_then, ["截至", "2027"], cov, Intent(kind="target"))
     assert shorten(both, ["2027", "回用率"], cov, Intent(kind="target")) == "到2027年，回用率达到40%"
 
 

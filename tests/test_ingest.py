@@ -116,6 +116,17 @@ def make_pdf(path: Path, pages: list[list[str]]) -> Path:
     return path
 
 
+def test_the_text_block_is_where_body_size_lines_run():
+    """Made-up rows: a title set larger, wider than the body (here running past both margins), moves
+    neither edge of the text block, so the body's full rows still reach it."""
+    from assistant.ingest.pdf import _Run, _text_block
+
+    body = [_Run("为深入贯彻落实党中央、国务院关于碳达峰", 80.0, 515.0, 700.0 - 27 * i, 15.5) for i in range(10)]
+    title = [_Run("某市关于推进碳达峰碳中和工作的实施方案（征求意见稿）", -40.0, 640.0, 780.0 - 30 * i, 21.0)
+             for i in range(3)]
+    assert _text_block(title + body) == (80.0, 515.0, 15.5)
+
+
 def test_pdf_chinese_text_page_by_page_without_page_numbers(tmp_path):
     path = make_pdf(tmp_path / "plan.pdf", [[TITLE, CLAUSES[0], CLAUSES[1][:30]], [CLAUSES[2][:30], CLAUSES[3]]])
     text = read_text(path)

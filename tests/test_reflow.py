@@ -80,6 +80,22 @@ def test_a_wrapped_title_set_large_is_one_line_and_its_number_line_stays_apart()
     assert texts(lines)[:2] == ["省住房城乡建设厅关于推进碳达峰目标下绿色城乡建设的指导意见", "苏建办〔2021〕66号"]
 
 
+def test_a_large_title_broken_short_on_purpose_is_one_line_and_a_red_header_or_its_number_is_no_part_of_it():
+    """Made-up first pages: a title set larger may break into two even lines that reach no edge; they are
+    one title when together they end as a title does, and an issuer, 文号 or date line in the same size
+    is not joined to a whole title, nor a red header's two issuers to each other."""
+
+    def first(*big: str) -> list[str]:
+        lines = [Line(t, 1, wraps=False, indent=True, size=21, fill=0.6) for t in big]
+        return texts([*lines, *page(("各设区市人民政府：", False, False), ("正文第一段，到此为止。", False, True))])
+
+    assert first("关于推进城乡建设绿色", "低碳发展的指导意见")[0] == "关于推进城乡建设绿色低碳发展的指导意见"
+    assert first("某新区碳达峰碳中和", "行动计划（试行）")[0] == "某新区碳达峰碳中和行动计划（试行）"
+    assert first("某市碳达峰实施方案", "某政发〔2022〕8号")[:2] == ["某市碳达峰实施方案", "某政发〔2022〕8号"]
+    assert first("某市碳达峰实施方案", "2022年10月9日")[:2] == ["某市碳达峰实施方案", "2022年10月9日"]
+    assert first("中共某某市委员会", "某某市人民政府")[:2] == ["中共某某市委员会", "某某市人民政府"]
+
+
 def test_soft_breaks_join_mid_sentence_only():
     lines = [Line("各地要加快", soft=True), Line("推进工作。", soft=True), Line("（二）下一条")]
     assert texts(lines) == ["各地要加快推进工作。", "（二）下一条"]

@@ -155,7 +155,7 @@ def shorten(sentence: str, tokens: list[str], coverage: Coverage, intent: Intent
         return bool(FIGURE.search(YEAR_DATE.sub(" ", seg)) or (asks_time and DATE.search(seg)))
 
     order = sorted(range(len(segs)), key=lambda i: (-coverage(tokens, segs[i]), i))
-    words = [t for t in tokens if not re.fullmatch(r"(19|20)\d\d年?", t)]  # (the year stays in any case)
+    words = [t for t in tokens if years_named(t) != [t.removesuffix("年")]]  # (the year stays in any case)
     if not any(coverage(words, seg) for seg in segs):  # no clause says anything asked: none is the one to keep
         return sentence
     best = next((i for i in order if carries(segs[i])), order[0])

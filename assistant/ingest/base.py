@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 SUPPORTED = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
+# the kinds of document a title ends with (…实施方案, …指导意见, …条例)
+DOC_KINDS = "方案|意见|办法|条例|规定|计划|规划|通知|措施|细则|纲要|决定|指南|公告|行动|准则|标准"
 
 
 class IngestError(Exception):

@@ -18,7 +18,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ..schema import DocMeta, Level
-from .base import IngestError
+from .base import DOC_KINDS, IngestError
 
 SIDECAR_SUFFIX = ".meta.json"
 HEAD_LINES = 12  # lines before the body where the title, issuer and 文号 are looked for
@@ -105,7 +105,7 @@ _CN_DATE = re.compile(
     r"^([〇零○一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日$"
 )
 _QUOTED = re.compile(r"《([^《》]{4,80})》")
-_DOC_KIND = re.compile(r"(方案|意见|办法|条例|规定|计划|规划|通知|措施|细则|纲要|决定|指南|公告|行动|准则|标准)[)）]?$")
+_DOC_KIND = re.compile(f"({DOC_KINDS})[)）]?$")
 _WRAPPER = re.compile(
     r"关于(?:印发|发布|转发|公布|征求)?《?(?P<x>.+?)》?(?:意见)?的(?:通知|公示|公告|函|批复|决定)(?:[（(].*[）)])?$"
     r"|(?:出台|印发|发布|公布)《(?P<y>.+)》$"

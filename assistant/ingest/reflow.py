@@ -22,8 +22,9 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..parse import match_marker
-from .base import Line
+from .base import DOC_KINDS, Line
 
+TITLE_SIZE = 1.12  # a line set this much larger than the body's is set as a title
 TITLE_MAX = 100  # characters of a title joined from wrapped lines
 REPEAT_SHARE = 0.3  # pages a line must repeat on (at least 2) to be a running head or watermark
 WRAPPED_SHARE = 0.35
@@ -46,6 +47,8 @@ _OWN_LINE = re.compile(
 _TAG_REMNANT = re.compile(r"(?<=[A-Za-z)])(sub|sup)([0-9A-Za-z+\-]{1,4})/(sub|sup)")
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u2060\ufeff]")
 _SENTENCE_END = "。！？；：:;!?"
+# a title's end: a kind of document, and perhaps its status in brackets (…行动计划（试行）)
+_TITLE_END = re.compile(f"(?:{DOC_KINDS})(?:[（(][^（()）]{{1,8}}[)）]|[)）])?$")
 _CLOSERS = tuple(_SENTENCE_END + "）)」』”’】〕>")
 
 
@@ -130,10 +133,9 @@ def join_title(lines: list[Line]) -> list[Line]:
     first = next((i for i, ln in enumerate(lines) if ln.text), None)
     if first is None or not _title_like(lines[first], body):
         return lines
-    larger = lines[first].size >= 1.12 * body
-    if not (larger or lines[first].wraps or (lines[first].fill or 0.0) >= NEARLY_FULL):
+    wrapped = lines[first].wraps or (lines[first].fill or 0.0) >= NEARLY_FULL
+    if not (wrapped or lines[first].size >= TITLE_SIZE * body):
         return lines  # a short first line set like the body is a whole title (or no title): nothing wrapped
-    # (a title set larger is often broken short on purpose, into lines of about equal length)
     end = first + 1
     text = lines[first].text
     while (
@@ -145,16 +147,21 @@ def join_title(lines: list[Line]) -> list[Line]:
         and not text.endswith(tuple(_SENTENCE_END))
         and len(text) + len(lines[end].text) <= TITLE_MAX
         and match_marker(lines[end].text) is None
+        and not _OWN_LINE.match(lines[end].text)
     ):
         text = _join(text, lines[end].text)
         end += 1
+    if not wrapped and (end == first + 1 or not _TITLE_END.search(text)):
+        # a title set larger may be broken short on purpose, into lines of about equal length: they are one
+        # title when together they end as a title does; a red header's 中共某某委员会 / 某某人民政府 is none
+        return lines
     head = Line(**{**vars(lines[first]), "text": text, "wraps": False, "indent": True, "fill": 0.0})  # a title ends
     return [*lines[:first], head, *lines[end:]]
 
 
 def _title_like(line: Line, body: float) -> bool:
     """Set larger than the body text, or centred (in from both edges)."""
-    return line.size >= 1.12 * body or (line.indent is True and line.wraps is False and "。" not in line.text)
+    return line.size >= TITLE_SIZE * body or (line.indent is True and line.wraps is False and "。" not in line.text)
 
 
 # --------------------------------------------------------------------------- joining
