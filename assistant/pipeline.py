@@ -286,13 +286,14 @@ class Assistant:
         奖几次？) asks about what the question around it names: its places, documents and words join it."""
         if any(len(t) >= 2 and self.answerer.in_corpus(t) for t in part.content):
             return part  # it has a subject of its own
+        own = [t for t in part.content if self.answerer.in_corpus(t)]
         update = {
+            "own": own,
             "places": part.places or whole.places,
             "levels": part.levels or whole.levels,
             "title_docs": part.title_docs or whole.title_docs,
             # (its own words the documents never use, 能补, are its grammar: no subject it asks about)
-            "content": [t for t in part.content if self.answerer.in_corpus(t)]
-            + [t for t in whole.content if t not in part.content and self.answerer.in_corpus(t)],
+            "content": own + [t for t in whole.content if t not in part.content and self.answerer.in_corpus(t)],
             "tokens": part.tokens + [t for t in whole.tokens if t not in part.tokens],
         }
         return part.model_copy(update=update)

@@ -218,6 +218,9 @@ class Question(BaseModel):
     intent: Intent = Field(default_factory=Intent)
     tokens: list[str] = Field(default_factory=list)  # BM25 query terms (a named title left out)
     content: list[str] = Field(default_factory=list)  # what is asked about: tokens less places and titles
+    # a part read in the context of the question around it (…按什么标准补？最多能补多少？): its own words, what it
+    # asks further of the subject the rest of `content` names; empty for a question read alone
+    own: list[str] = Field(default_factory=list)
     parts: list[str] = Field(default_factory=list)  # the sub-questions of a question asking several things
     # the things it asks the same of, each (光伏和风电的装机目标各是多少): (the thing, the question of it alone)
     each: list[tuple[str, str]] = Field(default_factory=list)

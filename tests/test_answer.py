@@ -634,3 +634,44 @@ def test_a_reply_carries_the_sentences_it_quotes_whole_for_a_later_part(assistan
     answer = assistant.ask("到2030年光伏发电装机要达到多少?这个装机目标是多少?")
     assert len(seen) == 2 and seen[0][1] and seen[1][0] == seen[0][1]
     assert "（2）见（1）" in answer.answer
+
+
+def test_a_later_part_asking_past_the_cited_sentence_takes_the_clauses_next_one(assistant):
+    """…按什么标准补？最多能补多少？: where a later part's best sentence is the one the part before quoted,
+    the next-ranked sentence of the same clause that holds more of the part's own words answers it, if the
+    sentence model rates it at the answer threshold or above; not a sentence of another clause, not one
+    rated below it, and nothing for a part read alone."""
+    from assistant.answer import Ask
+    from assistant.answer.candidates import Candidate
+    from assistant.answer.strategies import further
+    from assistant.schema import Hit
+    from assistant.text import split_sentences
+
+    kb = assistant.answerer
+    chunks = assistant.data.chunks
+
+    def said(c):  # a chunk's sentences of some length, as candidates hold them
+        return [c.text[s:e].strip() for s, e in split_sentences(c.text) if e - s > 15 and c.text[s:e].strip()[-1] == "。"]
+
+    chunk = next(c for c in chunks if "散煤" in c.text and len(said(c)) >= 2)
+    first, second = said(chunk)[:2]
+    other = next(c for c in chunks if c.clause_id != chunk.clause_id)
+    own = [w for w in assistant.tokenizer.tokens(second) if len(w) >= 2 and w not in first][:2]
+    assert own
+    bar = kb.decision.threshold
+    ranked = [
+        Candidate(0, Hit(chunk=chunk, score=1.0), first, 0, p=0.9),
+        Candidate(1, Hit(chunk=other, score=0.9), other.text[:40], 0, p=0.8),
+        Candidate(2, Hit(chunk=chunk, score=1.0), second, 0, p=bar + 0.01),
+    ]
+    q = assistant.read("这个最多多少?")
+    part = q.model_copy(update={"own": own})
+    asked = Ask(part, [], np.zeros(1), set(), cited=frozenset({first}))
+    assert further(kb, asked, ranked) is ranked[2]
+    assert further(kb, Ask(q, [], np.zeros(1), set(), cited=frozenset({first})), ranked) is None  # read alone
+    assert further(kb, Ask(part, [], np.zeros(1), set()), ranked) is None  # nothing quoted before
+    ranked[2].p = bar - 0.01
+    assert further(kb, asked, ranked) is None
+    ranked[2].p, ranked[1].text = bar + 0.01, second  # the same words in another clause's sentence
+    ranked[1].p = 0.95
+    assert further(kb, asked, ranked) is ranked[2]

@@ -115,11 +115,13 @@ class Answerer:
         if not again and self.decision.answerable(ranked, ask.q.english, ask.q.intent.kind) < self.decision.threshold:
             ask.declined_by = ask.declined_by or "calibrated"
             return False
-        for name, rule in SENTENCE_RULES:
-            if name not in self.rules_off and rule(ranked[0], ask):
-                ask.declined_by = ask.declined_by or name
-                return False
-        return True
+        refused = self.refused(ranked[0], ask)
+        ask.declined_by = ask.declined_by or refused
+        return not refused
+
+    def refused(self, cand: Candidate, ask: Ask) -> str:
+        """The first sentence rule (abstain.SENTENCE_RULES) against the candidate, or ""."""
+        return next((n for n, rule in SENTENCE_RULES if n not in self.rules_off and rule(cand, ask)), "")
 
     def in_scope_doc(self, doc_id: str, ask: Ask) -> bool:
         scope = ask.scope

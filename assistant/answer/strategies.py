@@ -36,6 +36,7 @@ ROW_FIT = 0.3  # share a target row's indicator must carry to state the answer r
 QUOTE_MIN = 40  # characters: shorter text is a question even when a clause holds it verbatim
 QUOTE_SLACK = 8  # letters or digits of its own a quotation may add (请问, 出处?)
 MAX_SENTENCES = 2
+FURTHER_LOOK = 4  # how far down the ranking a later part looks past the sentence a part before it cited
 HEADING_QUOTE = 6  # characters of a quoted task name that name its clause (a shorter one is a term)
 PREMISE_CANDIDATES = 8  # best-ranked sentences searched for the figure a yes/no question claims
 OTHER_LEVELS = 2  # other levels' figures an answer to a question naming no level adds
@@ -418,7 +419,7 @@ def sentence(kb: Answerer, ask: Ask) -> Reply | None:
     cands = kb.ranked(ask)
     if not cands or not kb.answers(ask, cands):
         return Reply(False, render.not_found(ask.hits, kb.titles, ask.scope_label), [], f"not_found:{ask.declined_by}")
-    picked = [cands[0]]
+    picked = [further(kb, ask, cands) or cands[0]]
     if ask.q.intent.kind != "target":
         for c in cands[1:]:
             others = cands[len(picked) + 1 :]
@@ -432,6 +433,27 @@ def sentence(kb: Answerer, ask: Ask) -> Reply | None:
         picked += other_levels(kb, ask, cands)
     limit = kb.max_list_chars if ask.q.intent.kind in ("list", "general") else kb.max_chars
     return kb.render_sentences(picked, ask, limit)
+
+
+def further(kb: Answerer, ask: Ask, cands: list[Candidate]) -> Candidate | None:
+    """A later part whose best sentence a part before it was answered with, asking what that sentence does
+    not say (…按什么标准补？最多能补多少？): the next-ranked sentence of the same clause that holds more of
+    the part's own words (以上扶持最高不超过200万元), if the sentence model rates it at least as likely as the
+    answer threshold and no sentence rule is against it; None to keep the best."""
+    if not ask.q.own or not any(render.same_sentence(cands[0].text, c) for c in ask.cited):
+        return None
+    cov = kb.scorer.coverage
+    held = cov(ask.q.own, cands[0].text)
+    for c in cands[1:FURTHER_LOOK]:
+        if (
+            c.chunk.clause_id == cands[0].chunk.clause_id
+            and not any(render.same_sentence(c.text, s) for s in ask.cited)
+            and cov(ask.q.own, c.text) > held
+            and c.p >= kb.decision.threshold
+            and not kb.refused(c, ask)
+        ):
+            return c
+    return None
 
 
 def other_levels(kb: Answerer, ask: Ask, cands: list[Candidate]) -> list[Candidate]:
