@@ -240,6 +240,10 @@ def test_a_which_question_is_not_answered_by_a_count_of_them(assistant):
     assert which_of("今年要建的8座充电站分别是哪几座?") <= {"充电站"}  # whatever jieba makes of the noun
     assert which_of("哪几个试点园区入选?") == {"园区"}  # the end of the noun after the question word
     assert which_of("哪家企业牵头建设储能电站?") == {"企业"} and which_of("储能电站建多大?") == set()
+    # a numeral between 哪 and the classifier (哪5个, 哪三座): which ones of a count
+    assert which_of("示范社区一共5个，具体是哪5个社区?") == {"社区"}
+    assert which_of("要建的三座充电站是哪三座?") <= {"充电站"} and which_of("要建的三座充电站是哪三座?")
+    assert members_absent(sentence("到2025年，建成第一批5个低碳示范社区。"), ask_of(assistant, "第一批低碳示范社区是哪5个?"))
     which = ask_of(assistant, "第一批5个低碳示范社区具体是哪几个社区?")
     counted = sentence("到2025年，建成第一批5个低碳示范社区，带动全市社区绿色转型。")
     assert members_absent(counted, which)

@@ -104,7 +104,10 @@ def asks_something(part: str) -> bool:
 
 # which ones of a set (哪几个园区, 分别是哪些企业, 具体是什么项目): the members, by name
 CLASSIFIER = r"[个家项座所批种类条位处]"
-WHICH = re.compile(rf"(分别|具体)?[是为有]?哪(些|[一几]?{CLASSIFIER})|(分别|具体)[是为有]?什么")
+# 哪些, 哪个, 哪几家, and a number between (哪15家, 哪三个): 哪 with a numeral and a classifier
+WHICH = re.compile(
+    rf"(分别|具体)?[是为有]?哪(些|(?:[一几两三四五六七八九十百]+|\d+)?{CLASSIFIER})|(分别|具体)[是为有]?什么"
+)
 # a count and what it counts, up to the next mark or number: 首批打造10个左右零碳示范工程
 COUNTED = re.compile(rf"(?:\d+|[一二两三四五六七八九十百千]+)\s*{CLASSIFIER}(?:左右)?([^，,。；;、：:（(\d]{{1,16}})")
 _NOUN_TAGS = ("n", "nz", "vn", "j", "nt", "ng", "nr", "ns")
