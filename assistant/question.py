@@ -53,6 +53,7 @@ _DOCUMENT_YEAR = re.compile(
 _FOLLOW = re.compile(r"^(那么?|还有|另外|同样|再问|如果是)")
 _INTERROGATIVE = re.compile(r"[哪啥谁几怎吗呢么]|什么|多少")  # question words: what is asked, not what about
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+NEGATION_RUNS = 3  # the corpus's negations of one word a question's 不 borrows (不予支持, 不得支持 …)
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|《[^》]*》")
 
 # ---- document titles a question names -----------------------------------------------------------
@@ -341,6 +342,8 @@ class QuestionReader:
         tokens = self.tokenizer.tokens(
             without_title
         )  # an English question's own words: crosslingual.py adds corpus terms
+        negation = [t for t in self.negations(without_title) if t not in tokens]
+        tokens += negation
         return Question(
             raw=raw,
             text=text,
@@ -364,7 +367,7 @@ class QuestionReader:
             only_instructions=all(_INSTRUCTION.search(c) for c in _CLAUSE_END.split(text) if c.strip()),
             quoted=[t for t in re.findall(r"“([^”]{2,20})”|\"([^\"]{2,20})\"", without_title) for t in t if t],
             tokens=tokens,
-            content=self.content_tokens(without_title, places, tokens),
+            content=[t for t in self.content_tokens(without_title, places, tokens) if t not in negation] + negation,
             parts=split_parts(asked),
             # (two places compared are sides, pipeline._sides, or one the documents are not about)
             each=[] if len(places) + len(foreign) >= 2 else self._each(asked, places + foreign),
@@ -451,6 +454,29 @@ class QuestionReader:
             bare = re.sub(re.escape(word) + "(市|省|区|县)?", " ", bare, flags=re.I)
         tokens = tokens if tokens is not None and bare == text else self.tokenizer.tokens(bare)
         return [t for t in tokens if not _INTERROGATIVE.search(t)]
+
+    def negations(self, text: str) -> list[str]:
+        """The words the documents negate with where the question negates a word of theirs in its own way
+        (明确不给支持的 → 不予支持: 不予): for each 不 before one of the corpus's words (up to two characters
+        between; not an A不A question, 能不能), the corpus's own runs of 不, up to two characters and that
+        word, tokenised, less that word. 不 itself is a stopword, so without them a question of what is not
+        allowed reads as one of what is."""
+        folded = fold(text).lower()
+        found: list[str] = []
+        for m in re.finditer("不", folded):
+            i = m.start()
+            if 0 < i < len(folded) - 1 and folded[i - 1] == folded[i + 1]:
+                continue  # 能不能, 算不算: asks yes or no
+            for gap in (0, 1, 2):
+                head = folded[i + 1 + gap : i + 3 + gap]
+                if len(head) < 2 or not _CJK_RUN.fullmatch(head) or head not in self.vocabulary:
+                    continue
+                runs = set(re.findall(rf"不[\u4e00-\u9fff]{{0,2}}?{re.escape(head)}", self.corpus_text))
+                runs.discard(folded[i : i + 3 + gap])  # the question's own wording
+                for run in sorted(runs)[:NEGATION_RUNS]:
+                    found += [t for t in self.tokenizer.tokens(run[: -len(head)]) if len(t) >= 2 and t not in found]
+                break
+        return found
 
     # ---- typos ----------------------------------------------------------------------------------
 

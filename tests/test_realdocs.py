@@ -220,3 +220,24 @@ def test_an_articles_items_answer_what_its_lead_says(tmp_path):
     answer = assistant.ask("排放单位的温室气体年度排放量达到多少时，要被列入重点排放单位名录？")
     assert answer.found and "2.6万吨二氧化碳当量" in bare(answer.answer), answer.answer
     assert answer.citations[0].clause == "第八条(二)"
+
+
+def test_a_question_negating_a_word_in_its_own_way_borrows_the_documents_negation(tmp_path, monkeypatch):
+    """不 is a stopword, so 哪些项目不给支持 would read as which projects are supported: where a question
+    negates one of the corpus's words, the corpus's own negation of it (不予支持 → 不予) joins its tokens and
+    the clause of what is not supported is found; an A不A question (能不能) and a question already in the
+    corpus's words borrow nothing."""
+    assistant = keyword_assistant(tmp_path, "117")
+    asked = "繁昌区的支持措施里，哪些项目不给支持？"
+    q = assistant.read(asked)
+    assert "不予" in q.tokens and "不予" in q.content
+    assert not {"不予", "不得"} & set(assistant.read("繁昌区的项目能不能同时享受两项支持？").tokens)
+    assert assistant.read("哪些项目不予支持？").tokens.count("不予") == 1
+
+    def rank(question) -> int:
+        hits = assistant.retriever.search(question, k=10, query=assistant.retriever.embed_query(question))
+        return next(i for i, h in enumerate(hits) if "不予支持的情形" in h.chunk.text)
+
+    with_negation = rank(q)
+    monkeypatch.setattr(type(assistant.reader), "negations", lambda self, text: [])
+    assert with_negation < rank(assistant.read(asked))
