@@ -241,3 +241,17 @@ def test_a_question_negating_a_word_in_its_own_way_borrows_the_documents_negatio
     with_negation = rank(q)
     monkeypatch.setattr(type(assistant.reader), "negations", lambda self, text: [])
     assert with_negation < rank(assistant.read(asked))
+
+
+def test_what_a_lists_entries_each_are_counts_as_named_by_its_heading(tmp_path):
+    """An outline whose entries are each a …项目 (不予支持的情形：以扩大产能为主的项目；…) enumerates 项目:
+    a question asking which 项目 finds that word in it though its heading (不予支持的情形) does not say it;
+    a word only one entry holds, or one the question does not ask, is not added."""
+    from assistant.answer.strategies import entries_of
+
+    assistant = keyword_assistant(tmp_path, "117")
+    kb = assistant.answerer
+    listed = next(c for c in kb.outlines.values() if c.text.startswith("5.不予支持的情形"))
+    assert entries_of(kb, listed, assistant.read("哪几类项目明确不给支持？")) == ["项目"]
+    assert entries_of(kb, listed, assistant.read("哪些情形不给支持？")) == []
+    assert entries_of(kb, listed, assistant.read("哪些余热项目不给支持？")) == ["项目"]  # 余热: one entry's

@@ -318,7 +318,7 @@ def outline(kb: Answerer, ask: Ask) -> Reply | None:
         if chunk is None or len(chunk.items) < 2:
             continue
         header = chunk.text.split("\n")[: len(chunk.text.split("\n")) - len(chunk.items)]
-        fit = kb.scorer.coverage(q.content, " ".join([chunk.doc_title, *header]))
+        fit = kb.scorer.coverage(q.content, " ".join([chunk.doc_title, *header, *entries_of(kb, chunk, q)]))
         if asked and asked == len(chunk.items):
             fit += 1.0  # 七大行动 and a list of seven
         elif asked:
@@ -339,6 +339,13 @@ def outline(kb: Answerer, ask: Ask) -> Reply | None:
         + f"[{n}]。"
     )
     return Reply(True, render.clip(text, kb.max_list_chars), citations)
+
+
+def entries_of(kb: Answerer, chunk: Chunk, q: Question) -> list[str]:
+    """The asked words that most of an outline's entries hold (哪些项目不予支持 and a list whose entries are
+    each a …项目): what the list enumerates, so its heading need not name it."""
+    items = [fold(i).lower() for i in chunk.items]
+    return [w for w in dict.fromkeys(q.content) if len(w) >= 2 and 2 * sum(w in i for i in items) > len(items)]
 
 
 _CN_COUNT = {c: i for i, c in enumerate("零一二三四五六七八九十", 0)} | {"两": 2}
