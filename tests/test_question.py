@@ -108,6 +108,15 @@ def test_a_question_asking_when_wants_a_date(text):
     assert classify(text, []).asks_time, text
 
 
+@pytest.mark.parametrize(("text", "cap"), [
+    ("光伏项目最多能补多少钱?", True), ("扶持上限是多少?", True), ("合同能源管理项目封顶多少?", True),
+    ("光伏项目按什么标准补?", False),  # the rate, not its bound
+    ("能效达到最高水平的企业有哪些?", False),  # 最高 of a level, no figure asked
+])
+def test_a_question_asking_the_most_an_amount_can_be(text, cap):
+    assert classify(text, []).asks_cap is cap, text
+
+
 @pytest.mark.parametrize(("text", "attribute"), [
     ("环保贷的贷款利率定的是多少?", "利率"),
     ("全市的GDP是多少?", "gdp"),

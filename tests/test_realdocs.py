@@ -255,3 +255,17 @@ def test_what_a_lists_entries_each_are_counts_as_named_by_its_heading(tmp_path):
     assert entries_of(kb, listed, assistant.read("哪几类项目明确不给支持？")) == ["项目"]
     assert entries_of(kb, listed, assistant.read("哪些情形不给支持？")) == []
     assert entries_of(kb, listed, assistant.read("哪些余热项目不给支持？")) == ["项目"]  # 余热: one entry's
+
+
+def test_asked_the_most_an_amount_can_be_the_answer_adds_the_sentence_bounding_it(tmp_path):
+    """最多能补多少 / 上限是多少, answered by a sentence giving only the rate (按…给予1000元/千瓦的扶持): the
+    clause's next sentence that bounds the amount (以上扶持最高不超过200万元) ends the answer; a question not
+    asking the most gets no such sentence, and a sentence already bounding it needs none."""
+    assistant = keyword_assistant(tmp_path, "115", "117")
+    for asked in ("徐汇区分布式光伏最多能补多少钱？", "徐汇区新建分布式光伏的扶持上限是多少？"):
+        answer = assistant.ask(asked)
+        assert answer.found and "1000元/千瓦" in answer.answer and "200万元" in answer.answer, asked
+    rate = assistant.ask("徐汇区分布式光伏按什么标准扶持？")
+    assert "1000元/千瓦" in rate.answer and "200万元" not in rate.answer
+    bounded = assistant.ask("繁昌区购置高效节能设备最多补助多少？")
+    assert bounded.answer.count("200万元") == 1

@@ -46,6 +46,9 @@ COUNT_ASKED = re.compile(r"(?<![近这前后头哪第月去])(?:几|多少)\s*(�
 # a unit as people ask it -> as documents write it
 UNIT_WRITTEN = {"钱": "元", "块": "元", "度": "千瓦时", "度电": "千瓦时"}
 
+# the most asked for (最多能补多少, 上限是多少, 封顶多少): an amount's upper bound
+CAP_ASKED = re.compile(r"最多|最高|上限|封顶|顶多|至多")
+
 Kind = Literal["dept", "dept_tasks", "list", "target", "general"]
 
 
@@ -61,6 +64,7 @@ class Intent(BaseModel):
     asks_amount: bool = (
         False  # 多少 / 多大 / 几个 / 比例: the answer must carry a figure (哪几个 asks which, not how many)
     )
+    asks_cap: bool = False  # 最多 / 上限 / 封顶 with a figure asked: the amount's upper bound
 
 
 def classify(text: str, departments: list[str]) -> Intent:
@@ -93,6 +97,7 @@ def classify(text: str, departments: list[str]) -> Intent:
             unit=unit,
             units=units,
             asks_amount=bool(QUANTITY.search(text.replace("哪几", ""))),
+            asks_cap=bool(CAP_ASKED.search(text)) and bool(QUANTITY.search(text)),
         )
     return Intent(kind="general", yes_no=yes_no, unit=unit, units=units)
 

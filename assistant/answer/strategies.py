@@ -24,7 +24,7 @@ from ..knowledge import find_departments, related_departments
 from ..schema import Chunk, Citation, Hit, Scope, Target
 from ..text import fold, split_sentences, years
 from . import render
-from .candidates import Candidate, strip_label
+from .candidates import AMOUNT, Candidate, strip_label
 from .render import Reply
 
 if TYPE_CHECKING:
@@ -438,8 +438,32 @@ def sentence(kb: Answerer, ask: Ask) -> Reply | None:
                 picked.append(c)
     else:
         picked += other_levels(kb, ask, cands)
+    picked += cap_after(kb, ask, picked, cands)
     limit = kb.max_list_chars if ask.q.intent.kind in ("list", "general") else kb.max_chars
     return kb.render_sentences(picked, ask, limit)
+
+
+# a sentence bounding an amount from above: 最高不超过200万元, 以上扶持上限为…, 以100万元为限
+CAP_STATED = re.compile(r"最高|最多|不超过|不高于|上限|封顶|为限")
+
+
+def cap_after(kb: Answerer, ask: Ask, picked: list[Candidate], cands: list[Candidate]) -> list[Candidate]:
+    """Asked the most an amount can be (最多能补多少, 封顶多少) and answered by a sentence stating no bound
+    (按…给予1000元/千瓦的扶持): the sentence after it in its clause that bounds an amount (以上扶持最高不超过
+    200万元), as the answer's last sentence; none when a picked sentence bounds one already."""
+    if not ask.q.intent.asks_cap or any(CAP_STATED.search(c.text) for c in picked):
+        return []
+    first = picked[0]
+    after = [
+        c
+        for c in cands
+        if c.chunk.clause_id == first.chunk.clause_id
+        and c.chunk.start + c.span[0] >= first.chunk.start + first.span[1]
+        and CAP_STATED.search(c.text)
+        and re.search(AMOUNT, c.text)
+        and not kb.refused(c, ask)
+    ]
+    return [min(after, key=lambda c: c.chunk.start + c.span[0])] if after else []
 
 
 def further(kb: Answerer, ask: Ask, cands: list[Candidate]) -> Candidate | None:
