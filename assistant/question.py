@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, Field
 
-from .answer.intent import Intent, asks_something, classify, which_of
+from .answer.intent import CAP_ASKED, Intent, asks_something, classify, which_of
 from .ingest.meta import AREA_KIND, PROVINCES
 from .targets import UNITS
 from .text import BASELINE, DOCUMENT_PLAN, TITLED, Tokenizer, dictionary_words, fold, has_cjk
@@ -344,6 +344,12 @@ class QuestionReader:
         )  # an English question's own words: crosslingual.py adds corpus terms
         negation = [t for t in self.negations(without_title) if t not in tokens]
         tokens += negation
+        intent = classify(without_title, self.departments)
+        attribute = asked_attribute(without_title)
+        content = [t for t in self.content_tokens(without_title, places, tokens) if t not in negation] + negation
+        if intent.asks_cap:  # 封顶多少 asks the bound of an amount: 封顶 is its grammar, not a thing asked of
+            attribute = "" if CAP_ASKED.fullmatch(attribute) else attribute
+            content = [t for t in content if not CAP_ASKED.search(t) or t in self.corpus_text]
         return Question(
             raw=raw,
             text=text,
@@ -359,15 +365,15 @@ class QuestionReader:
             value_years=value_years,
             title_docs=sorted(titled),
             title_part=part,
-            intent=classify(without_title, self.departments),
-            attribute=(attribute := asked_attribute(without_title)),
+            intent=intent,
+            attribute=attribute,
             attribute_known=bool(attribute) and attribute in self.corpus_text,
             which=sorted(which_of(asked)),
             base_years=BASELINE.findall(asked),
             only_instructions=all(_INSTRUCTION.search(c) for c in _CLAUSE_END.split(text) if c.strip()),
             quoted=[t for t in re.findall(r"“([^”]{2,20})”|\"([^\"]{2,20})\"", without_title) for t in t if t],
             tokens=tokens,
-            content=[t for t in self.content_tokens(without_title, places, tokens) if t not in negation] + negation,
+            content=content,
             parts=split_parts(asked),
             # (two places compared are sides, pipeline._sides, or one the documents are not about)
             each=[] if len(places) + len(foreign) >= 2 else self._each(asked, places + foreign),

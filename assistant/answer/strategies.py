@@ -449,21 +449,26 @@ CAP_STATED = re.compile(r"最高|最多|不超过|不高于|上限|封顶|为限
 
 def cap_after(kb: Answerer, ask: Ask, picked: list[Candidate], cands: list[Candidate]) -> list[Candidate]:
     """Asked the most an amount can be (最多能补多少, 封顶多少) and answered by a sentence stating no bound
-    (按…给予1000元/千瓦的扶持): the sentence after it in its clause that bounds an amount (以上扶持最高不超过
-    200万元), as the answer's last sentence; none when a picked sentence bounds one already."""
+    (按…给予1000元/千瓦的扶持): the sentence of its clause nearest to it that bounds an amount (以上扶持最高
+    不超过200万元), as the answer's last sentence; none when a picked sentence bounds one already."""
     if not ask.q.intent.asks_cap or any(CAP_STATED.search(c.text) for c in picked):
         return []
     first = picked[0]
-    after = [
+    at = first.chunk.start + first.span[0]
+    bounds = [
         c
         for c in cands
         if c.chunk.clause_id == first.chunk.clause_id
-        and c.chunk.start + c.span[0] >= first.chunk.start + first.span[1]
         and CAP_STATED.search(c.text)
         and re.search(AMOUNT, c.text)
         and not kb.refused(c, ask)
     ]
-    return [min(after, key=lambda c: c.chunk.start + c.span[0])] if after else []
+    # (after it first: 以上扶持… bounds what comes before it)
+    return (
+        [min(bounds, key=lambda c: (c.chunk.start + c.span[0] < at, abs(c.chunk.start + c.span[0] - at)))]
+        if bounds
+        else []
+    )
 
 
 def further(kb: Answerer, ask: Ask, cands: list[Candidate]) -> Candidate | None:
