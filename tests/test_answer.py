@@ -679,3 +679,33 @@ def test_a_later_part_asking_past_the_cited_sentence_takes_the_clauses_next_one(
     ranked[2].p, ranked[1].text = bar + 0.01, second  # the same words in another clause's sentence
     ranked[1].p = 0.95
     assert further(kb, asked, ranked) is ranked[2]
+
+
+def test_two_asked_words_written_together_decide_between_near_equal_sentences(assistant):
+    """建设单位 asked: of two sentences of one document the decision rates alike, the one holding 建设单位 whole
+    goes first, not the one holding 建设 and 单位 apart (设计单位…城乡建设部门); sentences rated apart, of two
+    documents, or a question asking of several things keep the decision's order."""
+    from assistant.answer import RUN_TIE, _runs_first, asked_runs
+    from assistant.answer.candidates import Candidate
+    from assistant.schema import Hit
+
+    q = assistant.read("建设单位违反建筑节能标准要罚多少?")
+    assert "建设单位" in asked_runs(q)
+    chunk = assistant.data.chunks[0]
+    other_doc = chunk.model_copy(update={"doc_id": "another"})
+    apart = "设计单位、施工单位违反建筑节能标准的，由城乡建设部门处十万元以上罚款。"
+    whole = "建设单位违反建筑节能标准的，由城乡建设部门处二十万元以上罚款。"
+
+    def ranked(p2: float, chunk2=chunk) -> list:
+        return [Candidate(0, Hit(chunk=chunk, score=1.0), apart, 0, p=0.99), Candidate(1, Hit(chunk=chunk2, score=1.0), whole, 0, p=p2)]
+
+    near = ranked(0.99 - RUN_TIE / 2)
+    _runs_first(near, q)
+    assert near[0].text == whole
+    for kept in (ranked(0.99 - 2 * RUN_TIE), ranked(0.98, other_doc)):
+        _runs_first(kept, q)
+        assert kept[0].text == apart
+    several, both = ranked(0.98), assistant.read("建设单位和监理单位违反建筑节能标准分别罚多少?")
+    assert len(both.each) == 2 and "建设单位" in asked_runs(both)
+    _runs_first(several, both)
+    assert several[0].text == apart
