@@ -286,7 +286,7 @@ class Assistant:
         奖几次？) asks about what the question around it names: its places, documents and words join it."""
         if any(len(t) >= 2 and self.answerer.in_corpus(t) for t in part.content):
             return part  # it has a subject of its own
-        own = [t for t in part.content if self.answerer.in_corpus(t)]
+        own = list(dict.fromkeys(t for t in part.content if self.answerer.in_corpus(t)))
         update = {
             "own": own,
             "places": part.places or whole.places,

@@ -15,11 +15,12 @@ import bisect
 import functools
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable
 
 from pydantic import BaseModel, Field
 
-from .answer.intent import CAP_ASKED, Intent, asks_something, classify, which_of
+from .answer.intent import CAP_WORDS, Intent, asks_something, classify, which_of
 from .ingest.meta import AREA_KIND, PROVINCES
 from .targets import UNITS
 from .text import BASELINE, DOCUMENT_PLAN, TITLED, Tokenizer, dictionary_words, fold, has_cjk
@@ -348,8 +349,8 @@ class QuestionReader:
         attribute = asked_attribute(without_title)
         content = [t for t in self.content_tokens(without_title, places, tokens) if t not in negation] + negation
         if intent.asks_cap:  # 封顶多少 asks the bound of an amount: 封顶 is its grammar, not a thing asked of
-            attribute = "" if CAP_ASKED.fullmatch(attribute) else attribute
-            content = [t for t in content if not CAP_ASKED.search(t) or t in self.corpus_text]
+            attribute = "" if CAP_WORDS.fullmatch(attribute) and attribute not in self.corpus_text else attribute
+            content = [t for t in content if not CAP_WORDS.search(t) or t in self.corpus_text]
         return Question(
             raw=raw,
             text=text,
@@ -471,15 +472,18 @@ class QuestionReader:
         found: list[str] = []
         for m in re.finditer("不", folded):
             i = m.start()
-            if 0 < i < len(folded) - 1 and folded[i - 1] == folded[i + 1]:
-                continue  # 能不能, 算不算: asks yes or no
+            if (0 < i < len(folded) - 1 and folded[i - 1] == folded[i + 1]) or (
+                i >= 2 and folded[i - 2 : i] == folded[i + 1 : i + 3]
+            ):
+                continue  # 能不能, 支持不支持: asks yes or no
             for gap in (0, 1, 2):
                 head = folded[i + 1 + gap : i + 3 + gap]
                 if len(head) < 2 or not _CJK_RUN.fullmatch(head) or head not in self.vocabulary:
                     continue
-                runs = set(re.findall(rf"不[\u4e00-\u9fff]{{0,2}}?{re.escape(head)}", self.corpus_text))
-                runs.discard(folded[i : i + 3 + gap])  # the question's own wording
-                for run in sorted(runs)[:NEGATION_RUNS]:
+                runs = Counter(re.findall(rf"不[\u4e00-\u9fff]{{0,2}}?{re.escape(head)}", self.corpus_text))
+                if folded[i : i + 3 + gap] in runs:
+                    break  # the question negates it as the documents do
+                for run, _ in runs.most_common(NEGATION_RUNS):
                     found += [t for t in self.tokenizer.tokens(run[: -len(head)]) if len(t) >= 2 and t not in found]
                 break
         return found

@@ -657,19 +657,21 @@ def test_a_later_part_asking_past_the_cited_sentence_takes_the_clauses_next_one(
     def said(c):  # a chunk's sentences of some length, as candidates hold them
         return [c.text[s:e].strip() for s, e in split_sentences(c.text) if e - s > 15 and c.text[s:e].strip()[-1] == "。"]
 
-    chunk = next(c for c in chunks if "散煤" in c.text and len(said(c)) >= 2)
-    first, second = said(chunk)[:2]
+    chunk = next(c for c in chunks if "散煤" in c.text and len(said(c)) >= 2 and "最" not in c.text)
+    first = said(chunk)[0]
+    second = "以上扶持最高不超过200万元。"  # (any text: what matters is that it holds the part's own words)
     other = next(c for c in chunks if c.clause_id != chunk.clause_id)
-    own = [w for w in assistant.tokenizer.tokens(second) if len(w) >= 2 and w not in first][:2]
-    assert own
+    # the part as the pipeline reads it in the context of the question around it: its own words, 最 …
+    whole = assistant.read("散煤治理有什么扶持?最多扶持多少?")
+    part = assistant._in_context(assistant.read("最多扶持多少?"), whole)
+    assert part.own and all(w in second for w in part.own if w not in first)
     bar = kb.decision.threshold
     ranked = [
         Candidate(0, Hit(chunk=chunk, score=1.0), first, 0, p=0.9),
         Candidate(1, Hit(chunk=other, score=0.9), other.text[:40], 0, p=0.8),
         Candidate(2, Hit(chunk=chunk, score=1.0), second, 0, p=bar + 0.01),
     ]
-    q = assistant.read("这个最多多少?")
-    part = q.model_copy(update={"own": own})
+    q = assistant.read("最多扶持多少?")
     asked = Ask(part, [], np.zeros(1), set(), cited=frozenset({first}))
     assert further(kb, asked, ranked) is ranked[2]
     assert further(kb, Ask(q, [], np.zeros(1), set(), cited=frozenset({first})), ranked) is None  # read alone
@@ -690,7 +692,8 @@ def test_two_asked_words_written_together_decide_between_near_equal_sentences(as
     from assistant.schema import Hit
 
     q = assistant.read("建设单位违反建筑节能标准要罚多少?")
-    assert "建设单位" in asked_runs(q)
+    used = {"建设单位", "监理单位"}.__contains__  # the runs the documents use together (here: made up)
+    assert asked_runs(q, used) == ["建设单位"] and asked_runs(q, lambda run: False) == []  # not 单位违反
     chunk = assistant.data.chunks[0]
     other_doc = chunk.model_copy(update={"doc_id": "another"})
     apart = "设计单位、施工单位违反建筑节能标准的，由城乡建设部门处十万元以上罚款。"
@@ -700,12 +703,12 @@ def test_two_asked_words_written_together_decide_between_near_equal_sentences(as
         return [Candidate(0, Hit(chunk=chunk, score=1.0), apart, 0, p=0.99), Candidate(1, Hit(chunk=chunk2, score=1.0), whole, 0, p=p2)]
 
     near = ranked(0.99 - RUN_TIE / 2)
-    _runs_first(near, q)
+    _runs_first(near, q, used)
     assert near[0].text == whole
-    for kept in (ranked(0.99 - 2 * RUN_TIE), ranked(0.98, other_doc)):
-        _runs_first(kept, q)
+    for kept in (ranked(0.99 - 2 * RUN_TIE), ranked(0.98, other_doc), ranked(0.99 + 2 * RUN_TIE)):
+        _runs_first(kept, q, used)  # (the last: put first by the answer model though rated far higher)
         assert kept[0].text == apart
     several, both = ranked(0.98), assistant.read("建设单位和监理单位违反建筑节能标准分别罚多少?")
-    assert len(both.each) == 2 and "建设单位" in asked_runs(both)
-    _runs_first(several, both)
+    assert len(both.each) == 2 and "建设单位" in asked_runs(both, used)
+    _runs_first(several, both, used)
     assert several[0].text == apart

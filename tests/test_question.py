@@ -112,6 +112,8 @@ def test_a_question_asking_when_wants_a_date(text):
     ("光伏项目最多能补多少钱?", True), ("扶持上限是多少?", True), ("合同能源管理项目封顶多少?", True),
     ("光伏项目按什么标准补?", False),  # the rate, not its bound
     ("能效达到最高水平的企业有哪些?", False),  # 最高 of a level, no figure asked
+    ("能效最高的企业能补多少钱?", False),  # 最高 describing a noun
+    ("分布式光伏补贴最多能补几年?", False),  # how long, not an amount's bound
 ])
 def test_a_question_asking_the_most_an_amount_can_be(text, cap):
     assert classify(text, []).asks_cap is cap, text

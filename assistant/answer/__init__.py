@@ -8,6 +8,7 @@ the strategy's name, or `not_found:<rule>`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -101,7 +102,7 @@ class Answerer:
             self.decision.score(cands)
             cands.sort(key=lambda c: (-c.p, c.rank))
             self.decision.rerank(cands, ask.q.english, ask.q.intent.kind)
-            _runs_first(cands, ask.q)
+            _runs_first(cands, ask.q, self.in_corpus)
             ask._cands = cands
         return ask._cands
 
@@ -272,20 +273,21 @@ def plain_sentences(chunk: Chunk) -> list[str]:
 RUN_TIE = 0.03  # how close the first two candidates' probabilities are for the asked word runs to decide
 
 
-def asked_runs(q) -> list[str]:
-    """Two asked words the question writes together (建设单位: 建设 and 单位), as one run: a sentence holding
-    the words apart (设计单位…城乡建设部门) holds them, but not the thing they name together."""
+def asked_runs(q, in_corpus: Callable[[str], bool]) -> list[str]:
+    """Two asked words the question writes together and the documents use together (建设单位: 建设 and 单位),
+    as one run: a sentence holding the words apart (设计单位…城乡建设部门) holds them, but not the thing they
+    name together."""
     words = [t for t in dict.fromkeys(q.content) if len(t) >= 2]
     said = fold(q.search).lower()
-    return [a + b for a in words for b in words if a != b and a + b in said and a + b not in words]
+    return [a + b for a in words for b in words if a != b and a + b in said and a + b not in words and in_corpus(a + b)]
 
 
-def _runs_first(cands: list, q) -> None:
+def _runs_first(cands: list, q, in_corpus: Callable[[str], bool]) -> None:
     """Of the first two candidates, of one document and rated within RUN_TIE of each other, the one holding
     more of the asked runs whole goes first (in place)."""
-    if len(cands) < 2 or cands[0].p - cands[1].p > RUN_TIE or cands[0].chunk.doc_id != cands[1].chunk.doc_id:
+    if len(cands) < 2 or abs(cands[0].p - cands[1].p) > RUN_TIE or cands[0].chunk.doc_id != cands[1].chunk.doc_id:
         return
-    runs = asked_runs(q) if len(q.each) < 2 else []  # (asked of several things: each has its own runs)
+    runs = asked_runs(q, in_corpus) if len(q.each) < 2 else []  # (asked of several things: each has its own runs)
     if not runs:
         return
     held = [sum(r in fold(c.text).lower() for r in runs) for c in cands[:2]]

@@ -46,8 +46,12 @@ COUNT_ASKED = re.compile(r"(?<![近这前后头哪第月去])(?:几|多少)\s*(�
 # a unit as people ask it -> as documents write it
 UNIT_WRITTEN = {"钱": "元", "块": "元", "度": "千瓦时", "度电": "千瓦时"}
 
-# the most asked for (最多能补多少, 上限是多少, 封顶多少): an amount's upper bound
-CAP_ASKED = re.compile(r"最多|最高|上限|封顶|顶多|至多")
+# the most asked for (最多能补多少, 上限是多少, 封顶多少): an amount's upper bound; not a cap word describing a
+# noun (能效最高的企业)
+CAP_WORDS = re.compile(r"最多|最高|上限|封顶|顶多|至多")
+CAP_ASKED = re.compile(rf"(?:{CAP_WORDS.pattern})(?!的)[^，,。；;？?]{{0,6}}?(?:多少|几)")
+# units of time: how long at most (最多能补几年) asks a duration, not an amount's bound
+_TIME_UNITS = {"年", "个月", "月", "天", "日", "小时", "工作日", "次"}
 
 Kind = Literal["dept", "dept_tasks", "list", "target", "general"]
 
@@ -97,7 +101,7 @@ def classify(text: str, departments: list[str]) -> Intent:
             unit=unit,
             units=units,
             asks_amount=bool(QUANTITY.search(text.replace("哪几", ""))),
-            asks_cap=bool(CAP_ASKED.search(text)) and bool(QUANTITY.search(text)),
+            asks_cap=bool(CAP_ASKED.search(text)) and not asks_time and not _TIME_UNITS & set(units),
         )
     return Intent(kind="general", yes_no=yes_no, unit=unit, units=units)
 

@@ -438,37 +438,35 @@ def sentence(kb: Answerer, ask: Ask) -> Reply | None:
                 picked.append(c)
     else:
         picked += other_levels(kb, ask, cands)
-    picked += cap_after(kb, ask, picked, cands)
+    picked[1:1] = cap_after(kb, ask, picked, cands)  # (beside the sentence it bounds)
     limit = kb.max_list_chars if ask.q.intent.kind in ("list", "general") else kb.max_chars
     return kb.render_sentences(picked, ask, limit)
 
 
 # a sentence bounding an amount from above: 最高不超过200万元, 以上扶持上限为…, 以100万元为限
-CAP_STATED = re.compile(r"最高|最多|不超过|不高于|上限|封顶|为限")
+CAP_STATED = re.compile(
+    rf"(?:最高|最多|不超过|不高于|上限为?|封顶)[^，,。；;]{{0,8}}?{AMOUNT}|{AMOUNT}[^，,。；;]{{0,4}}为限"
+)
 
 
 def cap_after(kb: Answerer, ask: Ask, picked: list[Candidate], cands: list[Candidate]) -> list[Candidate]:
     """Asked the most an amount can be (最多能补多少, 封顶多少) and answered by a sentence stating no bound
-    (按…给予1000元/千瓦的扶持): the sentence of its clause nearest to it that bounds an amount (以上扶持最高
-    不超过200万元), as the answer's last sentence; none when a picked sentence bounds one already."""
+    (按…给予1000元/千瓦的扶持): the first sentence after it in its clause that bounds an amount (以上扶持最高
+    不超过200万元: a bound before it is an earlier item's), put after it; none when a picked sentence bounds
+    one already."""
     if not ask.q.intent.asks_cap or any(CAP_STATED.search(c.text) for c in picked):
         return []
     first = picked[0]
-    at = first.chunk.start + first.span[0]
+    end = first.chunk.start + first.span[1]
     bounds = [
         c
         for c in cands
         if c.chunk.clause_id == first.chunk.clause_id
+        and c.chunk.start + c.span[0] >= end
         and CAP_STATED.search(c.text)
-        and re.search(AMOUNT, c.text)
         and not kb.refused(c, ask)
     ]
-    # (after it first: 以上扶持… bounds what comes before it)
-    return (
-        [min(bounds, key=lambda c: (c.chunk.start + c.span[0] < at, abs(c.chunk.start + c.span[0] - at)))]
-        if bounds
-        else []
-    )
+    return [min(bounds, key=lambda c: c.chunk.start + c.span[0])] if bounds else []
 
 
 def further(kb: Answerer, ask: Ask, cands: list[Candidate]) -> Candidate | None:
