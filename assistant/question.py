@@ -323,6 +323,7 @@ class QuestionReader:
         self.uses = uses or NameUses()  # where the documents write a level word as part of a name
         # the corpus's runs of two and three characters: whether a short run occurs in it, without a search
         self.grams = {corpus_text[i : i + n] for n in (2, 3) for i in range(len(corpus_text) - n + 1)}
+        self._negated: dict[str, Counter[str]] = {}  # word -> the corpus's runs negating it (filled as asked)
 
     def read(self, raw: str, previous: str | None = None) -> Question:
         text = check(raw)
@@ -480,7 +481,10 @@ class QuestionReader:
                 head = folded[i + 1 + gap : i + 3 + gap]
                 if len(head) < 2 or not _CJK_RUN.fullmatch(head) or head not in self.vocabulary:
                     continue
-                runs = Counter(re.findall(rf"不[\u4e00-\u9fff]{{0,2}}?{re.escape(head)}", self.corpus_text))
+                runs = self._negated.get(head)
+                if runs is None:  # a scan of the whole corpus: once per word, not once per question
+                    runs = Counter(re.findall(rf"不[\u4e00-\u9fff]{{0,2}}?{re.escape(head)}", self.corpus_text))
+                    self._negated[head] = runs
                 if folded[i : i + 3 + gap] in runs:
                     break  # the question negates it as the documents do
                 for run, _ in runs.most_common(NEGATION_RUNS):
