@@ -592,6 +592,8 @@ class QuestionReader:
 
 
 _VALUE_ASKED = re.compile(r"(是)?(多少|多大|多高|多长|(?<!哪)几|什么(?!时候))")
+# A占B的(多少): the share of A in B, up to the question word
+_SHARE_OF = re.compile(r"占[^，。？！,.?!;；]*的(?:是)?$")
 _NOUNISH = ("n", "nz", "vn", "eng", "j", "an", "nt", "ng")
 _LIGHT_TAGS = ("u", "p", "d", "c", "y", "r")  # particles, prepositions, adverbs, conjunctions, pronouns
 # verbs that only link a thing to its value (是, 为, 达到 …): a closed class of the language
@@ -609,6 +611,8 @@ def asked_attribute(text: str) -> str:
     m = _VALUE_ASKED.search(text)
     if not m:
         return ""
+    if _SHARE_OF.search(text, 0, m.start()):
+        return "占比"  # 销量占总销量的多少: a share is asked, the noun before it is what it is a share of
     after = [(w, f) for w, f in tag(text[m.end() :]) if w.strip()][:2]
     # 用水量达到多少的单位: the noun after 多少的 is what the clause describes, the value asked comes
     # before it (多大的规模 asks the 规模 itself)

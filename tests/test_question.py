@@ -129,6 +129,9 @@ def test_a_question_asking_the_most_an_amount_can_be(text, cap):
     ("省里的风电装机容量是多少万千瓦?", "装机容量"),  # a unit with nothing counted after it: the word before
     ("光伏发电量达到多少万千瓦时?", "发电量"),  # (jieba cuts 万千瓦时 into 万千瓦 and 时)
     ("有多少家企业参与?", "企业"),  # a counter is no measure: 企业 is asked of
+    ("到2030年光伏发电量要占全社会用电量的多少?", "占比"),  # A占B的多少: a share, not B, is asked
+    ("清洁取暖占城区供暖面积的是多少?", "占比"),
+    ("新厂房的占地面积是多少?", "占地面积"),  # 占 inside a word asks of that word
 ])
 def test_the_attribute_a_value_question_asks(text, attribute):
     assert asked_attribute(text) == attribute
