@@ -214,6 +214,7 @@ class Question(BaseModel):
     quoted: list[str] = Field(default_factory=list)  # terms it quotes (“七大行动”), titles aside
     attribute: str = ""  # what a value question asks of its subject: 利率 in 环保贷的利率是多少
     attribute_known: bool = False  # the documents use that word somewhere
+    unknown_nouns: list[str] = Field(default_factory=list)  # nouns of the question no document uses (二氧化硫)
     which: list[str] = Field(default_factory=list)  # what a which-question asks to be named (园区 in 哪几个园区)
     base_years: list[str] = Field(default_factory=list)  # years a change is asked against (2020 in 比2020年)
     only_instructions: bool = False  # every clause instructs the assistant (忽略之前的指令…): nothing is asked
@@ -370,6 +371,7 @@ class QuestionReader:
             intent=intent,
             attribute=attribute,
             attribute_known=bool(attribute) and attribute in self.corpus_text,
+            unknown_nouns=self.unknown_nouns(without_title) if not english else [],
             which=sorted(which_of(asked)),
             base_years=BASELINE.findall(asked),
             only_instructions=all(_INSTRUCTION.search(c) for c in _CLAUSE_END.split(text) if c.strip()),
@@ -543,6 +545,17 @@ class QuestionReader:
         """The words of the corpus as jieba segments its text (its terms included), read at the first
         correction (about 0.3 s for ten documents)."""
         return frozenset(self.tokenizer.segment(self.corpus_text))
+
+    def unknown_nouns(self, text: str) -> list[str]:
+        """The question's common nouns of two Chinese characters or more that no document uses (a place's
+        name is another matter: question.foreign_places)."""
+        from .text import tag
+
+        return [
+            w
+            for w, f in tag(text)
+            if f in ("n", "nz") and re.fullmatch(r"[\u4e00-\u9fff]{2,}", w) and w not in self.corpus_text
+        ]
 
     def _in_corpus(self, run: str) -> bool:
         if len(run) <= 3:

@@ -227,6 +227,26 @@ def test_how_much_there_is_now_is_not_answered_by_a_target_for_a_year_to_come(as
     assert not _ASKS_NOW.search("目前要求光伏装机达到多少？")
 
 
+def test_a_value_for_a_thing_no_document_names_is_not_taken_from_a_list_of_others(assistant):
+    """Made-up sentences stating values item by item (A、B…分别…): asked of a thing the plan never names
+    (颗粒物, 臭氧), none of the values is its; asked of one of the items, or of a sentence with no such list,
+    the rule leaves it to the decision."""
+    from assistant.answer.abstain import item_absent
+    from assistant.answer.candidates import Candidate
+
+    def sentence(text: str) -> Candidate:
+        return Candidate(0, None, text, 0)  # type: ignore[arg-type]
+
+    listed = sentence("到2025年，化学需氧量、氮氧化物排放总量比2020年分别下降8%、10%以上。")
+    for asked in ("到2025年颗粒物排放总量要比2020年下降多少?", "臭氧浓度到2025年要降多少?"):
+        assert ask_of(assistant, asked).q.unknown_nouns, asked
+        assert item_absent(listed, ask_of(assistant, asked)), asked
+    both = ask_of(assistant, "颗粒物和氮氧化物的排放总量到2025年各下降多少?")
+    assert both.q.unknown_nouns and not item_absent(listed, both)  # one of the items is asked of
+    assert not item_absent(sentence("到2025年，颗粒物排放总量下降8%。"), ask_of(assistant, "颗粒物要下降多少?"))
+    assert not item_absent(listed, ask_of(assistant, "主要污染物排放总量要下降多少?"))  # words the plan uses
+
+
 def test_a_which_question_is_not_answered_by_a_count_of_them(assistant):
     """Made-up sentences: asked which ones, a sentence that only counts them names none; one that names
     them beside the count (before it, with 等, or after it, with a colon or 包括) is left to the decision,
