@@ -247,6 +247,34 @@ def test_a_value_for_a_thing_no_document_names_is_not_taken_from_a_list_of_other
     assert not item_absent(listed, ask_of(assistant, "主要污染物排放总量要下降多少?"))  # words the plan uses
 
 
+def test_asked_what_a_term_covers_the_sentence_defining_it_goes_first(assistant):
+    """Made-up sentences of a regulation's 用语含义 article: the definition of the asked term goes ahead of
+    one defining another term that mentions it, if rated answerable; never for an amount or a time."""
+    from assistant.answer import _definition_first, defined_term
+    from assistant.answer.candidates import Candidate
+
+    def sentence(text: str, p: float) -> Candidate:
+        c = Candidate(0, None, text, 0)  # type: ignore[arg-type]
+        c.p = p
+        return c
+
+    assert defined_term("（一）温室气体：是指大气中吸收和重新放出红外辐射的气态成分") == "温室气体"
+    assert defined_term("本办法所称重点排放单位，是指年排放量达到2.6万吨的单位。") == "重点排放单位"
+    assert defined_term("加强温室气体排放管理，是指导企业的重要工作。") == ""  # 是指导: no definition
+    other = "（二）碳排放：是指化石能源燃烧产生的温室气体排放。"
+    asked = "（一）温室气体：是指大气中的气态成分，包括二氧化碳、甲烷。"
+    q = ask_of(assistant, "温室气体具体包括哪几种?").q
+    cands = [sentence(other, 0.8), sentence("本办法适用于温室气体排放报告。", 0.7), sentence(asked, 0.6)]
+    _definition_first(cands, q, 0.5)
+    assert cands[0].text == asked
+    low = [sentence(other, 0.8), sentence(asked, 0.3)]
+    _definition_first(low, q, 0.5)
+    assert low[0].text == other  # rated below the threshold: not answerable, not moved
+    amount = [sentence(other, 0.8), sentence(asked, 0.6)]
+    _definition_first(amount, ask_of(assistant, "温室气体排放要下降多少?").q, 0.5)
+    assert amount[0].text == other
+
+
 def test_a_which_question_is_not_answered_by_a_count_of_them(assistant):
     """Made-up sentences: asked which ones, a sentence that only counts them names none; one that names
     them beside the count (before it, with 等, or after it, with a colon or 包括) is left to the decision,

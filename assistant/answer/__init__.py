@@ -103,6 +103,7 @@ class Answerer:
             cands.sort(key=lambda c: (-c.p, c.rank))
             self.decision.rerank(cands, ask.q.english, ask.q.intent.kind)
             _runs_first(cands, ask.q, self.in_corpus)
+            _definition_first(cands, ask.q, self.decision.threshold)
             ask._cands = cands
         return ask._cands
 
@@ -293,3 +294,35 @@ def _runs_first(cands: list, q, in_corpus: Callable[[str], bool]) -> None:
     held = [sum(r in fold(c.text).lower() for r in runs) for c in cands[:2]]
     if held[1] > held[0]:
         cands[0], cands[1] = cands[1], cands[0]
+
+
+# a sentence that defines a term (（一）温室气体：是指…; 本办法所称重点排放单位，是指…): the term it is about
+DEFINES = re.compile(
+    r"^\s*(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[.、．])?\s*(?:本(?:办法|条例|规定|方案|意见)(?:中)?所称)?"
+    r"([\u4e00-\u9fffA-Za-z0-9]{2,16}?)\s*[，,：:]?\s*是指(?![导出示明引挥定南标])"  # (是指导, 是指出: verbs of 指, no definition)
+)
+DEFINITION_LOOK = 5  # how far down the ranking a definition of the asked term is looked for
+
+
+def defined_term(text: str) -> str:
+    """The term a sentence defines, "" when it defines none."""
+    m = DEFINES.match(text)
+    return fold(m.group(1)).lower() if m else ""
+
+
+def _definition_first(cands: list, q, threshold: float) -> None:
+    """Asked what a term covers (温室气体包括哪几种), the sentence defining a term the question names goes
+    first, ahead of one defining another (碳排放：是指…温室气体排放), if the decision rates it answerable.
+    Not for an amount, a time or who is responsible: a definition states none of them (in place)."""
+    intent = q.intent
+    if len(cands) < 2 or intent.asks_amount or intent.asks_time or intent.kind in ("dept", "dept_tasks", "target"):
+        return
+    asked = fold(q.search.replace(q.title_part, " ") if q.title_part else q.search).lower()
+    first = defined_term(cands[0].text)
+    if first and first in asked:
+        return
+    for i, c in enumerate(cands[1:DEFINITION_LOOK], 1):
+        term = defined_term(c.text)
+        if term and term in asked and c.p >= threshold:
+            cands.insert(0, cands.pop(i))
+            return
