@@ -371,7 +371,8 @@ class QuestionReader:
             intent=intent,
             attribute=attribute,
             attribute_known=bool(attribute) and attribute in self.corpus_text,
-            unknown_nouns=self.unknown_nouns(without_title) if not english else [],
+            # (read only where abstain.item_absent looks: a question asking an amount)
+            unknown_nouns=self.unknown_nouns(without_title) if intent.asks_amount and not english else [],
             which=sorted(which_of(asked)),
             base_years=BASELINE.findall(asked),
             only_instructions=all(_INSTRUCTION.search(c) for c in _CLAUSE_END.split(text) if c.strip()),
