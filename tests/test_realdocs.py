@@ -164,10 +164,10 @@ def test_dev_multidoc_questions_get_the_same_answers_from_either_copy(tmp_path):
         assert [c.clause for c in pdf.citations] == [c.clause for c in txt.citations], q["id"]
 
 
-def keyword_assistant(tmp_path, *numbers: str):
+def keyword_assistant(tmp_path, *numbers: str, embedder: str = "keyword"):
     """The assistant over these PDFs of ../shared/realdocs, as published: real BM25 and FAISS, the
-    keyword embedder to keep the build fast."""
-    from assistant.embed import KeywordEmbedder
+    keyword embedder to keep the build fast (or the one named)."""
+    from assistant.embed import make_embedder
     from assistant.indexer import build_index
     from assistant.pipeline import Assistant
     from assistant.settings import Settings
@@ -179,9 +179,10 @@ def keyword_assistant(tmp_path, *numbers: str):
     for number in numbers:
         source = next(REALDOCS.glob(f"{number}、*.pdf"))
         shutil.copy(source, corpus / source.name)
-    settings = Settings(corpus=[corpus], index_dir=tmp_path / "index", embedder="keyword")
-    build_index(settings, KeywordEmbedder())
-    return Assistant.load(settings.index_dir, settings, KeywordEmbedder())
+    settings = Settings(corpus=[corpus], index_dir=tmp_path / "index", embedder=embedder)
+    model = make_embedder(embedder)
+    build_index(settings, model)
+    return Assistant.load(settings.index_dir, settings, model)
 
 
 def test_a_bodys_part_is_read_from_the_articles_that_give_it(tmp_path):
@@ -273,3 +274,27 @@ def test_asked_the_most_an_amount_can_be_the_answer_adds_the_sentence_bounding_i
     assert "1000元/千瓦" in rate.answer and "200万元" not in rate.answer
     bounded = assistant.ask("繁昌区购置高效节能设备最多补助多少？")
     assert bounded.answer.count("200万元") == 1
+
+
+def test_a_later_part_asking_the_most_gets_the_bound_of_the_sentence_a_part_before_quoted(tmp_path):
+    """…每吨标准煤给多少扶持？最多给多少？: where the second part alone finds nothing the decision accepts, the
+    bound that follows the first part's sentence in its clause (以上扶持最高不超过300万元) answers it; with no
+    sentence quoted before, or for a part not asking the most, there is none."""
+    from assistant.answer.strategies import Ask, cap_of_cited
+
+    assistant = keyword_assistant(tmp_path, "115")
+    kb = assistant.answerer
+
+    def ask_with(text: str, cited_with: str) -> tuple[Ask, list]:
+        q = assistant.read(text)
+        query = assistant.retriever.embed_query(q)
+        ask = Ask(q, assistant.retriever.search(q, k=10, query=query), query, set())
+        cands = kb.ranked(ask)
+        quoted = [c.text for c in cands if cited_with and cited_with in c.text]
+        return Ask(q, ask.hits, query, set(), cited=frozenset(quoted[:1])), cands
+
+    asked = "徐汇区节能技改项目每吨标准煤的扶持，最多给多少？"
+    ask, cands = ask_with(asked, "每吨标准煤1200元的扶持")
+    assert ask.cited and [c.text for c in cap_of_cited(kb, ask, cands)] == ["以上扶持最高不超过300万元。"]
+    assert cap_of_cited(kb, *ask_with(asked, "")) == []  # nothing quoted before
+    assert cap_of_cited(kb, *ask_with("徐汇区节能技改项目每吨标准煤怎么扶持？", "每吨标准煤1200元的扶持")) == []

@@ -425,6 +425,8 @@ def sentence(kb: Answerer, ask: Ask) -> Reply | None:
     that clears it too; targets stated through their rows. Below the threshold: not found."""
     cands = kb.ranked(ask)
     if not cands or not kb.answers(ask, cands):
+        if bound := cap_of_cited(kb, ask, cands):
+            return kb.render_sentences(bound, ask, kb.max_chars)
         return Reply(False, render.not_found(ask.hits, kb.titles, ask.scope_label), [], f"not_found:{ask.declined_by}")
     picked = [further(kb, ask, cands) or cands[0]]
     if ask.q.intent.kind != "target":
@@ -467,6 +469,18 @@ def cap_after(kb: Answerer, ask: Ask, picked: list[Candidate], cands: list[Candi
         and not kb.refused(c, ask)
     ]
     return [min(bounds, key=lambda c: c.chunk.start + c.span[0])] if bounds else []
+
+
+def cap_of_cited(kb: Answerer, ask: Ask, cands: list[Candidate]) -> list[Candidate]:
+    """A later part asking the most an amount can be (…每吨能拿多少扶持？封顶多少？) where nothing answers it
+    alone: the bound that follows the sentence a part before was answered with, in its clause (以上扶持最高不超过
+    300万元), as cap_after finds it; the question around it has already found that sentence."""
+    if not ask.q.intent.asks_cap or not ask.cited:
+        return []
+    for c in cands:
+        if any(render.same_sentence(c.text, s) for s in ask.cited) and (bound := cap_after(kb, ask, [c], cands)):
+            return bound
+    return []
 
 
 def further(kb: Answerer, ask: Ask, cands: list[Candidate]) -> Candidate | None:
