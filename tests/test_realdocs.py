@@ -298,3 +298,27 @@ def test_a_later_part_asking_the_most_gets_the_bound_of_the_sentence_a_part_befo
     assert ask.cited and [c.text for c in cap_of_cited(kb, ask, cands)] == ["以上扶持最高不超过300万元。"]
     assert cap_of_cited(kb, *ask_with(asked, "")) == []  # nothing quoted before
     assert cap_of_cited(kb, *ask_with("徐汇区节能技改项目每吨标准煤怎么扶持？", "每吨标准煤1200元的扶持")) == []
+
+
+def test_a_later_part_asking_when_gets_the_time_the_sentence_a_part_before_quoted_states(tmp_path):
+    """…区政府要不要向人大报告？多久报告一次？: where the second part alone finds nothing the decision accepts,
+    the sentence the first part was answered with answers it if it states a time itself (每年); not when a part
+    before asked when of that sentence already (its time answered that part), nor for a part not asking when."""
+    from assistant.answer.strategies import Ask, time_of_cited
+
+    assistant = keyword_assistant(tmp_path, "58")
+    kb = assistant.answerer
+
+    def ask_with(text: str, cited_with: str, timed: bool = False) -> tuple[Ask, list]:
+        q = assistant.read(text)
+        query = assistant.retriever.embed_query(q)
+        ask = Ask(q, assistant.retriever.search(q, k=10, query=query), query, set())
+        cands = kb.ranked(ask)
+        quoted = frozenset([c.text for c in cands if cited_with in c.text][:1])
+        return Ask(q, ask.hits, query, set(), cited=quoted, timed=quoted if timed else frozenset()), cands
+
+    yearly = "每年向本级人民代表大会"
+    ask, cands = ask_with("区人民政府向人大报告碳达峰碳中和工作，多久报告一次？", yearly)
+    assert ask.cited and [yearly in c.text for c in time_of_cited(kb, ask, cands)] == [True]
+    assert time_of_cited(kb, *ask_with("区人民政府向人大报告碳达峰碳中和工作，多久报告一次？", yearly, timed=True)) == []
+    assert time_of_cited(kb, *ask_with("区人民政府向人大报告哪些碳达峰碳中和工作？", yearly)) == []

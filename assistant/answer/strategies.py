@@ -24,7 +24,8 @@ from ..knowledge import find_departments, related_departments
 from ..schema import Chunk, Citation, Hit, Scope, Target
 from ..text import fold, split_sentences, years
 from . import render
-from .candidates import AMOUNT, Candidate, strip_label
+from .abstain import TIME_SPAN
+from .candidates import AMOUNT, DATE, TITLED, Candidate, strip_label
 from .render import Reply
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ class Ask:
     scope_label: str = ""
     declined_by: str = ""  # the first rule (or "calibrated") that found a candidate does not answer
     cited: frozenset[str] = frozenset()  # sentences an earlier part of the question was answered with
+    timed: frozenset[str] = frozenset()  # of those, the ones an earlier part asking when or how long was answered with
     _cands: list[Candidate] | None = field(default=None, repr=False)
 
 
@@ -425,7 +427,7 @@ def sentence(kb: Answerer, ask: Ask) -> Reply | None:
     that clears it too; targets stated through their rows. Below the threshold: not found."""
     cands = kb.ranked(ask)
     if not cands or not kb.answers(ask, cands):
-        if bound := cap_of_cited(kb, ask, cands):
+        if bound := cap_of_cited(kb, ask, cands) or time_of_cited(kb, ask, cands):
             return kb.render_sentences(bound, ask, kb.max_chars)
         return Reply(False, render.not_found(ask.hits, kb.titles, ask.scope_label), [], f"not_found:{ask.declined_by}")
     picked = [further(kb, ask, cands) or cands[0]]
@@ -480,6 +482,22 @@ def cap_of_cited(kb: Answerer, ask: Ask, cands: list[Candidate]) -> list[Candida
     for c in cands:
         if any(render.same_sentence(c.text, s) for s in ask.cited) and (bound := cap_after(kb, ask, [c], cands)):
             return bound
+    return []
+
+
+def time_of_cited(kb: Answerer, ask: Ask, cands: list[Candidate]) -> list[Candidate]:
+    """A later part asking when or how often (…要不要定期向人大汇报？多久汇报一次？) where nothing answers it
+    alone: the sentence a part before was answered with, if it states a time itself (每年, 3月31日前, 30个工作日
+    内), no part before asked when of it (…几天内提？多久给答复？: its time answers the first), and no sentence
+    rule is against it."""
+    intent = ask.q.intent
+    if not intent.asks_time or intent.asks_day or not ask.cited:
+        return []
+    for c in cands:
+        if any(render.same_sentence(c.text, s) for s in ask.cited - ask.timed):
+            said = TITLED.sub(" ", c.text)
+            if (DATE.search(said) or TIME_SPAN.search(said)) and not kb.refused(c, ask):
+                return [c]
     return []
 
 
