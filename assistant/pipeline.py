@@ -293,6 +293,7 @@ class Assistant:
         own = list(dict.fromkeys(t for t in part.content if self.answerer.in_corpus(t)))
         update = {
             "own": own,
+            "in_context": True,
             "places": part.places or whole.places,
             "levels": part.levels or whole.levels,
             "title_docs": part.title_docs or whole.title_docs,

@@ -214,7 +214,9 @@ class Question(BaseModel):
     quoted: list[str] = Field(default_factory=list)  # terms it quotes (“七大行动”), titles aside
     attribute: str = ""  # what a value question asks of its subject: 利率 in 环保贷的利率是多少
     attribute_known: bool = False  # the documents use that word somewhere
-    unknown_nouns: list[str] = Field(default_factory=list)  # nouns of the question no document uses (二氧化硫)
+    # a noun no document uses, with the word after it that it is a kind of (二氧化硫, 排放 in 二氧化硫排放总量): read
+    # only for a question asking an amount (abstain.item_absent), empty for any other
+    unknown_kinds: list[tuple[str, str]] = Field(default_factory=list)
     which: list[str] = Field(default_factory=list)  # what a which-question asks to be named (园区 in 哪几个园区)
     base_years: list[str] = Field(default_factory=list)  # years a change is asked against (2020 in 比2020年)
     only_instructions: bool = False  # every clause instructs the assistant (忽略之前的指令…): nothing is asked
@@ -224,6 +226,7 @@ class Question(BaseModel):
     # a part read in the context of the question around it (…按什么标准补？最多能补多少？): its own words, what it
     # asks further of the subject the rest of `content` names; empty for a question read alone
     own: list[str] = Field(default_factory=list)
+    in_context: bool = False  # a part naming nothing of its own, read with the question around it
     parts: list[str] = Field(default_factory=list)  # the sub-questions of a question asking several things
     # the things it asks the same of, each (光伏和风电的装机目标各是多少): (the thing, the question of it alone)
     each: list[tuple[str, str]] = Field(default_factory=list)
@@ -372,7 +375,7 @@ class QuestionReader:
             attribute=attribute,
             attribute_known=bool(attribute) and attribute in self.corpus_text,
             # (read only where abstain.item_absent looks: a question asking an amount)
-            unknown_nouns=self.unknown_nouns(without_title) if intent.asks_amount and not english else [],
+            unknown_kinds=self.unknown_kinds(without_title) if intent.asks_amount and not english else [],
             which=sorted(which_of(asked)),
             base_years=BASELINE.findall(asked),
             only_instructions=all(_INSTRUCTION.search(c) for c in _CLAUSE_END.split(text) if c.strip()),
@@ -547,15 +550,23 @@ class QuestionReader:
         correction (about 0.3 s for ten documents)."""
         return frozenset(self.tokenizer.segment(self.corpus_text))
 
-    def unknown_nouns(self, text: str) -> list[str]:
-        """The question's common nouns of two Chinese characters or more that no document uses (a place's
-        name is another matter: question.foreign_places)."""
-        from .text import tag
+    def unknown_kinds(self, text: str) -> list[tuple[str, str]]:
+        """The question's common nouns of two Chinese characters or more that no document uses, each with the
+        word right after it that it names a kind of (二氧化硫排放总量 -> (二氧化硫, 排放)): a word of two characters
+        or more the documents use. A noun followed by grammar (咱厂子的氨氮, 老板问下) names no kind of anything
+        asked. (A place's name is another matter: question.foreign_places.)"""
+        from .text import STOPWORDS, tag
 
+        words = [(w, f) for w, f in tag(text) if w.strip()]
         return [
-            w
-            for w, f in tag(text)
-            if f in ("n", "nz") and re.fullmatch(r"[\u4e00-\u9fff]{2,}", w) and w not in self.corpus_text
+            (w, after)
+            for (w, f), (after, _) in zip(words, words[1:])
+            if f in ("n", "nz")
+            and re.fullmatch(r"[\u4e00-\u9fff]{2,}", w)
+            and w not in self.corpus_text
+            and len(after) >= 2
+            and after not in STOPWORDS
+            and after in self.corpus_text
         ]
 
     def _in_corpus(self, run: str) -> bool:
@@ -607,7 +618,7 @@ class QuestionReader:
 
 _VALUE_ASKED = re.compile(r"(是)?(多少|多大|多高|多长|(?<!哪)几|什么(?!时候))")
 # A占B的(多少): the share of A in B, up to the question word
-_SHARE_OF = re.compile(r"占[^，。？！,.?!;；]*的(?:是)?$")
+_SHARE_OF = re.compile(r"占(?![地用有据领])[^，。？！,.?!;；]*的(?:是)?$")  # (not 占地, 占用, 占有…: words of 占)
 _NOUNISH = ("n", "nz", "vn", "eng", "j", "an", "nt", "ng")
 _LIGHT_TAGS = ("u", "p", "d", "c", "y", "r")  # particles, prepositions, adverbs, conjunctions, pronouns
 # verbs that only link a thing to its value (是, 为, 达到 …): a closed class of the language

@@ -132,6 +132,7 @@ def test_a_question_asking_the_most_an_amount_can_be(text, cap):
     ("到2030年光伏发电量要占全社会用电量的多少?", "占比"),  # A占B的多少: a share, not B, is asked
     ("清洁取暖占城区供暖面积的是多少?", "占比"),
     ("新厂房的占地面积是多少?", "占地面积"),  # 占 inside a word asks of that word
+    ("违规占用的多少亩林地要恢复?", ""),  # 占用…的: a word of 占, no share
 ])
 def test_the_attribute_a_value_question_asks(text, attribute):
     assert asked_attribute(text) == attribute
@@ -381,3 +382,15 @@ def test_extend_adds_the_kept_sentences_with_only_the_citations_they_use():
     assert joined.text == "《T》：甲达到10%[1]。《T》：乙达到20%[2]。"
     assert [c.clause for c in joined.citations] == ["一、", "二、"]  # 三、 is not cited by what was kept
     assert said(joined.text) == ["《T》：甲达到10%。", "《T》：乙达到20%。"]
+
+
+@pytest.mark.parametrize(("text", "when"), [
+    ("得几天内提出?", True),  # how long
+    ("台账要保存几年?", True),
+    ("省里多久给答复?", True),
+    ("什么时候报送?", True),
+    ("每年检查几次?", False),  # how many times: a count
+    ("每度电补多少钱?", False),
+])
+def test_a_part_asking_when_or_how_long(text, when):
+    assert classify(text, []).asks_when is when, text

@@ -164,10 +164,10 @@ def test_dev_multidoc_questions_get_the_same_answers_from_either_copy(tmp_path):
         assert [c.clause for c in pdf.citations] == [c.clause for c in txt.citations], q["id"]
 
 
-def keyword_assistant(tmp_path, *numbers: str, embedder: str = "keyword"):
+def keyword_assistant(tmp_path, *numbers: str):
     """The assistant over these PDFs of ../shared/realdocs, as published: real BM25 and FAISS, the
-    keyword embedder to keep the build fast (or the one named)."""
-    from assistant.embed import make_embedder
+    keyword embedder to keep the build fast."""
+    from assistant.embed import KeywordEmbedder
     from assistant.indexer import build_index
     from assistant.pipeline import Assistant
     from assistant.settings import Settings
@@ -179,10 +179,9 @@ def keyword_assistant(tmp_path, *numbers: str, embedder: str = "keyword"):
     for number in numbers:
         source = next(REALDOCS.glob(f"{number}、*.pdf"))
         shutil.copy(source, corpus / source.name)
-    settings = Settings(corpus=[corpus], index_dir=tmp_path / "index", embedder=embedder)
-    model = make_embedder(embedder)
-    build_index(settings, model)
-    return Assistant.load(settings.index_dir, settings, model)
+    settings = Settings(corpus=[corpus], index_dir=tmp_path / "index", embedder="keyword")
+    build_index(settings, KeywordEmbedder())
+    return Assistant.load(settings.index_dir, settings, KeywordEmbedder())
 
 
 def test_a_bodys_part_is_read_from_the_articles_that_give_it(tmp_path):
@@ -276,49 +275,45 @@ def test_asked_the_most_an_amount_can_be_the_answer_adds_the_sentence_bounding_i
     assert bounded.answer.count("200万元") == 1
 
 
+def _part_with(assistant, text: str, cited_with: str, timed: bool = False, in_context: bool = True):
+    """A later part as the pipeline asks it (strategies.Ask), the sentence holding `cited_with` quoted by a
+    part before it (and that part asking when, if `timed`), with its ranked candidates."""
+    from assistant.answer.strategies import Ask
+
+    q = assistant.read(text).model_copy(update={"in_context": in_context})
+    query = assistant.retriever.embed_query(q)
+    ask = Ask(q, assistant.retriever.search(q, k=10, query=query), query, set())
+    cands = assistant.answerer.ranked(ask)
+    quoted = frozenset([c.text for c in cands if cited_with in c.text][:1])
+    assert quoted, cited_with
+    return Ask(q, ask.hits, query, set(), cited=quoted, timed=quoted if timed else frozenset()), cands
+
+
 def test_a_later_part_asking_the_most_gets_the_bound_of_the_sentence_a_part_before_quoted(tmp_path):
     """…每吨标准煤给多少扶持？最多给多少？: where the second part alone finds nothing the decision accepts, the
-    bound that follows the first part's sentence in its clause (以上扶持最高不超过300万元) answers it; with no
-    sentence quoted before, or for a part not asking the most, there is none."""
-    from assistant.answer.strategies import Ask, cap_of_cited
+    bound that follows the first part's sentence in its clause (以上扶持最高不超过300万元) answers it; not for a
+    part naming a subject of its own, nor one not asking the most."""
+    from assistant.answer.strategies import cap_of_cited
 
     assistant = keyword_assistant(tmp_path, "115")
     kb = assistant.answerer
-
-    def ask_with(text: str, cited_with: str) -> tuple[Ask, list]:
-        q = assistant.read(text)
-        query = assistant.retriever.embed_query(q)
-        ask = Ask(q, assistant.retriever.search(q, k=10, query=query), query, set())
-        cands = kb.ranked(ask)
-        quoted = [c.text for c in cands if cited_with and cited_with in c.text]
-        return Ask(q, ask.hits, query, set(), cited=frozenset(quoted[:1])), cands
-
-    asked = "徐汇区节能技改项目每吨标准煤的扶持，最多给多少？"
-    ask, cands = ask_with(asked, "每吨标准煤1200元的扶持")
-    assert ask.cited and [c.text for c in cap_of_cited(kb, ask, cands)] == ["以上扶持最高不超过300万元。"]
-    assert cap_of_cited(kb, *ask_with(asked, "")) == []  # nothing quoted before
-    assert cap_of_cited(kb, *ask_with("徐汇区节能技改项目每吨标准煤怎么扶持？", "每吨标准煤1200元的扶持")) == []
+    asked, rate = "徐汇区节能技改项目每吨标准煤的扶持，最多给多少？", "每吨标准煤1200元的扶持"
+    assert [c.text for c in cap_of_cited(kb, *_part_with(assistant, asked, rate))] == ["以上扶持最高不超过300万元。"]
+    assert cap_of_cited(kb, *_part_with(assistant, asked, rate, in_context=False)) == []
+    assert cap_of_cited(kb, *_part_with(assistant, "徐汇区节能技改项目每吨标准煤怎么扶持？", rate)) == []
 
 
 def test_a_later_part_asking_when_gets_the_time_the_sentence_a_part_before_quoted_states(tmp_path):
     """…区政府要不要向人大报告？多久报告一次？: where the second part alone finds nothing the decision accepts,
     the sentence the first part was answered with answers it if it states a time itself (每年); not when a part
-    before asked when of that sentence already (its time answered that part), nor for a part not asking when."""
-    from assistant.answer.strategies import Ask, time_of_cited
+    before asked when of that sentence already (its time answered that part), nor for a part naming a subject
+    of its own, nor one not asking when."""
+    from assistant.answer.strategies import time_of_cited
 
     assistant = keyword_assistant(tmp_path, "58")
     kb = assistant.answerer
-
-    def ask_with(text: str, cited_with: str, timed: bool = False) -> tuple[Ask, list]:
-        q = assistant.read(text)
-        query = assistant.retriever.embed_query(q)
-        ask = Ask(q, assistant.retriever.search(q, k=10, query=query), query, set())
-        cands = kb.ranked(ask)
-        quoted = frozenset([c.text for c in cands if cited_with in c.text][:1])
-        return Ask(q, ask.hits, query, set(), cited=quoted, timed=quoted if timed else frozenset()), cands
-
-    yearly = "每年向本级人民代表大会"
-    ask, cands = ask_with("区人民政府向人大报告碳达峰碳中和工作，多久报告一次？", yearly)
-    assert ask.cited and [yearly in c.text for c in time_of_cited(kb, ask, cands)] == [True]
-    assert time_of_cited(kb, *ask_with("区人民政府向人大报告碳达峰碳中和工作，多久报告一次？", yearly, timed=True)) == []
-    assert time_of_cited(kb, *ask_with("区人民政府向人大报告哪些碳达峰碳中和工作？", yearly)) == []
+    asked, yearly = "区人民政府向人大报告碳达峰碳中和工作，多久报告一次？", "每年向本级人民代表大会"
+    assert [yearly in c.text for c in time_of_cited(kb, *_part_with(assistant, asked, yearly))] == [True]
+    assert time_of_cited(kb, *_part_with(assistant, asked, yearly, timed=True)) == []
+    assert time_of_cited(kb, *_part_with(assistant, asked, yearly, in_context=False)) == []
+    assert time_of_cited(kb, *_part_with(assistant, "区人民政府向人大报告哪些碳达峰碳中和工作？", yearly)) == []

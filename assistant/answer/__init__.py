@@ -16,7 +16,7 @@ import numpy as np
 from ..knowledge import department_registry
 from ..schema import Chunk, Citation, Hit, Responsibility, Target, Task
 from ..store import IndexData
-from ..text import Tokenizer, fold, split_sentences
+from ..text import Tokenizer, fold, split_sentences, tag
 from . import decision as decisions
 from . import render
 from .abstain import RULES, SENTENCE_RULES
@@ -296,33 +296,42 @@ def _runs_first(cands: list, q, in_corpus: Callable[[str], bool]) -> None:
         cands[0], cands[1] = cands[1], cands[0]
 
 
-# a sentence that defines a term (（一）温室气体：是指…; 本办法所称重点排放单位，是指…): the term it is about
+# a sentence that defines a term (（一）温室气体：是指…; 本办法所称重点排放单位，是指…; “双碳”是指…): the term
+# it is about, after a list marker and a lead such as 本办法所称, 其中, 所谓
 DEFINES = re.compile(
-    r"^\s*(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[.、．])?\s*(?:本(?:办法|条例|规定|方案|意见)(?:中)?所称)?"
-    r"([\u4e00-\u9fffA-Za-z0-9]{2,16}?)\s*[，,：:]?\s*是指(?![导出示明引挥定南标])"  # (是指导, 是指出: verbs of 指, no definition)
+    r"^\s*(?:[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十\d]+[.、．])?\s*"
+    r"(?:本(?:办法|条例|规定|方案|意见)(?:中)?所称|前款所称|其中|所谓|上述)?\s*[“\"]?"
+    r"([\u4e00-\u9fffA-Za-z0-9]{2,16}?)[”\"]?\s*[，,：:]?\s*是指"
 )
-DEFINITION_LOOK = 5  # how far down the ranking a definition of the asked term is looked for
+# what a question asking what a term covers or means says (温室气体包括哪几种, 什么是碳汇, 重点排放单位指什么)
+DEFINITION_ASKED = re.compile(r"包括|包含|是什么|什么是|指什么|指的是|含义|意思|定义|范围|哪几种|哪些种类")
+DEFINITION_LOOK = 5  # how far down the ranking a definition is looked for (hand-set: the sentences shown at most)
 
 
 def defined_term(text: str) -> str:
-    """The term a sentence defines, "" when it defines none."""
+    """The term a sentence defines, "" when it defines none: 是指 read as 是 + 指 (refers to), not 是 + 指导,
+    指定, 指标… (jieba's tagger tells them apart)."""
     m = DEFINES.match(text)
-    return fold(m.group(1)).lower() if m else ""
+    if not m or [w for w, _ in tag(text[m.end() - 2 : m.end() + 6])][:2] != ["是", "指"]:
+        return ""
+    return fold(m.group(1)).lower()
 
 
 def _definition_first(cands: list, q, threshold: float) -> None:
-    """Asked what a term covers (温室气体包括哪几种), the sentence defining a term the question names goes
-    first, ahead of one defining another (碳排放：是指…温室气体排放), if the decision rates it answerable.
-    Not for an amount, a time or who is responsible: a definition states none of them (in place)."""
+    """Asked what a term covers or means (温室气体具体包括哪几种), the sentence defining the longest term the
+    question names goes first, ahead of one defining another (碳排放：是指…温室气体排放), if the decision rates it
+    answerable. Not for an amount, a time or who is responsible: a definition states none of them (in place)."""
     intent = q.intent
     if len(cands) < 2 or intent.asks_amount or intent.asks_time or intent.kind in ("dept", "dept_tasks", "target"):
         return
     asked = fold(q.search.replace(q.title_part, " ") if q.title_part else q.search).lower()
-    first = defined_term(cands[0].text)
-    if first and first in asked:
+    if not DEFINITION_ASKED.search(asked):
         return
-    for i, c in enumerate(cands[1:DEFINITION_LOOK], 1):
-        term = defined_term(c.text)
-        if term and term in asked and c.p >= threshold:
-            cands.insert(0, cands.pop(i))
-            return
+    named = [
+        (len(t), -i, i) for i, c in enumerate(cands[:DEFINITION_LOOK]) if (t := defined_term(c.text)) and t in asked
+    ]
+    if not named:
+        return
+    i = max(named)[2]
+    if i and cands[i].p >= threshold:
+        cands.insert(0, cands.pop(i))

@@ -22,8 +22,8 @@ Against the best candidate once the decision has ranked them (SENTENCE_RULES: Tr
                       time (a year, a date, a period, how long or how often)
     status_other      the question asks how much there is now (现在已经有多少家), and the sentence states a
                       figure aimed at for a year to come (到2025年…超1000家)
-    item_absent       the question asks how much for a thing no document names, and the sentence states
-                      values item by item for others it enumerates (A、B…分别下降8%、10%)
+    item_absent       the question asks how much for a kind of thing no document names, and the sentence
+                      states values item by item for others it enumerates (A、B…分别下降8%、10%)
 """
 
 from __future__ import annotations
@@ -191,23 +191,32 @@ def members_absent(best: Candidate, ask: Ask) -> bool:
     )
 
 
-# items enumerated, then their values in the same order (A、B、C…分别下降8%、8%、10%)
-ITEM_HEAD = 4  # the characters an enumerated item is named by (its head: 长三角地 of 长三角地区煤炭…)
-ITEMWISE = re.compile(r"[\u4e00-\u9fff]{2,}(?:、[\u4e00-\u9fff]{2,})+[^，,。；;]{0,20}?分别")
+# items enumerated, then their values in the same order (A、B、C…分别下降8%、8%、10%); 分别 within a clause
+ITEMWISE = re.compile(r"[\u4e00-\u9fff]{2,}(?:、[\u4e00-\u9fff]{2,})+[^，,。；;]*?分别[^，,。；;]*?\d")
 
 
 @sentence_rule("item_absent")
 def item_absent(best: Candidate, ask: Ask) -> bool:
-    """The question asks how much for a thing no document names (二氧化硫排放总量下降多少), and the best
-    sentence states values item by item for things it enumerates (化学需氧量、氨氮…分别下降8%、8%…): the
-    thing asked is none of them, so none of the values is its."""
+    """The question asks how much for a kind of thing no document names (二氧化硫排放总量下降多少: 二氧化硫, a
+    kind of 排放), and the best sentence states values item by item for the things it enumerates, in the words
+    the question asks with (化学需氧量、氨氮…排放总量…分别下降8%、8%…): the thing asked is none of them, so none
+    of the values is its. The question naming one of the items keeps the sentence (the first item is matched
+    by its end, 全市化学需氧量 by 化学需氧量; the last by its start, 氨氮排放总量 by 氨氮)."""
     q = ask.q
-    listed = ITEMWISE.search(best.text) if q.intent.asks_amount and q.unknown_nouns else None
+    text = fold(best.text)
+    kinds = [kind for _, kind in q.unknown_kinds if kind in text]
+    listed = ITEMWISE.search(text) if q.intent.asks_amount and kinds else None
     if not listed:
         return False
-    # an item the question names (by its first characters: 长三角地区 for 长三角地区煤炭消费量) is asked of
+    asked = fold(q.search)
     items = listed.group(0).split("、")
-    return not any(item[:ITEM_HEAD] in fold(q.search) for item in items)
+    first, middle, last = items[0], items[1:-1], items[-1]
+    named = (
+        any(first[i:] in asked for i in range(len(first) - 1))
+        or any(item in asked for item in middle)
+        or any(last[:n] in asked for n in range(2, len(last) + 1))
+    )
+    return not named
 
 
 @sentence_rule("baseline_other")

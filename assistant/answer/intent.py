@@ -72,8 +72,8 @@ class Intent(BaseModel):
 
     @property
     def asks_when(self) -> bool:
-        """When, or how long (几天内, 保存几年, 多久): a time the answer states."""
-        return self.asks_time or bool(_TIME_UNITS & set(self.units))
+        """When, or how long (几天内, 保存几年, 多久): a time the answer states (not how many times: 几次)."""
+        return self.asks_time or bool((_TIME_UNITS - {"次"}) & set(self.units))
 
 
 def classify(text: str, departments: list[str]) -> Intent:

@@ -473,30 +473,44 @@ def cap_after(kb: Answerer, ask: Ask, picked: list[Candidate], cands: list[Candi
     return [min(bounds, key=lambda c: c.chunk.start + c.span[0])] if bounds else []
 
 
+def _quoted_before(ask: Ask, text: str, skip: frozenset[str] = frozenset()) -> bool:
+    """Whether a part before was answered with this sentence (and none of those in `skip` is it)."""
+    same = render.same_sentence
+    return any(same(text, s) for s in ask.cited) and not any(same(text, s) for s in skip)
+
+
 def cap_of_cited(kb: Answerer, ask: Ask, cands: list[Candidate]) -> list[Candidate]:
-    """A later part asking the most an amount can be (…每吨能拿多少扶持？封顶多少？) where nothing answers it
-    alone: the bound that follows the sentence a part before was answered with, in its clause (以上扶持最高不超过
-    300万元), as cap_after finds it; the question around it has already found that sentence."""
-    if not ask.q.intent.asks_cap or not ask.cited:
+    """A later part asking the most an amount can be (…每吨能拿多少扶持？封顶多少？), read in the context of the
+    question around it (it names nothing of its own), where nothing answers it alone: the bound that follows
+    the sentence a part before was answered with, in its clause (以上扶持最高不超过300万元), as cap_after finds
+    it; the question around it has already found that sentence."""
+    if not ask.q.intent.asks_cap or not ask.cited or not ask.q.in_context:
         return []
     for c in cands:
-        if any(render.same_sentence(c.text, s) for s in ask.cited) and (bound := cap_after(kb, ask, [c], cands)):
+        if _quoted_before(ask, c.text) and (bound := cap_after(kb, ask, [c], cands)):
             return bound
     return []
 
 
+# how long or how often (多久汇报一次, 多长时间, 每隔几年): a period or a frequency answers it, not a date
+HOW_LONG = re.compile(r"多久|多长时间|一次|每隔|频次|频率")
+
+
 def time_of_cited(kb: Answerer, ask: Ask, cands: list[Candidate]) -> list[Candidate]:
-    """A later part asking when or how often (…要不要定期向人大汇报？多久汇报一次？) where nothing answers it
-    alone: the sentence a part before was answered with, if it states a time itself (每年, 3月31日前, 30个工作日
-    内), no part before asked when of it (…几天内提？多久给答复？: its time answers the first), and no sentence
-    rule is against it."""
+    """A later part asking when or how often (…要不要定期向人大汇报？多久汇报一次？), read in the context of the
+    question around it (it names nothing of its own: 什么时候核查？ names 核查, another action), where nothing
+    answers it alone: the sentence a part before was answered with, if it states such a time itself (每年 for
+    how often, a date or a period for when), no part before asked when or how long of it (…几天内提？多久给
+    答复？: its time answered that part), and no sentence rule is against it."""
     intent = ask.q.intent
-    if not intent.asks_time or intent.asks_day or not ask.cited:
+    if not intent.asks_time or intent.asks_day or not ask.cited or not ask.q.in_context:
         return []
+    how_long = bool(HOW_LONG.search(ask.q.text))
     for c in cands:
-        if any(render.same_sentence(c.text, s) for s in ask.cited - ask.timed):
+        if _quoted_before(ask, c.text, ask.timed):
             said = TITLED.sub(" ", c.text)
-            if (DATE.search(said) or TIME_SPAN.search(said)) and not kb.refused(c, ask):
+            stated = TIME_SPAN.search(said) or (not how_long and DATE.search(said))
+            if stated and not kb.refused(c, ask):
                 return [c]
     return []
 
