@@ -116,7 +116,6 @@ class Assistant:
             replies: list[tuple[str, Reply]] = []
             hits: list[Hit] = []
             cited: frozenset[str] = frozenset()  # the sentences the parts before were answered with
-            timed: frozenset[str] = frozenset()  # of those, the ones that answered when or how long
             before: AskedQuestion | None = None  # the part before, as read
             for part in q.parts:
                 asked = asks_which_more(part)
@@ -131,13 +130,12 @@ class Assistant:
                     # …要不要建立台账？台账保存几年？ goes on about what the part before was answered from: a part
                     # naming no place, level or document of its own is asked of those documents first
                     from_before = _narrow(scope, {c.doc_id for c in replies[-1][1].citations})
-                    reply, part_hits = self._answer_each(part_q, k, from_before, q, cited, timed)
+                    reply, part_hits = self._answer_each(part_q, k, from_before, q, cited)
                 if reply is None or not reply.found:
-                    reply, part_hits = self._answer_each(part_q, k, scope, q, cited, timed)
+                    reply, part_hits = self._answer_each(part_q, k, scope, q, cited)
                 replies.append((part, reply))
                 hits += part_hits
                 cited |= reply.quoted
-                timed |= reply.quoted if part_q.intent.asks_when else frozenset()
             reply, hits = join_parts(replies, self.settings.max_list_chars), _dedupe(hits)[:k]
         else:
             reply, hits = self._answer_each(q, k, scope)
@@ -160,7 +158,6 @@ class Assistant:
         scope: Scope | None,
         context: AskedQuestion | None = None,
         cited: frozenset[str] = frozenset(),
-        timed: frozenset[str] = frozenset(),
     ) -> tuple[Reply, list[Hit]]:
         label = scope.label if scope is not None else ""
         if q.english and not q.title_docs and getattr(self.embedder, "crosslingual", False):
@@ -197,7 +194,7 @@ class Assistant:
         if len(sides) >= 2:  # 江阴和江苏…分别, 《A》和《B》分别: each answers from its own documents, in order
             per_side = {name: self.retriever.search(q, k, _narrow(scope, docs), query) for name, docs in sides.items()}
             return self.answerer.compare(q, per_side, query), _interleave(list(per_side.values()), k)
-        ask = Ask(q, hits, query, self.retriever.preferred_docs(q), scope, label, cited=cited, timed=timed)
+        ask = Ask(q, hits, query, self.retriever.preferred_docs(q), scope, label, cited=cited)
         return self.answerer.answer(ask), hits
 
     def _answer_each(
@@ -207,12 +204,11 @@ class Assistant:
         scope: Scope | None,
         context: AskedQuestion | None = None,
         cited: frozenset[str] = frozenset(),
-        timed: frozenset[str] = frozenset(),
     ) -> tuple[Reply, list[Hit]]:
         """The answer, and where the question asks the same of several things (光伏和风电的装机目标各是多少)
         and its sentences say nothing of one of them, the sentences that say something of it from the
         answer to that thing asked alone. A declined question stays declined."""
-        reply, hits = self._answer(q, k, scope, context, cited, timed)
+        reply, hits = self._answer(q, k, scope, context, cited)
         if not reply.found or len(q.each) < 2:
             return reply, hits
         shown = render.said(reply.text)  # the sentences as the answer gives them (到2025年，…比重达到20%)
@@ -222,7 +218,7 @@ class Assistant:
             others = [t for t in things if t != thing]
             if any(self._says_of(s, thing, others) for s in shown):
                 continue
-            other, other_hits = self._answer(self.read(asked), k, scope, context, cited, timed)
+            other, other_hits = self._answer(self.read(asked), k, scope, context, cited)
             new = [u for u in render.said(other.text) if u not in shown and self._says_of(u, thing, others)]
             if other.found and new:
                 added.append((other, new))

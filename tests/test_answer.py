@@ -688,8 +688,8 @@ def test_a_reply_carries_the_sentences_it_quotes_whole_for_a_later_part(assistan
     # each later part is asked with the sentences the replies before it quoted
     seen, answer_part = [], assistant._answer
 
-    def spy(q, k, scope, context=None, cited=frozenset(), timed=frozenset()):
-        reply, hits = answer_part(q, k, scope, context, cited, timed)
+    def spy(q, k, scope, context=None, cited=frozenset()):
+        reply, hits = answer_part(q, k, scope, context, cited)
         seen.append((cited, reply.quoted))
         return reply, hits
 

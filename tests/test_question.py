@@ -383,14 +383,3 @@ def test_extend_adds_the_kept_sentences_with_only_the_citations_they_use():
     assert [c.clause for c in joined.citations] == ["一、", "二、"]  # 三、 is not cited by what was kept
     assert said(joined.text) == ["《T》：甲达到10%。", "《T》：乙达到20%。"]
 
-
-@pytest.mark.parametrize(("text", "when"), [
-    ("得几天内提出?", True),  # how long
-    ("台账要保存几年?", True),
-    ("省里多久给答复?", True),
-    ("什么时候报送?", True),
-    ("每年检查几次?", False),  # how many times: a count
-    ("每度电补多少钱?", False),
-])
-def test_a_part_asking_when_or_how_long(text, when):
-    assert classify(text, []).asks_when is when, text

@@ -275,9 +275,9 @@ def test_asked_the_most_an_amount_can_be_the_answer_adds_the_sentence_bounding_i
     assert bounded.answer.count("200万元") == 1
 
 
-def _part_with(assistant, text: str, cited_with: str, timed: bool = False, in_context: bool = True):
+def _part_with(assistant, text: str, cited_with: str, in_context: bool = True):
     """A later part as the pipeline asks it (strategies.Ask), the sentence holding `cited_with` quoted by a
-    part before it (and that part asking when, if `timed`), with its ranked candidates."""
+    part before it, with its ranked candidates."""
     from assistant.answer.strategies import Ask
 
     q = assistant.read(text).model_copy(update={"in_context": in_context})
@@ -286,7 +286,7 @@ def _part_with(assistant, text: str, cited_with: str, timed: bool = False, in_co
     cands = assistant.answerer.ranked(ask)
     quoted = frozenset([c.text for c in cands if cited_with in c.text][:1])
     assert quoted, cited_with
-    return Ask(q, ask.hits, query, set(), cited=quoted, timed=quoted if timed else frozenset()), cands
+    return Ask(q, ask.hits, query, set(), cited=quoted), cands
 
 
 def test_a_later_part_asking_the_most_gets_the_bound_of_the_sentence_a_part_before_quoted(tmp_path):
@@ -302,18 +302,3 @@ def test_a_later_part_asking_the_most_gets_the_bound_of_the_sentence_a_part_befo
     assert cap_of_cited(kb, *_part_with(assistant, asked, rate, in_context=False)) == []
     assert cap_of_cited(kb, *_part_with(assistant, "徐汇区节能技改项目每吨标准煤怎么扶持？", rate)) == []
 
-
-def test_a_later_part_asking_when_gets_the_time_the_sentence_a_part_before_quoted_states(tmp_path):
-    """…区政府要不要向人大报告？多久报告一次？: where the second part alone finds nothing the decision accepts,
-    the sentence the first part was answered with answers it if it states a time itself (每年); not when a part
-    before asked when of that sentence already (its time answered that part), nor for a part naming a subject
-    of its own, nor one not asking when."""
-    from assistant.answer.strategies import time_of_cited
-
-    assistant = keyword_assistant(tmp_path, "58")
-    kb = assistant.answerer
-    asked, yearly = "区人民政府向人大报告碳达峰碳中和工作，多久报告一次？", "每年向本级人民代表大会"
-    assert [yearly in c.text for c in time_of_cited(kb, *_part_with(assistant, asked, yearly))] == [True]
-    assert time_of_cited(kb, *_part_with(assistant, asked, yearly, timed=True)) == []
-    assert time_of_cited(kb, *_part_with(assistant, asked, yearly, in_context=False)) == []
-    assert time_of_cited(kb, *_part_with(assistant, "区人民政府向人大报告哪些碳达峰碳中和工作？", yearly)) == []

@@ -247,7 +247,7 @@ def day_absent(best: Candidate, ask: Ask) -> bool:
 
 # a time a when-question may be answered with: a year, a date, a five-year plan's period, or how long or
 # how often (七个工作日内, 保存五年, 每年)
-TIME_SPAN = re.compile(rf"(?<!第){AMOUNT}\s*个?(?:工作日|日|天|周|个月|季度|年)|每(?:年|季度|半年|个?月|周|天)")
+_SPAN = re.compile(rf"(?<!第){AMOUNT}\s*个?(?:工作日|日|天|周|个月|季度|年)|每(?:年|季度|半年|个?月|周|天)")
 
 
 @sentence_rule("time_absent")
@@ -257,7 +257,7 @@ def time_absent(best: Candidate, ask: Ask) -> bool:
     if not ask.q.intent.asks_time or ask.q.intent.asks_day:
         return False  # (a day asked: day_absent)
     said = TITLED.sub(" ", best.chunk.text[: best.span[1]] if best.span[1] else best.text)
-    return not (DATE.search(said) or TIME_SPAN.search(said))
+    return not (DATE.search(said) or _SPAN.search(said))
 
 
 # how much there is now (现在已经装了多少, 目前的碳价是多少): a time word before the value asked in its clause;

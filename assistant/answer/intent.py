@@ -70,11 +70,6 @@ class Intent(BaseModel):
     )
     asks_cap: bool = False  # 最多 / 上限 / 封顶 with a figure asked: the amount's upper bound
 
-    @property
-    def asks_when(self) -> bool:
-        """When, or how long (几天内, 保存几年, 多久): a time the answer states (not how many times: 几次)."""
-        return self.asks_time or bool((_TIME_UNITS - {"次"}) & set(self.units))
-
 
 def classify(text: str, departments: list[str]) -> Intent:
     """The intent of a (normalised) question; `departments` are the names the corpus's notes use,

@@ -24,8 +24,7 @@ from ..knowledge import find_departments, related_departments
 from ..schema import Chunk, Citation, Hit, Scope, Target
 from ..text import fold, split_sentences, years
 from . import render
-from .abstain import TIME_SPAN
-from .candidates import AMOUNT, DATE, TITLED, Candidate, strip_label
+from .candidates import AMOUNT, Candidate, strip_label
 from .render import Reply
 
 if TYPE_CHECKING:
@@ -55,7 +54,6 @@ class Ask:
     scope_label: str = ""
     declined_by: str = ""  # the first rule (or "calibrated") that found a candidate does not answer
     cited: frozenset[str] = frozenset()  # sentences an earlier part of the question was answered with
-    timed: frozenset[str] = frozenset()  # of those, the ones an earlier part asking when or how long was answered with
     _cands: list[Candidate] | None = field(default=None, repr=False)
 
 
@@ -427,7 +425,7 @@ def sentence(kb: Answerer, ask: Ask) -> Reply | None:
     that clears it too; targets stated through their rows. Below the threshold: not found."""
     cands = kb.ranked(ask)
     if not cands or not kb.answers(ask, cands):
-        if bound := cap_of_cited(kb, ask, cands) or time_of_cited(kb, ask, cands):
+        if bound := cap_of_cited(kb, ask, cands):
             return kb.render_sentences(bound, ask, kb.max_chars)
         return Reply(False, render.not_found(ask.hits, kb.titles, ask.scope_label), [], f"not_found:{ask.declined_by}")
     picked = [further(kb, ask, cands) or cands[0]]
@@ -473,10 +471,9 @@ def cap_after(kb: Answerer, ask: Ask, picked: list[Candidate], cands: list[Candi
     return [min(bounds, key=lambda c: c.chunk.start + c.span[0])] if bounds else []
 
 
-def _quoted_before(ask: Ask, text: str, skip: frozenset[str] = frozenset()) -> bool:
-    """Whether a part before was answered with this sentence (and none of those in `skip` is it)."""
-    same = render.same_sentence
-    return any(same(text, s) for s in ask.cited) and not any(same(text, s) for s in skip)
+def _quoted_before(ask: Ask, text: str) -> bool:
+    """Whether a part before was answered with this sentence."""
+    return any(render.same_sentence(text, s) for s in ask.cited)
 
 
 def cap_of_cited(kb: Answerer, ask: Ask, cands: list[Candidate]) -> list[Candidate]:
@@ -489,29 +486,6 @@ def cap_of_cited(kb: Answerer, ask: Ask, cands: list[Candidate]) -> list[Candida
     for c in cands:
         if _quoted_before(ask, c.text) and (bound := cap_after(kb, ask, [c], cands)):
             return bound
-    return []
-
-
-# how long or how often (多久汇报一次, 多长时间, 每隔几年): a period or a frequency answers it, not a date
-HOW_LONG = re.compile(r"多久|多长时间|一次|每隔|频次|频率")
-
-
-def time_of_cited(kb: Answerer, ask: Ask, cands: list[Candidate]) -> list[Candidate]:
-    """A later part asking when or how often (…要不要定期向人大汇报？多久汇报一次？), read in the context of the
-    question around it (it names nothing of its own: 什么时候核查？ names 核查, another action), where nothing
-    answers it alone: the sentence a part before was answered with, if it states such a time itself (每年 for
-    how often, a date or a period for when), no part before asked when or how long of it (…几天内提？多久给
-    答复？: its time answered that part), and no sentence rule is against it."""
-    intent = ask.q.intent
-    if not intent.asks_time or intent.asks_day or not ask.cited or not ask.q.in_context:
-        return []
-    how_long = bool(HOW_LONG.search(ask.q.text))
-    for c in cands:
-        if _quoted_before(ask, c.text, ask.timed):
-            said = TITLED.sub(" ", c.text)
-            stated = TIME_SPAN.search(said) or (not how_long and DATE.search(said))
-            if stated and not kb.refused(c, ask):
-                return [c]
     return []
 
 
