@@ -173,7 +173,7 @@ class Assistant:
         hits = self.retriever.search(q, k=k, scope=scope, query=query)
         if q.english and getattr(self.embedder, "crosslingual", False):
             # read again in the corpus's own terms, which the multilingual model pairs with its words
-            asked = q.search.replace(q.title_part, " ") if q.title_part else q.search  # the title names, not asks
+            asked = q.untitled
             words = corpus_terms(asked, self.data.lexicon, self.data.lexicon_vectors, self.embedder)
             terms = self.tokenizer.tokens(" ".join(words))
             if terms:

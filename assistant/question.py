@@ -232,6 +232,11 @@ class Question(BaseModel):
     each: list[tuple[str, str]] = Field(default_factory=list)
 
     @property
+    def untitled(self) -> str:
+        """`search` without the part naming a document's title: the title names, it does not ask."""
+        return self.search.replace(self.title_part, " ") if self.title_part else self.search
+
+    @property
     def names_scope(self) -> bool:
         """Whether it says where to look: a place, a level or a document."""
         return bool(self.places or self.levels or self.title_docs)
@@ -563,10 +568,10 @@ class QuestionReader:
             for (w, f), (after, _) in zip(words, words[1:])
             if f in ("n", "nz")
             and re.fullmatch(r"[\u4e00-\u9fff]{2,}", w)
-            and w not in self.corpus_text
+            and not self._in_corpus(w)
             and len(after) >= 2
             and after not in STOPWORDS
-            and after in self.corpus_text
+            and self._in_corpus(after)
         ]
 
     def _in_corpus(self, run: str) -> bool:

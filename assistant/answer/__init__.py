@@ -114,7 +114,7 @@ class Answerer:
             return False
         # a later part (…有奖励吗？每吨奖多少？) whose best sentence is one a part before it was answered with
         # goes on about what that sentence says: the question around it has already found it
-        again = any(render.same_sentence(ranked[0].text, c) for c in ask.cited)
+        again = ask.quoted(ranked[0].text)
         if not again and self.decision.answerable(ranked, ask.q.english, ask.q.intent.kind) < self.decision.threshold:
             ask.declined_by = ask.declined_by or "calibrated"
             return False
@@ -324,7 +324,7 @@ def _definition_first(cands: list, q, threshold: float) -> None:
     intent = q.intent
     if len(cands) < 2 or intent.asks_amount or intent.asks_time or intent.kind in ("dept", "dept_tasks", "target"):
         return
-    asked = fold(q.search.replace(q.title_part, " ") if q.title_part else q.search).lower()
+    asked = fold(q.untitled).lower()
     if not DEFINITION_ASKED.search(asked):
         return
     named = [

@@ -56,6 +56,10 @@ class Ask:
     cited: frozenset[str] = frozenset()  # sentences an earlier part of the question was answered with
     _cands: list[Candidate] | None = field(default=None, repr=False)
 
+    def quoted(self, text: str) -> bool:
+        """Whether a part before was answered with this sentence."""
+        return any(render.same_sentence(text, s) for s in self.cited)
+
 
 Strategy = Callable[["Answerer", Ask], "Reply | None"]
 STRATEGIES: list[tuple[str, Strategy]] = []
@@ -471,11 +475,6 @@ def cap_after(kb: Answerer, ask: Ask, picked: list[Candidate], cands: list[Candi
     return [min(bounds, key=lambda c: c.chunk.start + c.span[0])] if bounds else []
 
 
-def _quoted_before(ask: Ask, text: str) -> bool:
-    """Whether a part before was answered with this sentence."""
-    return any(render.same_sentence(text, s) for s in ask.cited)
-
-
 def cap_of_cited(kb: Answerer, ask: Ask, cands: list[Candidate]) -> list[Candidate]:
     """A later part asking the most an amount can be (…每吨能拿多少扶持？封顶多少？), read in the context of the
     question around it (it names nothing of its own), where nothing answers it alone: the bound that follows
@@ -484,7 +483,7 @@ def cap_of_cited(kb: Answerer, ask: Ask, cands: list[Candidate]) -> list[Candida
     if not ask.q.intent.asks_cap or not ask.cited or not ask.q.in_context:
         return []
     for c in cands:
-        if _quoted_before(ask, c.text) and (bound := cap_after(kb, ask, [c], cands)):
+        if ask.quoted(c.text) and (bound := cap_after(kb, ask, [c], cands)):
             return bound
     return []
 
@@ -494,14 +493,14 @@ def further(kb: Answerer, ask: Ask, cands: list[Candidate]) -> Candidate | None:
     not say (…按什么标准补？最多能补多少？): the next-ranked sentence of the same clause that holds more of
     the part's own words (以上扶持最高不超过200万元), if the sentence model rates it at least as likely as the
     answer threshold and no sentence rule is against it; None to keep the best."""
-    if not ask.q.own or not any(render.same_sentence(cands[0].text, c) for c in ask.cited):
+    if not ask.q.own or not ask.quoted(cands[0].text):
         return None
     cov = kb.scorer.coverage
     held = cov(ask.q.own, cands[0].text)
     for c in cands[1:FURTHER_LOOK]:
         if (
             c.chunk.clause_id == cands[0].chunk.clause_id
-            and not any(render.same_sentence(c.text, s) for s in ask.cited)
+            and not ask.quoted(c.text)
             and cov(ask.q.own, c.text) > held
             and c.p >= kb.decision.threshold
             and not kb.refused(c, ask)
